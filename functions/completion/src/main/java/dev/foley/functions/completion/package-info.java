@@ -1,0 +1,2 @@
+/** Copies outputs to S3, settles usage, sends webhooks (issue: the pipeline). */
+package dev.foley.functions.completion;

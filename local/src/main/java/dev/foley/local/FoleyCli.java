@@ -1,0 +1,279 @@
+package dev.foley.local;
+
+import dev.foley.auth.ApiKey;
+import dev.foley.auth.KeyMaterial;
+import dev.foley.config.Settings;
+import dev.foley.store.ApiKeyStore;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import dev.foley.aws.AwsClients;
+
+/** {@code ./foley}: local mode and key management. */
+public final class FoleyCli {
+
+    static final String USAGE = """
+            usage: ./foley <command> [options]
+
+              serve   run Foley locally: the real API handler behind a local HTTP server,
+                      backed by a local AWS endpoint (moto_server, started for you)
+                        --port N            HTTP port (default 8080)
+                        --data DIR          local state: moto's venv, logs, the dev key (default .foley)
+                        --dev-key KEY       use this fixed API key (default: one made once, kept in DIR)
+                        --aws-port N        port for the local AWS endpoint (default 4566)
+                        --aws-endpoint URL  use a running endpoint (LocalStack, another moto) instead
+                        --strict-urls       refuse loopback/private video and webhook URLs, as on AWS
+
+              keys create --name NAME   make an API key (printed once)
+              keys list                 list keys (ids, names, state; never the keys)
+              keys disable ID           disable a key
+                        --aws-endpoint URL  endpoint of the table (default http://127.0.0.1:4566, a running serve)
+                        --aws               use real AWS (default credentials and region) instead
+                        --table NAME        table (default foley-local; on AWS the stack's TableName output)
+            """;
+
+    private FoleyCli() {
+    }
+
+    public static void main(String[] args) {
+        int rc;
+        try {
+            rc = run(args, System.out);
+        } catch (UsageException e) {
+            System.err.println("foley: " + e.getMessage());
+            System.err.println();
+            System.err.print(USAGE);
+            rc = 2;
+        } catch (Exception e) {
+            System.err.println("foley: " + e.getMessage());
+            rc = 1;
+        }
+        if (rc != 0) {
+            System.exit(rc);
+        }
+    }
+
+    static int run(String[] argv, PrintStream out) throws Exception {
+        if (argv.length == 0 || argv[0].equals("help") || argv[0].equals("--help") || argv[0].equals("-h")) {
+            out.print(USAGE);
+            return 0;
+        }
+        Args a = Args.parse(List.of(argv).subList(1, argv.length));
+        return switch (argv[0]) {
+            case "serve" -> serve(a, out);
+            case "keys" -> keys(a, out);
+            default -> throw new UsageException("unknown command '" + argv[0] + "'");
+        };
+    }
+
+    private static int serve(Args a, PrintStream out) throws Exception {
+        Path data = Path.of(a.opt("data", ".foley"));
+        int port = a.intOpt("port", 8080);
+        int awsPort = a.intOpt("aws-port", 4566);
+        MotoServer moto = null;
+        URI endpoint;
+        if (a.has("aws-endpoint")) {
+            endpoint = URI.create(a.opt("aws-endpoint", null));
+        } else {
+            Path exe = MotoServer.findOrInstall(data, out);
+            out.println("starting the local AWS endpoint (moto_server) on 127.0.0.1:" + awsPort + " ...");
+            moto = MotoServer.start(exe, awsPort, data.resolve("moto.log"));
+            endpoint = moto.endpoint();
+        }
+        String devKey = a.has("dev-key") ? a.opt("dev-key", null) : storedDevKey(data);
+        var o = new LocalFoley.Options(port, endpoint, template(a), a.opt("table", LocalFoley.LOCAL_TABLE),
+                devKey, a.flag("strict-urls"), new HashMap<>(System.getenv()));
+        LocalFoley foley;
+        try {
+            foley = LocalFoley.start(o);
+        } catch (IOException e) {
+            if (moto != null) {
+                moto.close();
+            }
+            throw new IOException("could not start on port " + port + ": " + e.getMessage()
+                    + " (is another ./foley serve running? try --port)", e);
+        }
+        MotoServer m = moto;
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            foley.close();
+            if (m != null) {
+                m.close();
+            }
+            stop.countDown();
+        }));
+        out.printf("""
+
+                Foley is running (local mode).
+                  API        %s
+                  API key    %s
+                  AWS        %s  (table %s)
+
+                Try it:
+                  curl -s %s/api/v3/wavespeed-ai/mmaudio-v2/text-to-audio \\
+                    -H "Authorization: Bearer %s" -H "Content-Type: application/json" \\
+                    -d '{"prompt":"rain on a tin roof","duration":5}'
+
+                Ctrl-C stops it (local data lives in memory and goes with it).
+                """, foley.baseUrl(), foley.apiKey(), endpoint, o.table(), foley.baseUrl(), foley.apiKey());
+        out.flush();
+        stop.await();
+        return 0;
+    }
+
+    private static int keys(Args a, PrintStream out) throws Exception {
+        if (a.positional().isEmpty()) {
+            throw new UsageException("keys needs a subcommand: create, list or disable");
+        }
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("FOLEY_TABLE", a.opt("table", a.flag("aws") ? env.getOrDefault("FOLEY_TABLE", "") : LocalFoley.LOCAL_TABLE));
+        if (env.get("FOLEY_TABLE").isBlank()) {
+            throw new UsageException("--table is needed with --aws (the stack's TableName output)");
+        }
+        AwsClients clients;
+        if (a.flag("aws")) {
+            clients = new AwsClients(Settings.fromEnv(env), DefaultCredentialsProvider.builder().build());
+        } else {
+            env.put("AWS_ENDPOINT_URL", a.opt("aws-endpoint", "http://127.0.0.1:" + a.intOpt("aws-port", 4566)));
+            clients = LocalFoley.clients(Settings.fromEnv(env));
+        }
+        Settings s = Settings.fromEnv(env);
+        try (var dynamo = clients.dynamo()) {
+            ApiKeyStore keys = new ApiKeyStore(dynamo, s.table(), Clock.systemUTC());
+            switch (a.positional().get(0)) {
+                case "create" -> {
+                    String name = a.opt("name", null);
+                    if (name == null || name.isBlank()) {
+                        throw new UsageException("keys create needs --name NAME");
+                    }
+                    var k = keys.create(name);
+                    out.println("key id   " + k.key().keyId());
+                    out.println("name     " + k.key().name());
+                    out.println("API key  " + k.plainKey());
+                    out.println("(shown once: Foley keeps only its SHA-256)");
+                }
+                case "list" -> {
+                    out.printf("%-22s %-9s %-24s %s%n", "KEY ID", "STATE", "CREATED", "NAME");
+                    for (ApiKey k : keys.list()) {
+                        out.printf("%-22s %-9s %-24s %s%n", k.keyId(), k.disabled() ? "disabled" : "active",
+                                k.createdAt(), k.name());
+                    }
+                }
+                case "disable" -> {
+                    if (a.positional().size() < 2) {
+                        throw new UsageException("keys disable needs a key id (see keys list)");
+                    }
+                    String id = a.positional().get(1);
+                    if (!keys.disable(id)) {
+                        out.println("no key with id " + id);
+                        return 1;
+                    }
+                    out.println("disabled " + id + " (cached copies expire within " + s.keyCacheTtl().toSeconds() + " s)");
+                }
+                default -> throw new UsageException("unknown keys subcommand '" + a.positional().get(0) + "'");
+            }
+        } catch (software.amazon.awssdk.core.exception.SdkClientException e) {
+            throw new IOException("cannot reach the table at " + env.getOrDefault("AWS_ENDPOINT_URL", "AWS")
+                    + " (is ./foley serve running?): " + e.getMessage(), e);
+        }
+        return 0;
+    }
+
+    private static Path template(Args a) throws UsageException {
+        Path t = Path.of(a.opt("template", "template.yaml"));
+        if (!Files.isRegularFile(t)) {
+            throw new UsageException("cannot find " + t.toAbsolutePath() + "; run from the project folder or pass --template");
+        }
+        return t;
+    }
+
+    /** Local mode's dev key: made once, kept in the data dir so scripts can rely on it. */
+    private static String storedDevKey(Path data) throws IOException {
+        Path f = data.resolve("dev-key");
+        if (Files.isRegularFile(f)) {
+            String k = Files.readString(f).strip();
+            if (!k.isEmpty()) {
+                return k;
+            }
+        }
+        Files.createDirectories(data);
+        String k = KeyMaterial.newKey();
+        Files.writeString(f, k + "\n");
+        return k;
+    }
+
+    static final class UsageException extends Exception {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /** {@code --name value}, {@code --name=value}, {@code --flag}, and positionals. */
+    record Args(Map<String, String> options, List<String> positional) {
+        private static final java.util.Set<String> FLAGS = java.util.Set.of("strict-urls", "aws");
+
+        static Args parse(List<String> argv) throws UsageException {
+            Map<String, String> opts = new HashMap<>();
+            List<String> pos = new ArrayList<>();
+            for (int i = 0; i < argv.size(); i++) {
+                String s = argv.get(i);
+                if (s.startsWith("--")) {
+                    String name = s.substring(2);
+                    String value;
+                    int eq = name.indexOf('=');
+                    if (eq >= 0) {
+                        value = name.substring(eq + 1);
+                        name = name.substring(0, eq);
+                    } else if (FLAGS.contains(name)) {
+                        value = "true";
+                    } else if (i + 1 < argv.size()) {
+                        value = argv.get(++i);
+                    } else {
+                        throw new UsageException("--" + name + " needs a value");
+                    }
+                    opts.put(name, value);
+                } else {
+                    pos.add(s);
+                }
+            }
+            return new Args(opts, pos);
+        }
+
+        boolean has(String name) {
+            return options.containsKey(name);
+        }
+
+        boolean flag(String name) {
+            return "true".equals(options.get(name));
+        }
+
+        String opt(String name, String dflt) {
+            return options.getOrDefault(name, dflt);
+        }
+
+        int intOpt(String name, int dflt) throws UsageException {
+            String v = options.get(name);
+            if (v == null) {
+                return dflt;
+            }
+            try {
+                int n = Integer.parseInt(v);
+                if (n < 0 || n > 65535) {
+                    throw new NumberFormatException();
+                }
+                return n;
+            } catch (NumberFormatException e) {
+                throw new UsageException("--" + name + " must be a port number, got '" + v + "'");
+            }
+        }
+    }
+}

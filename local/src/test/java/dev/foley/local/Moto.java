@@ -1,0 +1,84 @@
+package dev.foley.local;
+
+import dev.foley.aws.AwsClients;
+import dev.foley.config.Settings;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+/**
+ * JUnit extension: one {@code moto_server} for the whole test run, on a free port of 127.0.0.1,
+ * found or installed exactly as {@code ./foley} does it. Tests get their own table each, made
+ * from {@code template.yaml}.
+ */
+public final class Moto implements BeforeAllCallback {
+
+    private static MotoServer server;
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        endpoint();
+    }
+
+    public static synchronized URI endpoint() throws IOException, InterruptedException {
+        if (server == null) {
+            Path data = projectRoot().resolve(".foley");
+            Path exe = MotoServer.findOrInstall(data, System.out);
+            int port;
+            try (ServerSocket s = new ServerSocket(0)) {
+                port = s.getLocalPort();
+            }
+            server = MotoServer.start(exe, port, projectRoot().resolve("local/target/moto-test.log"));
+            MotoServer started = server;
+            Runtime.getRuntime().addShutdownHook(new Thread(started::close));
+        }
+        return server.endpoint();
+    }
+
+    public static Path projectRoot() {
+        Path p = Path.of("").toAbsolutePath();
+        while (p != null && !Files.isRegularFile(p.resolve("template.yaml"))) {
+            p = p.getParent();
+        }
+        if (p == null) {
+            throw new IllegalStateException("template.yaml not found above " + Path.of("").toAbsolutePath());
+        }
+        return p;
+    }
+
+    public static Path template() {
+        return projectRoot().resolve("template.yaml");
+    }
+
+    /** Settings for a fresh table on the shared moto, with extra environment on top. */
+    public static Settings settings(String table, Map<String, String> extra) throws Exception {
+        var env = new java.util.HashMap<>(extra);
+        env.put("FOLEY_TABLE", table);
+        env.put("AWS_REGION", "us-east-1");
+        env.put("AWS_ENDPOINT_URL", endpoint().toString());
+        env.putIfAbsent("FOLEY_STRICT_URLS", "false");
+        return Settings.fromEnv(env);
+    }
+
+    /** A new, empty table built from the template; returns a client for it. */
+    public static DynamoDbClient freshTable(Settings settings) throws IOException {
+        DynamoDbClient dynamo = LocalFoley.clients(settings).dynamo();
+        TemplateTable.read(template()).ensure(dynamo, settings.table());
+        return dynamo;
+    }
+
+    public static String tableName(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    static AwsClients clients(Settings s) {
+        return LocalFoley.clients(s);
+    }
+}

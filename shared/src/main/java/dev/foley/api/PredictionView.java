@@ -1,0 +1,41 @@
+package dev.foley.api;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.foley.json.Json;
+import dev.foley.prediction.Prediction;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+
+/** A prediction as the hosted API shows it in {@code data}: field for field, in its order. */
+public final class PredictionView {
+
+    static final DateTimeFormatter ISO_MILLIS =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+    private PredictionView() {
+    }
+
+    public static ObjectNode data(Prediction p, String baseUrl) {
+        ObjectNode d = Json.object();
+        d.put("id", p.id());
+        d.put("model", p.kind().model());
+        ArrayNode outputs = d.putArray("outputs");
+        p.outputs().forEach(outputs::add);
+        d.putObject("urls").put("get", baseUrl + "/api/v3/predictions/" + p.id() + "/result");
+        ArrayNode nsfw = d.putArray("has_nsfw_contents");
+        p.nsfw().forEach(nsfw::add);
+        d.put("status", p.phase().status());
+        d.put("created_at", ISO_MILLIS.format(p.createdAt()));
+        d.put("error", p.error());
+        d.putObject("timings").put("inference", p.inferenceMs());
+        return d;
+    }
+
+    /** The same with the request echoed as {@code input} (the webhook body and list items). */
+    public static ObjectNode dataWithInput(Prediction p, String baseUrl) {
+        ObjectNode d = data(p, baseUrl);
+        d.set("input", p.request().toJson());
+        return d;
+    }
+}

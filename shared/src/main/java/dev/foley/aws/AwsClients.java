@@ -1,0 +1,49 @@
+package dev.foley.aws;
+
+import dev.foley.config.Settings;
+import java.time.Duration;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+/**
+ * The one way Foley builds AWS clients: the URL-connection HTTP client (small, fast to start, no
+ * netty), an explicit region, and an endpoint override when one is configured, so the same code
+ * talks to moto, LocalStack or AWS.
+ */
+public final class AwsClients {
+
+    private final Settings settings;
+    private final AwsCredentialsProvider credentials;
+    private final SdkHttpClient http;
+
+    public AwsClients(Settings settings, AwsCredentialsProvider credentials) {
+        this.settings = settings;
+        this.credentials = credentials;
+        this.http = UrlConnectionHttpClient.builder()
+                .connectionTimeout(Duration.ofSeconds(2))
+                .socketTimeout(Duration.ofSeconds(10))
+                .build();
+    }
+
+    /** Credentials from the default chain (the Lambda role on AWS). */
+    public static AwsClients fromSettings(Settings settings) {
+        return new AwsClients(settings, DefaultCredentialsProvider.builder().build());
+    }
+
+    public DynamoDbClient dynamo() {
+        var b = DynamoDbClient.builder()
+                .httpClient(http)
+                .region(Region.of(settings.region()))
+                .credentialsProvider(credentials);
+        settings.endpointFor(settings.dynamoEndpoint()).ifPresent(b::endpointOverride);
+        return b.build();
+    }
+
+    public SdkHttpClient httpClient() {
+        return http;
+    }
+}

@@ -1,0 +1,75 @@
+package dev.foley.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything Foley reads from its environment, read once. The same names are used by the SAM
+ * template, local mode and the README.
+ *
+ * @param table            DynamoDB table ({@code FOLEY_TABLE})
+ * @param region           AWS region ({@code AWS_REGION})
+ * @param awsEndpoint      one endpoint for every AWS service, e.g. moto or LocalStack
+ *                         ({@code AWS_ENDPOINT_URL}); empty means real AWS
+ * @param dynamoEndpoint   per-service override ({@code AWS_ENDPOINT_URL_DYNAMODB})
+ * @param publicBaseUrl    base of the URLs handed to clients ({@code FOLEY_PUBLIC_BASE_URL});
+ *                         empty means derive from the request
+ * @param strictUrls       refuse non-public video and webhook URLs ({@code FOLEY_STRICT_URLS})
+ * @param dueShards        shards of the {@code due} index ({@code FOLEY_DUE_SHARDS})
+ * @param keyCacheTtl      how long a looked-up API key is trusted ({@code FOLEY_KEY_CACHE_SECONDS})
+ * @param retention        how long predictions are kept ({@code FOLEY_RETENTION_DAYS})
+ */
+public record Settings(
+        String table,
+        String region,
+        Optional<URI> awsEndpoint,
+        Optional<URI> dynamoEndpoint,
+        Optional<String> publicBaseUrl,
+        boolean strictUrls,
+        int dueShards,
+        Duration keyCacheTtl,
+        Duration retention) {
+
+    public static Settings fromEnv(Map<String, String> env) {
+        return new Settings(
+                env.getOrDefault("FOLEY_TABLE", "foley"),
+                env.getOrDefault("AWS_REGION", env.getOrDefault("AWS_DEFAULT_REGION", "us-east-1")),
+                uri(env.get("AWS_ENDPOINT_URL")),
+                uri(env.get("AWS_ENDPOINT_URL_DYNAMODB")),
+                Optional.ofNullable(blankToNull(env.get("FOLEY_PUBLIC_BASE_URL"))).map(s -> s.replaceAll("/+$", "")),
+                !"false".equalsIgnoreCase(env.getOrDefault("FOLEY_STRICT_URLS", "true")),
+                positive(env, "FOLEY_DUE_SHARDS", 4),
+                Duration.ofSeconds(positive(env, "FOLEY_KEY_CACHE_SECONDS", 60)),
+                Duration.ofDays(positive(env, "FOLEY_RETENTION_DAYS", 7)));
+    }
+
+    public Optional<URI> endpointFor(Optional<URI> serviceSpecific) {
+        return serviceSpecific.or(() -> awsEndpoint);
+    }
+
+    private static Optional<URI> uri(String v) {
+        return Optional.ofNullable(blankToNull(v)).map(URI::create);
+    }
+
+    private static String blankToNull(String v) {
+        return v == null || v.isBlank() ? null : v.trim();
+    }
+
+    private static int positive(Map<String, String> env, String name, int dflt) {
+        String v = env.get(name);
+        if (v == null || v.isBlank()) {
+            return dflt;
+        }
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n <= 0) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException(name + " must be a positive integer, got '" + v + "'");
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package dev.foley.prediction;
+
+/** What a prediction makes: a soundtrack for a video, or audio from text alone. */
+public enum Kind {
+    VIDEO("video", "wavespeed-ai/mmaudio-v2"),
+    TEXT("text", "wavespeed-ai/mmaudio-v2/text-to-audio");
+
+    private final String code;
+    private final String model;
+
+    Kind(String code, String model) {
+        this.code = code;
+        this.model = model;
+    }
+
+    /** The value stored in the table. */
+    public String code() {
+        return code;
+    }
+
+    /** The model id shown in the API's {@code data.model}, as the hosted API names it. */
+    public String model() {
+        return model;
+    }
+
+    public static Kind fromCode(String code) {
+        for (Kind k : values()) {
+            if (k.code.equals(code)) {
+                return k;
+            }
+        }
+        throw new IllegalArgumentException("unknown kind " + code);
+    }
+}

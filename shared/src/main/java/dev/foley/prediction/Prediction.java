@@ -1,0 +1,41 @@
+package dev.foley.prediction;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A prediction as stored: who asked, what they asked for, where it is in its life. The provider's
+ * own job id is kept here and never shown to the client.
+ */
+public record Prediction(
+        String id,
+        String keyId,
+        PredictionRequest request,
+        String webhook,
+        Phase phase,
+        long version,
+        Instant createdAt,
+        Instant updatedAt,
+        List<String> outputs,
+        List<Boolean> nsfw,
+        String error,
+        long inferenceMs,
+        String provider,
+        String providerJobId) {
+
+    public Prediction {
+        outputs = outputs == null ? List.of() : List.copyOf(outputs);
+        nsfw = nsfw == null ? List.of() : List.copyOf(nsfw);
+        error = error == null ? "" : error;
+    }
+
+    /** A new prediction, just accepted. */
+    public static Prediction accepted(String id, String keyId, PredictionRequest request, String webhook, Instant now) {
+        return new Prediction(id, keyId, request, webhook, Phase.ACCEPTED, 1, now, now,
+                List.of(), List.of(), "", 0, null, null);
+    }
+
+    public Kind kind() {
+        return request.kind();
+    }
+}

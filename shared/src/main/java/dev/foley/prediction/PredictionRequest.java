@@ -1,0 +1,61 @@
+package dev.foley.prediction;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.foley.json.Json;
+
+/**
+ * A validated MMAudio v2 request, defaults filled in. Field names on the wire are the hosted API's
+ * ({@code num_inference_steps}, {@code guidance_scale}, ...). {@code video} is null for
+ * text-to-audio; {@code seed} is null when the client wants a random one.
+ */
+public record PredictionRequest(
+        Kind kind,
+        String video,
+        String prompt,
+        String negativePrompt,
+        int numInferenceSteps,
+        int duration,
+        double guidanceScale,
+        boolean maskAwayClip,
+        Integer seed,
+        boolean enableSyncMode) {
+
+    public static final int DEFAULT_STEPS = 25;
+    public static final int DEFAULT_DURATION = 8;
+    public static final double DEFAULT_GUIDANCE = 4.5;
+
+    /** The request as the client could have sent it, every field explicit (stored, and echoed as {@code input}). */
+    public ObjectNode toJson() {
+        ObjectNode n = Json.object();
+        if (video != null) {
+            n.put("video", video);
+        }
+        n.put("prompt", prompt);
+        n.put("negative_prompt", negativePrompt);
+        n.put("num_inference_steps", numInferenceSteps);
+        n.put("duration", duration);
+        n.put("guidance_scale", guidanceScale);
+        n.put("mask_away_clip", maskAwayClip);
+        if (seed != null) {
+            n.put("seed", seed.intValue());
+        }
+        n.put("enable_sync_mode", enableSyncMode);
+        return n;
+    }
+
+    /** Reads back what {@link #toJson()} stored (trusted input: it was validated on the way in). */
+    public static PredictionRequest fromJson(Kind kind, JsonNode n) {
+        return new PredictionRequest(
+                kind,
+                n.hasNonNull("video") ? n.get("video").asText() : null,
+                n.path("prompt").asText(),
+                n.path("negative_prompt").asText(""),
+                n.path("num_inference_steps").asInt(DEFAULT_STEPS),
+                n.path("duration").asInt(DEFAULT_DURATION),
+                n.path("guidance_scale").asDouble(DEFAULT_GUIDANCE),
+                n.path("mask_away_clip").asBoolean(false),
+                n.hasNonNull("seed") ? n.get("seed").asInt() : null,
+                n.path("enable_sync_mode").asBoolean(false));
+    }
+}

@@ -1,0 +1,248 @@
+package dev.foley.prediction;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.foley.net.UrlPolicy;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Checks a submit body field by field against the hosted MMAudio v2 contract. Every problem is
+ * reported (not just the first), each naming its field; JSON types are never coerced
+ * ({@code "8"} is not a duration). Integral numbers such as {@code 8.0} count as integers, as in
+ * JSON Schema.
+ */
+public final class RequestValidator {
+
+    public static final int MAX_PROMPT_CHARS = 20_000;
+
+    public static final Set<String> VIDEO_FIELDS = Set.of("video", "prompt", "negative_prompt",
+            "num_inference_steps", "duration", "guidance_scale", "mask_away_clip", "seed", "enable_sync_mode");
+
+    /** Names other MMAudio APIs use, so a client porting from them is told what we call it. */
+    private static final Map<String, String> ALIASES = Map.ofEntries(
+            Map.entry("num_steps", "num_inference_steps"),
+            Map.entry("steps", "num_inference_steps"),
+            Map.entry("cfg_strength", "guidance_scale"),
+            Map.entry("cfg", "guidance_scale"),
+            Map.entry("video_url", "video"),
+            Map.entry("negative", "negative_prompt"),
+            Map.entry("sync_mode", "enable_sync_mode"));
+
+    private final UrlPolicy urls;
+
+    public RequestValidator(UrlPolicy urls) {
+        this.urls = urls;
+    }
+
+    /** Validates and fills defaults; throws with every problem found. */
+    public PredictionRequest validate(Kind kind, JsonNode body) throws InvalidRequestException {
+        List<FieldError> errors = new ArrayList<>();
+        if (body == null || body.isMissingNode()) {
+            throw new InvalidRequestException(List.of(new FieldError("body", "required: a JSON object")));
+        }
+        if (!body.isObject()) {
+            throw new InvalidRequestException(List.of(new FieldError("body",
+                    "must be a JSON object, got " + typeName(body))));
+        }
+        for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            if (!VIDEO_FIELDS.contains(name)) {
+                errors.add(new FieldError(shorten(name), unknownReason(name)));
+            } else if (kind == Kind.TEXT && name.equals("video")) {
+                errors.add(new FieldError("video", "not accepted by text-to-audio; "
+                        + "post to /api/v3/wavespeed-ai/mmaudio-v2 for video-to-audio"));
+            }
+        }
+        String video = null;
+        if (kind == Kind.VIDEO) {
+            video = string(body, "video", true, UrlPolicy.MAX_LENGTH, errors);
+            if (video != null) {
+                String v = video;
+                urls.check(v).ifPresent(r -> errors.add(new FieldError("video", r)));
+            }
+        }
+        String prompt = string(body, "prompt", true, MAX_PROMPT_CHARS, errors);
+        String negative = string(body, "negative_prompt", false, MAX_PROMPT_CHARS, errors);
+        int steps = integer(body, "num_inference_steps", 4, 50, PredictionRequest.DEFAULT_STEPS, errors);
+        int duration = integer(body, "duration", 1, 30, PredictionRequest.DEFAULT_DURATION, errors);
+        double guidance = number(body, "guidance_scale", 0, 20, PredictionRequest.DEFAULT_GUIDANCE, errors);
+        boolean mask = bool(body, "mask_away_clip", errors);
+        Integer seed = body.hasNonNull("seed") ? integer(body, "seed", 0, 65535, 0, errors) : null;
+        boolean sync = bool(body, "enable_sync_mode", errors);
+        if (!errors.isEmpty()) {
+            throw new InvalidRequestException(errors);
+        }
+        return new PredictionRequest(kind, video, prompt, negative == null ? "" : negative,
+                steps, duration, guidance, mask, seed, sync);
+    }
+
+    /** Checks the {@code webhook} query parameter. */
+    public void checkWebhook(String webhook, List<FieldError> errors) {
+        urls.check(webhook).ifPresent(r -> errors.add(new FieldError("webhook", r)));
+    }
+
+    private static String unknownReason(String name) {
+        String alias = ALIASES.get(name);
+        if (alias != null) {
+            return "unknown field; did you mean " + alias + "?";
+        }
+        for (String known : VIDEO_FIELDS) {
+            if (distance(name, known) <= 2) {
+                return "unknown field; did you mean " + known + "?";
+            }
+        }
+        return "unknown field";
+    }
+
+    private static String string(JsonNode body, String name, boolean required, int max, List<FieldError> errors) {
+        JsonNode v = body.get(name);
+        if (v == null || v.isNull()) {
+            if (required) {
+                errors.add(new FieldError(name, "required"));
+            }
+            return null;
+        }
+        if (!v.isTextual()) {
+            errors.add(new FieldError(name, "must be a string, got " + shown(v)));
+            return null;
+        }
+        String s = v.textValue();
+        if (required && s.isBlank()) {
+            errors.add(new FieldError(name, "must not be blank"));
+            return null;
+        }
+        if (s.length() > max) {
+            errors.add(new FieldError(name, "must be at most " + max + " characters, got " + s.length()));
+            return null;
+        }
+        if (hasLoneSurrogate(s)) {
+            errors.add(new FieldError(name, "must be valid Unicode text (it has an unpaired surrogate)"));
+            return null;
+        }
+        return s;
+    }
+
+    private static int integer(JsonNode body, String name, int min, int max, int dflt, List<FieldError> errors) {
+        JsonNode v = body.get(name);
+        if (v == null || v.isNull()) {
+            return dflt;
+        }
+        String want = "must be an integer between " + min + " and " + max + ", got " + shown(v);
+        if (!v.isNumber()) {
+            errors.add(new FieldError(name, want));
+            return dflt;
+        }
+        BigDecimal d = v.decimalValue();
+        boolean integral = d.signum() == 0 || d.stripTrailingZeros().scale() <= 0;
+        if (!integral || d.compareTo(BigDecimal.valueOf(min)) < 0 || d.compareTo(BigDecimal.valueOf(max)) > 0) {
+            errors.add(new FieldError(name, want));
+            return dflt;
+        }
+        return d.intValueExact();
+    }
+
+    private static double number(JsonNode body, String name, double min, double max, double dflt, List<FieldError> errors) {
+        JsonNode v = body.get(name);
+        if (v == null || v.isNull()) {
+            return dflt;
+        }
+        if (!v.isNumber() || v.decimalValue().compareTo(BigDecimal.valueOf(min)) < 0
+                || v.decimalValue().compareTo(BigDecimal.valueOf(max)) > 0) {
+            errors.add(new FieldError(name, "must be a number between " + fmt(min) + " and " + fmt(max)
+                    + ", got " + shown(v)));
+            return dflt;
+        }
+        return v.doubleValue();
+    }
+
+    private static boolean bool(JsonNode body, String name, List<FieldError> errors) {
+        JsonNode v = body.get(name);
+        if (v == null || v.isNull()) {
+            return false;
+        }
+        if (!v.isBoolean()) {
+            errors.add(new FieldError(name, "must be true or false, got " + shown(v)));
+            return false;
+        }
+        return v.booleanValue();
+    }
+
+    private static String fmt(double d) {
+        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    }
+
+    /** The offending value as JSON, cut short: enough to recognise, never a wall of text. */
+    static String shown(JsonNode v) {
+        if (v.isObject()) {
+            return "an object";
+        }
+        if (v.isArray()) {
+            return "an array";
+        }
+        String s;
+        if (v.isIntegralNumber()) {
+            s = v.bigIntegerValue().toString();
+        } else if (v.isNumber()) {
+            s = v.decimalValue().toString();
+        } else {
+            s = v.toString();
+        }
+        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
+    }
+
+    private static String typeName(JsonNode v) {
+        return switch (v.getNodeType()) {
+            case ARRAY -> "an array";
+            case STRING -> "a string";
+            case NUMBER -> "a number";
+            case BOOLEAN -> "a boolean";
+            case NULL -> "null";
+            default -> "a " + v.getNodeType().name().toLowerCase();
+        };
+    }
+
+    private static String shorten(String name) {
+        return name.length() > 64 ? name.substring(0, 64) + "..." : name;
+    }
+
+    private static boolean hasLoneSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
+                    return true;
+                }
+                i++;
+            } else if (Character.isLowSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int distance(String a, String b) {
+        if (Math.abs(a.length() - b.length()) > 2) {
+            return 3;
+        }
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+}

@@ -1,0 +1,114 @@
+package dev.foley.store;
+
+import static dev.foley.store.Attr.bool;
+import static dev.foley.store.Attr.flag;
+import static dev.foley.store.Attr.n;
+import static dev.foley.store.Attr.num;
+import static dev.foley.store.Attr.s;
+import static dev.foley.store.Attr.str;
+import static dev.foley.store.FoleyTable.*;
+import static dev.foley.store.PredictionStore.guarded;
+
+import dev.foley.auth.ApiKey;
+import dev.foley.auth.KeyMaterial;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+
+/** API keys in the Foley table, addressed by the SHA-256 of the key. */
+public final class ApiKeyStore {
+
+    /** A key just made: the plain key is shown once and never stored. */
+    public record NewKey(String plainKey, ApiKey key) {
+    }
+
+    // Key items must not carry key_id/created_at: those would put them in the by_key index.
+    private final DynamoDbClient dynamo;
+    private final String table;
+    private final Clock clock;
+
+    public ApiKeyStore(DynamoDbClient dynamo, String table, Clock clock) {
+        this.dynamo = dynamo;
+        this.table = table;
+        this.clock = clock;
+    }
+
+    public NewKey create(String name) {
+        return create(name, KeyMaterial.newKey());
+    }
+
+    /** Stores a given key (local mode's fixed dev key); an existing one with that value is kept. */
+    public NewKey create(String name, String plainKey) {
+        String hash = KeyMaterial.sha256Hex(plainKey);
+        Optional<ApiKey> existing = findByHash(hash);
+        if (existing.isPresent()) {
+            return new NewKey(plainKey, existing.get());
+        }
+        ApiKey key = new ApiKey(KeyMaterial.newKeyId(), name, hash, clock.instant(), false);
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put(PK, s(KEY_PREFIX + hash));
+        item.put(SK, s(KEY_SK));
+        item.put("id", s(key.keyId()));
+        item.put("name", s(name));
+        item.put("created_ms", n(key.createdAt().toEpochMilli()));
+        item.put("disabled", bool(false));
+        try {
+            guarded(() -> dynamo.putItem(r -> r.tableName(table).item(item)
+                    .conditionExpression("attribute_not_exists(PK)")));
+        } catch (ConditionalCheckFailedException e) {
+            return new NewKey(plainKey, findByHash(hash).orElseThrow());
+        }
+        return new NewKey(plainKey, key);
+    }
+
+    public Optional<ApiKey> findByHash(String hash) {
+        Map<String, AttributeValue> item = guarded(() -> dynamo.getItem(r -> r.tableName(table)
+                .key(Map.of(PK, s(KEY_PREFIX + hash), SK, s(KEY_SK))))).item();
+        return item == null || item.isEmpty() ? Optional.empty() : Optional.of(fromItem(item));
+    }
+
+    /** Every key, oldest first. An administrative scan: never on a request path. */
+    public List<ApiKey> list() {
+        List<ApiKey> keys = new ArrayList<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            Map<String, AttributeValue> from = start;
+            var resp = guarded(() -> dynamo.scan(r -> r.tableName(table)
+                    .filterExpression("begins_with(PK, :p) AND SK = :sk")
+                    .expressionAttributeValues(Map.of(":p", s(KEY_PREFIX), ":sk", s(KEY_SK)))
+                    .exclusiveStartKey(from)));
+            resp.items().forEach(i -> keys.add(fromItem(i)));
+            start = resp.hasLastEvaluatedKey() && !resp.lastEvaluatedKey().isEmpty() ? resp.lastEvaluatedKey() : null;
+        } while (start != null);
+        keys.sort(Comparator.comparing(ApiKey::createdAt));
+        return keys;
+    }
+
+    /** Disables the key with this id; false when there is none. */
+    public boolean disable(String keyId) {
+        for (ApiKey k : list()) {
+            if (k.keyId().equals(keyId)) {
+                guarded(() -> dynamo.updateItem(r -> r.tableName(table)
+                        .key(Map.of(PK, s(KEY_PREFIX + k.hash()), SK, s(KEY_SK)))
+                        .updateExpression("SET disabled = :t")
+                        .expressionAttributeValues(Map.of(":t", bool(true)))));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static ApiKey fromItem(Map<String, AttributeValue> item) {
+        String pk = str(item, PK);
+        return new ApiKey(str(item, "id"), str(item, "name"), pk.substring(KEY_PREFIX.length()),
+                Instant.ofEpochMilli(num(item, "created_ms", 0)), flag(item, "disabled"));
+    }
+}
