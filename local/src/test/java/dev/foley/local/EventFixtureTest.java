@@ -1,0 +1,87 @@
+package dev.foley.local;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.foley.api.FoleyApi;
+import dev.foley.config.Settings;
+import dev.foley.functions.api.ApiHandler;
+import dev.foley.json.Json;
+import dev.foley.store.ApiKeyStore;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+/** The files in {@code events/}, read the way the Lambda Java runtime reads them, through the real handler. */
+@ExtendWith(Moto.class)
+class EventFixtureTest {
+
+    static ApiHandler handler;
+
+    @BeforeAll
+    static void wire() throws Exception {
+        Settings s = Moto.settings(Moto.tableName("events"), Map.of());
+        DynamoDbClient dynamo = Moto.freshTable(s);
+        new ApiKeyStore(dynamo, s.table(), Clock.systemUTC()).create("fixtures", "fk_sample-key-for-sam-local-and-tests-only");
+        handler = new ApiHandler(FoleyApi.create(s, dynamo, Clock.systemUTC()));
+    }
+
+    static APIGatewayV2HTTPEvent load(String name) throws Exception {
+        var serializer = LambdaEventSerializers.serializerFor(APIGatewayV2HTTPEvent.class, EventFixtureTest.class.getClassLoader());
+        try (InputStream in = Files.newInputStream(Moto.projectRoot().resolve("events").resolve(name))) {
+            return serializer.fromJson(in);
+        }
+    }
+
+    static JsonNode body(APIGatewayV2HTTPResponse r) {
+        return Json.parse(r.getBody());
+    }
+
+    @Test
+    void submitThenResult() throws Exception {
+        APIGatewayV2HTTPResponse r = handler.handleRequest(load("api-submit.json"), null);
+        assertEquals(200, r.getStatusCode(), r.getBody());
+        JsonNode data = body(r).get("data");
+        assertEquals("created", data.get("status").asText());
+        // urls.get comes from the forwarded protocol and host, as clients of the deployed API see it.
+        assertEquals("https://abc123.execute-api.us-east-1.amazonaws.com/api/v3/predictions/" + data.get("id").asText() + "/result",
+                data.at("/urls/get").asText());
+
+        APIGatewayV2HTTPEvent result = load("api-result.json");
+        result.setRawPath("/api/v3/predictions/" + data.get("id").asText() + "/result");
+        APIGatewayV2HTTPResponse got = handler.handleRequest(result, null);
+        assertEquals(200, got.getStatusCode());
+        assertEquals(data, body(got).get("data"));
+    }
+
+    @Test
+    void textToAudioWithBase64Body() throws Exception {
+        APIGatewayV2HTTPResponse r = handler.handleRequest(load("api-submit-text.json"), null);
+        assertEquals(200, r.getStatusCode(), r.getBody());
+        assertEquals("wavespeed-ai/mmaudio-v2/text-to-audio", body(r).at("/data/model").asText());
+    }
+
+    @Test
+    void invalidSubmitNamesBothFields() throws Exception {
+        APIGatewayV2HTTPResponse r = handler.handleRequest(load("api-submit-invalid.json"), null);
+        assertEquals(400, r.getStatusCode());
+        String msg = body(r).get("message").asText();
+        assertTrue(msg.contains("duration: must be an integer between 1 and 30, got 45"), msg);
+        assertTrue(msg.contains("num_steps: unknown field; did you mean num_inference_steps?"), msg);
+    }
+
+    @Test
+    void resultForAnUnknownIdIs404() throws Exception {
+        APIGatewayV2HTTPResponse r = handler.handleRequest(load("api-result.json"), null);
+        assertEquals(404, r.getStatusCode());
+        assertTrue(body(r).get("data").isNull());
+    }
+}
