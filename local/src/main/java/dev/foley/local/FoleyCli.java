@@ -39,6 +39,7 @@ public final class FoleyCli {
                         --aws-endpoint URL  endpoint of the table (default http://127.0.0.1:4566, a running serve)
                         --aws               use real AWS (default credentials and region) instead
                         --table NAME        table (default foley-local; on AWS the stack's TableName output)
+                        --region REGION     AWS region with --aws (default: AWS_REGION)
             """;
 
     private FoleyCli() {
@@ -68,6 +69,11 @@ public final class FoleyCli {
             return 0;
         }
         Args a = Args.parse(List.of(argv).subList(1, argv.length));
+        a.allowOnly(switch (argv[0]) {
+            case "serve" -> java.util.Set.of("port", "data", "dev-key", "aws-port", "aws-endpoint", "strict-urls", "template", "table");
+            case "keys" -> java.util.Set.of("name", "aws-endpoint", "aws-port", "aws", "table", "region");
+            default -> java.util.Set.of();
+        });
         return switch (argv[0]) {
             case "serve" -> serve(a, out);
             case "keys" -> keys(a, out);
@@ -76,9 +82,9 @@ public final class FoleyCli {
     }
 
     private static int serve(Args a, PrintStream out) throws Exception {
-        Path data = Path.of(a.opt("data", ".foley"));
         int port = a.intOpt("port", 8080);
         int awsPort = a.intOpt("aws-port", 4566);
+        Path data = Path.of(a.opt("data", ".foley"));
         MotoServer moto = null;
         URI endpoint;
         if (a.has("aws-endpoint")) {
@@ -138,6 +144,9 @@ public final class FoleyCli {
         env.put("FOLEY_TABLE", a.opt("table", a.flag("aws") ? env.getOrDefault("FOLEY_TABLE", "") : LocalFoley.LOCAL_TABLE));
         if (env.get("FOLEY_TABLE").isBlank()) {
             throw new UsageException("--table is needed with --aws (the stack's TableName output)");
+        }
+        if (a.has("region")) {
+            env.put("AWS_REGION", a.opt("region", null));
         }
         AwsClients clients;
         if (a.flag("aws")) {
@@ -246,6 +255,14 @@ public final class FoleyCli {
                 }
             }
             return new Args(opts, pos);
+        }
+
+        void allowOnly(java.util.Set<String> known) throws UsageException {
+            for (String o : options.keySet()) {
+                if (!known.contains(o)) {
+                    throw new UsageException("unknown option --" + o);
+                }
+            }
         }
 
         boolean has(String name) {

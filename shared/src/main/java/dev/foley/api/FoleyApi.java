@@ -60,6 +60,7 @@ public final class FoleyApi {
     /** Every route this API serves (the OpenAPI document and the SAM template are checked against it). */
     public static final List<Route> ROUTES = List.of(
             new Route("GET", "/health"),
+            new Route("GET", "/openapi.yaml"),
             new Route("POST", SUBMIT_VIDEO),
             new Route("POST", SUBMIT_TEXT),
             new Route("GET", PREDICTIONS),
@@ -142,6 +143,9 @@ public final class FoleyApi {
         }
         if (matched.pattern().equals("/health")) {
             return ApiResponse.json(200, "{\"status\":\"ok\"}");
+        }
+        if (matched.pattern().equals("/openapi.yaml")) {
+            return new ApiResponse(200, Map.of("content-type", "application/yaml; charset=utf-8"), OpenApi.TEXT);
         }
         ApiKey key = authenticate(req);
         String base = baseUrl(req);
