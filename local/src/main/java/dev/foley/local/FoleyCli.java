@@ -33,6 +33,9 @@ public final class FoleyCli {
                         --aws-endpoint URL  use a running endpoint (LocalStack, another moto) instead
                         --strict-urls       refuse loopback/private video and webhook URLs, as on AWS
 
+              bench [--n 2000]          submit/result latency through the handler on a local
+                                        DynamoDB (moto), and a fresh JVM's first request
+
               keys create --name NAME   make an API key (printed once)
               keys list                 list keys (ids, names, state; never the keys)
               keys disable ID           disable a key
@@ -72,11 +75,17 @@ public final class FoleyCli {
         a.allowOnly(switch (argv[0]) {
             case "serve" -> java.util.Set.of("port", "data", "dev-key", "aws-port", "aws-endpoint", "strict-urls", "template", "table");
             case "keys" -> java.util.Set.of("name", "aws-endpoint", "aws-port", "aws", "table", "region");
+            case "bench" -> java.util.Set.of("n", "data", "aws-endpoint");
             default -> java.util.Set.of();
         });
         return switch (argv[0]) {
             case "serve" -> serve(a, out);
             case "keys" -> keys(a, out);
+            case "bench" -> {
+                dev.foley.local.bench.ApiBench.run(Path.of(a.opt("data", ".foley")),
+                        a.has("aws-endpoint") ? URI.create(a.opt("aws-endpoint", null)) : null, a.intOpt("n", 2000), out);
+                yield 0;
+            }
             default -> throw new UsageException("unknown command '" + argv[0] + "'");
         };
     }

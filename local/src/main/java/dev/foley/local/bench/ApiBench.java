@@ -1,0 +1,162 @@
+package dev.foley.local.bench;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import dev.foley.api.FoleyApi;
+import dev.foley.config.Settings;
+import dev.foley.functions.api.ApiHandler;
+import dev.foley.json.Json;
+import dev.foley.local.LocalFoley;
+import dev.foley.local.MotoServer;
+import dev.foley.local.TemplateTable;
+import dev.foley.store.ApiKeyStore;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+/**
+ * {@code ./foley bench}: submit and result through the real API handler against the local
+ * DynamoDB (moto), warm p50/p99; moto's own latency for the same DynamoDB calls, measured in the
+ * same run, so our own time can be told apart from the emulator's; and the first request of a
+ * fresh JVM.
+ */
+public final class ApiBench {
+
+    static final String KEY = "fk_bench-key-0123456789abcdef";
+
+    private ApiBench() {
+    }
+
+    public static void run(Path data, URI endpointOrNull, int n, PrintStream out) throws Exception {
+        MotoServer moto = null;
+        URI endpoint = endpointOrNull;
+        if (endpoint == null) {
+            int port;
+            try (ServerSocket s = new ServerSocket(0)) {
+                port = s.getLocalPort();
+            }
+            moto = MotoServer.start(MotoServer.findOrInstall(data, out), port, data.resolve("moto-bench.log"));
+            endpoint = moto.endpoint();
+        }
+        try {
+            Map<String, String> env = new HashMap<>();
+            env.put("FOLEY_TABLE", "foley-bench-" + System.nanoTime());
+            env.put("AWS_REGION", "us-east-1");
+            env.put("AWS_ENDPOINT_URL", endpoint.toString());
+            Settings s = Settings.fromEnv(env);
+            DynamoDbClient dynamo = LocalFoley.clients(s).dynamo();
+            TemplateTable.read(Path.of("template.yaml")).ensure(dynamo, s.table());
+            new ApiKeyStore(dynamo, s.table(), Clock.systemUTC()).create("bench", KEY);
+            ApiHandler handler = new ApiHandler(FoleyApi.create(s, dynamo, Clock.systemUTC()));
+
+            String body = "{\"video\":\"https://cdn.example.com/bounce-4s.mp4\",\"prompt\":\"a ball bounces on wood\",\"duration\":4}";
+            int warm = Math.max(200, n / 4);
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < warm; i++) {
+                ids.add(submit(handler, body));
+                result(handler, ids.get(i));
+            }
+            long[] submit = new long[n];
+            long[] result = new long[n];
+            for (int i = 0; i < n; i++) {
+                long t0 = System.nanoTime();
+                String id = submit(handler, body);
+                submit[i] = System.nanoTime() - t0;
+                ids.add(id);
+            }
+            for (int i = 0; i < n; i++) {
+                String id = ids.get(warm + i);
+                long t0 = System.nanoTime();
+                result(handler, id);
+                result[i] = System.nanoTime() - t0;
+            }
+            // moto's own time for the calls each request makes: one PutItem (submit; the key is cached)
+            // and one consistent GetItem (result).
+            long[] put = new long[n];
+            long[] get = new long[n];
+            for (int i = 0; i < n; i++) {
+                Map<String, AttributeValue> item = Map.of("PK", AttributeValue.fromS("B#" + i), "SK", AttributeValue.fromS("P"),
+                        "input", AttributeValue.fromS(body));
+                long t0 = System.nanoTime();
+                dynamo.putItem(r -> r.tableName(s.table()).item(item).conditionExpression("attribute_not_exists(PK)"));
+                put[i] = System.nanoTime() - t0;
+            }
+            for (int i = 0; i < n; i++) {
+                int k = i;
+                long t0 = System.nanoTime();
+                dynamo.getItem(r -> r.tableName(s.table()).consistentRead(true)
+                        .key(Map.of("PK", AttributeValue.fromS("B#" + k), "SK", AttributeValue.fromS("P"))));
+                get[i] = System.nanoTime() - t0;
+            }
+            out.printf("%n%d warm requests each, after %d warm-up; times in ms%n%n", n, warm);
+            out.println("| operation | p50 | p99 | mean |");
+            out.println("| --- | --- | --- | --- |");
+            row(out, "submit (handler, incl. DynamoDB)", submit);
+            row(out, "result (handler, incl. DynamoDB)", result);
+            row(out, "moto PutItem alone", put);
+            row(out, "moto GetItem alone", get);
+            out.printf("| submit, our own time (p50 submit - p50 PutItem) | %.2f | | |%n", (pct(submit, 50) - pct(put, 50)) / 1e6);
+            out.printf("| result, our own time (p50 result - p50 GetItem) | %.2f | | |%n", (pct(result, 50) - pct(get, 50)) / 1e6);
+
+            out.println();
+            out.println("first request of a fresh JVM (java -XX:TieredStopAtLevel=1, no CDS), 5 runs:");
+            List<Long> firsts = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                firsts.add(FirstRequest.spawn(endpoint, s.table(), KEY, out));
+            }
+            firsts.sort(Long::compare);
+            out.printf("| first request, JVM start to response (median of 5) | %d ms | (min %d, max %d) |%n",
+                    firsts.get(2), firsts.get(0), firsts.get(4));
+            dynamo.close();
+        } finally {
+            if (moto != null) {
+                moto.close();
+            }
+        }
+    }
+
+    static String submit(ApiHandler h, String body) {
+        APIGatewayV2HTTPResponse r = h.handleRequest(event("POST", FoleyApi.SUBMIT_VIDEO, body), null);
+        if (r.getStatusCode() != 200) {
+            throw new IllegalStateException("submit answered " + r.getStatusCode() + ": " + r.getBody());
+        }
+        return Json.parse(r.getBody()).at("/data/id").asText();
+    }
+
+    static void result(ApiHandler h, String id) {
+        APIGatewayV2HTTPResponse r = h.handleRequest(event("GET", "/api/v3/predictions/" + id + "/result", null), null);
+        if (r.getStatusCode() != 200) {
+            throw new IllegalStateException("result answered " + r.getStatusCode());
+        }
+    }
+
+    static APIGatewayV2HTTPEvent event(String method, String path, String body) {
+        var http = APIGatewayV2HTTPEvent.RequestContext.Http.builder().withMethod(method).withPath(path).build();
+        var ctx = APIGatewayV2HTTPEvent.RequestContext.builder().withHttp(http).withDomainName("bench.local")
+                .withRequestId("bench").build();
+        return APIGatewayV2HTTPEvent.builder().withRawPath(path).withRawQueryString("")
+                .withHeaders(Map.of("authorization", "Bearer " + KEY, "content-type", "application/json"))
+                .withBody(body).withRequestContext(ctx).build();
+    }
+
+    static double pct(long[] xs, int p) {
+        long[] s = xs.clone();
+        Arrays.sort(s);
+        int i = (int) Math.ceil(p / 100.0 * s.length) - 1;
+        return s[Math.max(0, Math.min(s.length - 1, i))];
+    }
+
+    static void row(PrintStream out, String name, long[] xs) {
+        out.printf("| %s | %.2f | %.2f | %.2f |%n", name, pct(xs, 50) / 1e6, pct(xs, 99) / 1e6,
+                Arrays.stream(xs).average().orElse(0) / 1e6);
+    }
+}
