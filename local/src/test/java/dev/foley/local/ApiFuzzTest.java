@@ -70,11 +70,7 @@ class ApiFuzzTest {
     }
 
     static APIGatewayV2HTTPEvent event(String method, String path, String query, Map<String, String> headers, String body, boolean b64) {
-        var http = APIGatewayV2HTTPEvent.RequestContext.Http.builder().withMethod(method).withPath(path).build();
-        var ctx = APIGatewayV2HTTPEvent.RequestContext.builder().withHttp(http).withDomainName("fuzz.example.com")
-                .withRequestId("fuzz").build();
-        return APIGatewayV2HTTPEvent.builder().withRawPath(path).withRawQueryString(query).withHeaders(new HashMap<>(headers))
-                .withBody(body).withIsBase64Encoded(b64).withRequestContext(ctx).build();
+        return ApiEvents.of(method, path, query, headers, body, b64);
     }
 
     static void check(APIGatewayV2HTTPEvent e) {

@@ -1,6 +1,7 @@
 package dev.foley.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -32,14 +33,20 @@ class SdkCompatTest {
         }
         assumeTrue(haveNode, "node and npm are not installed: the SDK compatibility test is skipped");
         if (!Files.isDirectory(DIR.resolve("node_modules/wavespeed"))) {
-            assertEquals(0, run(List.of("npm", "install", "--no-audit", "--no-fund"), Map.of()), "npm install");
+            Path log = Moto.projectRoot().resolve("local/target/npm-install.log");
+            assertEquals(0, run(List.of("npm", "install", "--no-audit", "--no-fund"), Map.of(), log),
+                    () -> "npm install failed: " + readQuietly(log));
         }
         var o = new LocalFoley.Options(0, Moto.endpoint(), Moto.template(), Moto.tableName("sdk"),
                 "fk_sdk-compat-key-0123456789", false, Map.of());
         try (LocalFoley foley = LocalFoley.start(o)) {
+            Path log = Moto.projectRoot().resolve("local/target/sdk-compat.log");
             int rc = run(List.of("node", "--test", "wavespeed-sdk.test.mjs"),
-                    Map.of("FOLEY_BASE_URL", foley.baseUrl(), "FOLEY_API_KEY", foley.apiKey()));
-            assertEquals(0, rc, "node --test failed: see its output above");
+                    Map.of("FOLEY_BASE_URL", foley.baseUrl(), "FOLEY_API_KEY", foley.apiKey()), log);
+            String output = Files.readString(log);
+            System.out.println(output);
+            assertEquals(0, rc, "node --test failed:\n" + output);
+            assertTrue(output.contains("# fail 0") && !output.contains("# pass 0"), output);
         }
     }
 
@@ -53,8 +60,18 @@ class SdkCompatTest {
         }
     }
 
-    static int run(List<String> command, Map<String, String> env) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(command).directory(DIR.toFile()).inheritIO();
+    static String readQuietly(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+
+    static int run(List<String> command, Map<String, String> env, Path log) throws Exception {
+        Files.createDirectories(log.getParent());
+        ProcessBuilder pb = new ProcessBuilder(command).directory(DIR.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
         pb.environment().putAll(env);
         Process p = pb.start();
         if (!p.waitFor(5, TimeUnit.MINUTES)) {

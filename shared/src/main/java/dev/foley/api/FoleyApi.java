@@ -170,7 +170,8 @@ public final class FoleyApi {
     private ApiResponse submit(ApiRequest req, ApiKey key, Kind kind, String base) throws ApiException {
         String type = req.header("content-type");
         if (type != null && !isJson(type)) {
-            throw new ApiException(415, "Content-Type must be application/json, got " + shorten(type, 80));
+            throw new ApiException(415, "Content-Type must be application/json, got " + shorten(type, 80)
+                    + " (with curl: -H 'Content-Type: application/json')");
         }
         byte[] body = req.body() == null ? new byte[0] : req.body();
         if (body.length > MAX_BODY_BYTES) {

@@ -1,11 +1,11 @@
 package dev.foley.local.bench;
 
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.foley.api.FoleyApi;
 import dev.foley.config.Settings;
 import dev.foley.functions.api.ApiHandler;
 import dev.foley.json.Json;
+import dev.foley.local.ApiEvents;
 import dev.foley.local.LocalFoley;
 import dev.foley.local.MotoServer;
 import dev.foley.local.TemplateTable;
@@ -125,7 +125,7 @@ public final class ApiBench {
     }
 
     static String submit(ApiHandler h, String body) {
-        APIGatewayV2HTTPResponse r = h.handleRequest(event("POST", FoleyApi.SUBMIT_VIDEO, body), null);
+        APIGatewayV2HTTPResponse r = h.handleRequest(ApiEvents.authed(KEY, "POST", FoleyApi.SUBMIT_VIDEO, body), null);
         if (r.getStatusCode() != 200) {
             throw new IllegalStateException("submit answered " + r.getStatusCode() + ": " + r.getBody());
         }
@@ -133,19 +133,10 @@ public final class ApiBench {
     }
 
     static void result(ApiHandler h, String id) {
-        APIGatewayV2HTTPResponse r = h.handleRequest(event("GET", "/api/v3/predictions/" + id + "/result", null), null);
+        APIGatewayV2HTTPResponse r = h.handleRequest(ApiEvents.authed(KEY, "GET", "/api/v3/predictions/" + id + "/result", null), null);
         if (r.getStatusCode() != 200) {
             throw new IllegalStateException("result answered " + r.getStatusCode());
         }
-    }
-
-    static APIGatewayV2HTTPEvent event(String method, String path, String body) {
-        var http = APIGatewayV2HTTPEvent.RequestContext.Http.builder().withMethod(method).withPath(path).build();
-        var ctx = APIGatewayV2HTTPEvent.RequestContext.builder().withHttp(http).withDomainName("bench.local")
-                .withRequestId("bench").build();
-        return APIGatewayV2HTTPEvent.builder().withRawPath(path).withRawQueryString("")
-                .withHeaders(Map.of("authorization", "Bearer " + KEY, "content-type", "application/json"))
-                .withBody(body).withRequestContext(ctx).build();
     }
 
     static double pct(long[] xs, int p) {
