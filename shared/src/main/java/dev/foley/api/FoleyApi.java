@@ -7,6 +7,7 @@ import dev.foley.auth.ApiKey;
 import dev.foley.auth.KeyAuthenticator;
 import dev.foley.auth.KeyMaterial;
 import dev.foley.json.Json;
+import dev.foley.pipeline.Dispatcher;
 import dev.foley.prediction.FieldError;
 import dev.foley.prediction.IdGenerator;
 import dev.foley.prediction.InvalidRequestException;
@@ -74,19 +75,23 @@ public final class FoleyApi {
     private final IdGenerator ids;
     private final Clock clock;
     private final Optional<String> publicBaseUrl;
+    private final Dispatcher dispatcher;
 
     /** Builds the API from configuration: the one wiring used by Lambda and local mode alike. */
     public static FoleyApi create(dev.foley.config.Settings settings,
-            software.amazon.awssdk.services.dynamodb.DynamoDbClient dynamo, Clock clock) {
+            software.amazon.awssdk.services.dynamodb.DynamoDbClient dynamo, Clock clock,
+            dev.foley.provider.ProviderChain providers) {
         var predictions = new PredictionStore(dynamo, settings.table(), clock, settings.dueShards(), settings.retention());
         var keys = new dev.foley.store.ApiKeyStore(dynamo, settings.table(), clock);
         return new FoleyApi(predictions, new KeyAuthenticator(keys, clock, settings.keyCacheTtl()),
                 new RequestValidator(new dev.foley.net.UrlPolicy(settings.strictUrls())), IdGenerator.random(),
-                clock, settings.publicBaseUrl());
+                clock, settings.publicBaseUrl(),
+                new Dispatcher(predictions, providers, clock, settings.callbackBase()));
     }
 
     public FoleyApi(PredictionStore store, KeyAuthenticator auth, RequestValidator validator, IdGenerator ids,
-            Clock clock, Optional<String> publicBaseUrl) {
+            Clock clock, Optional<String> publicBaseUrl, Dispatcher dispatcher) {
+        this.dispatcher = dispatcher;
         this.store = store;
         this.auth = auth;
         this.validator = validator;
@@ -203,10 +208,25 @@ public final class FoleyApi {
         IdempotencyClaim claim = idemKey == null ? null : new IdempotencyClaim(key.keyId(), idemKey,
                 KeyMaterial.sha256Hex(kind.code() + "\n" + Json.write(request.toJson()) + "\n" + webhook));
         try {
-            return ok(PredictionView.data(store.create(p, claim).prediction(), base));
+            PredictionStore.Created created = store.create(p, claim);
+            Prediction now = created.prediction();
+            if (created instanceof PredictionStore.Created.New) {
+                now = dispatch(now);
+            }
+            return ok(PredictionView.data(now, base));
         } catch (IdempotencyConflictException e) {
             throw new ApiException(422, "Idempotency-Key was already used with a different request; "
                     + "use a new key for a new request");
+        }
+    }
+
+    /** Hands a new prediction to its provider. It is stored already: whatever happens here, the poller can carry on. */
+    private Prediction dispatch(Prediction p) {
+        try {
+            return dispatcher.submit(p);
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "submitting prediction " + p.id() + " to its provider failed; the poller will retry", e);
+            return p;
         }
     }
 

@@ -20,6 +20,9 @@ import java.util.Optional;
  * @param dueShards        shards of the {@code due} index ({@code FOLEY_DUE_SHARDS})
  * @param keyCacheTtl      how long a looked-up API key is trusted ({@code FOLEY_KEY_CACHE_SECONDS})
  * @param retention        how long predictions are kept ({@code FOLEY_RETENTION_DAYS})
+ * @param callbackBase     base URL providers can reach for push callbacks
+ *                         ({@code FOLEY_CALLBACK_BASE_URL}, else {@code FOLEY_PUBLIC_BASE_URL});
+ *                         empty means poll only
  */
 public record Settings(
         String table,
@@ -30,7 +33,8 @@ public record Settings(
         boolean strictUrls,
         int dueShards,
         Duration keyCacheTtl,
-        Duration retention) {
+        Duration retention,
+        Optional<String> callbackBase) {
 
     public static Settings fromEnv(Map<String, String> env) {
         return new Settings(
@@ -42,7 +46,10 @@ public record Settings(
                 !"false".equalsIgnoreCase(env.getOrDefault("FOLEY_STRICT_URLS", "true")),
                 positive(env, "FOLEY_DUE_SHARDS", 4),
                 Duration.ofSeconds(positive(env, "FOLEY_KEY_CACHE_SECONDS", 60)),
-                Duration.ofDays(positive(env, "FOLEY_RETENTION_DAYS", 7)));
+                Duration.ofDays(positive(env, "FOLEY_RETENTION_DAYS", 7)),
+                Optional.ofNullable(blankToNull(env.get("FOLEY_CALLBACK_BASE_URL")))
+                        .or(() -> Optional.ofNullable(blankToNull(env.get("FOLEY_PUBLIC_BASE_URL"))))
+                        .map(s -> s.replaceAll("/+$", "")));
     }
 
     public Optional<URI> endpointFor(Optional<URI> serviceSpecific) {

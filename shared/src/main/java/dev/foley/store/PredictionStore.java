@@ -164,13 +164,30 @@ public final class PredictionStore {
             return set("error", s(message));
         }
 
-        public Change due(Instant at, String id, int shards) {
-            sets.put(DUE_SHARD, s(Integer.toString(Math.floorMod(id.hashCode(), shards))));
-            sets.put(DUE_AT, n(at.toEpochMilli()));
+        Instant dueAt;
+
+        /** Keeps (or puts) the prediction in the {@code due} index, due at {@code at}. */
+        public Change due(Instant at) {
+            dueAt = at;
+            removes.remove(DUE_SHARD);
+            removes.remove(DUE_AT);
             return this;
         }
 
+        public Change set(String attribute, String value) {
+            return set(attribute, s(value));
+        }
+
+        public Change set(String attribute, long value) {
+            return set(attribute, n(value));
+        }
+
+        public Change set(String attribute, List<String> values) {
+            return set(attribute, AttributeValue.fromL(values.stream().map(Attr::s).toList()));
+        }
+
         public Change notDue() {
+            dueAt = null;
             removes.add(DUE_SHARD);
             removes.add(DUE_AT);
             return this;
@@ -186,6 +203,10 @@ public final class PredictionStore {
         Change c = change == null ? new Change() : change;
         if (to.terminal()) {
             c.notDue();
+        }
+        if (c.dueAt != null) {
+            c.sets.put(DUE_SHARD, s(shardOf(current.id())));
+            c.sets.put(DUE_AT, n(c.dueAt.toEpochMilli()));
         }
         Map<String, String> names = new HashMap<>();
         Map<String, AttributeValue> values = new HashMap<>();
@@ -285,8 +306,16 @@ public final class PredictionStore {
                 nsfw,
                 str(item, "error"),
                 num(item, "inference_ms", 0),
-                str(item, "provider"),
-                str(item, "provider_job_id"));
+                item.containsKey("provider_job") ? dev.foley.provider.ProviderJob.fromJson(str(item, "provider_job")) : null,
+                strings(item, "attempts"));
+    }
+
+    private static List<String> strings(Map<String, AttributeValue> item, String name) {
+        List<String> out = new ArrayList<>();
+        if (item.containsKey(name) && item.get(name).hasL()) {
+            item.get(name).l().forEach(v -> out.add(v.s()));
+        }
+        return out;
     }
 
     private static Map<String, AttributeValue> key(String pk, String sk) {

@@ -1,0 +1,23 @@
+package dev.foley.provider;
+
+import java.util.List;
+
+/** Where a provider job is: still running, done with outputs, or failed with a reason. */
+public sealed interface JobStatus {
+
+    /** Queued or running; {@code queuePosition} is -1 when unknown. */
+    record Running(int queuePosition) implements JobStatus {
+    }
+
+    /** Finished: output URLs (video with the new soundtrack, or audio), inference time, NSFW flags. */
+    record Done(List<String> outputs, long inferenceMs, List<Boolean> nsfw) implements JobStatus {
+        public Done {
+            outputs = List.copyOf(outputs);
+            nsfw = nsfw == null ? List.of() : List.copyOf(nsfw);
+        }
+    }
+
+    /** Ended without output; {@code reason} is written for the client. */
+    record Failed(String reason) implements JobStatus {
+    }
+}

@@ -1,0 +1,173 @@
+package dev.foley.provider;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.foley.json.Json;
+import dev.foley.prediction.PredictionRequest;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * WaveSpeed, the hosted MMAudio v2 API whose contract Foley serves: the request goes through
+ * unchanged but for our extensions it lacks ({@code seed}, {@code enable_sync_mode}). A failed
+ * task is HTTP 200 with {@code data.status: "failed"}: 200 is not success here.
+ */
+public final class WaveSpeedProvider implements InferenceProvider {
+
+    public static final String NAME = "wavespeed";
+    public static final URI DEFAULT_BASE = URI.create("https://api.wavespeed.ai");
+
+    private final URI base;
+    private final String apiKey;
+    private final ProviderHttp http;
+    private final ProviderHttp.Policies policies;
+    private final Clock clock;
+    private volatile String webhookSecret;
+
+    public WaveSpeedProvider(URI base, String apiKey, Optional<String> webhookSecret, ProviderHttp http,
+            ProviderHttp.Policies policies, Clock clock) {
+        this.base = base;
+        this.apiKey = apiKey;
+        this.http = http;
+        this.policies = policies;
+        this.clock = clock;
+        this.webhookSecret = webhookSecret.orElse(null);
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /** The body WaveSpeed receives: the hosted fields, nothing else. */
+    static ObjectNode body(PredictionRequest r) {
+        ObjectNode b = Json.object();
+        if (r.video() != null) {
+            b.put("video", r.video());
+        }
+        b.put("prompt", r.prompt());
+        b.put("negative_prompt", r.negativePrompt());
+        b.put("num_inference_steps", r.numInferenceSteps());
+        b.put("duration", r.duration());
+        b.put("guidance_scale", r.guidanceScale());
+        b.put("mask_away_clip", r.maskAwayClip());
+        return b;
+    }
+
+    @Override
+    public ProviderJob submit(PredictionRequest request, Optional<URI> callback) throws ProviderException {
+        String path = "/api/v3/" + request.kind().model()
+                + callback.map(c -> "?webhook=" + URLEncoder.encode(c.toString(), StandardCharsets.UTF_8)).orElse("");
+        byte[] body = Json.write(body(request)).getBytes(StandardCharsets.UTF_8);
+        var r = http.call(NAME, () -> authed(path).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)), false, policies.submit());
+        JsonNode env = ProviderHttp.json(NAME, r, true);
+        checkEnvelope(env, true);
+        String id = env.at("/data/id").asText("");
+        if (id.isEmpty()) {
+            throw new ProviderException(ProviderException.Kind.RETRYABLE, NAME + " accepted the task but sent no id",
+                    r.status(), Optional.empty(), true, List.of());
+        }
+        return ProviderJob.of(NAME, id);
+    }
+
+    @Override
+    public JobStatus check(ProviderJob job) throws ProviderException {
+        var r = http.call(NAME, () -> authed("/api/v3/predictions/" + job.id() + "/result").GET(), true, policies.read());
+        JsonNode env = ProviderHttp.json(NAME, r, false);
+        checkEnvelope(env, false);
+        return status(env.get("data"));
+    }
+
+    /** WaveSpeed documents no cancel endpoint for this model: nothing to do; the task runs out upstream. */
+    @Override
+    public void cancel(ProviderJob job) {
+        // Intentionally empty (see the README's provider table).
+    }
+
+    @Override
+    public JobUpdate verifyCallback(Map<String, String> headers, byte[] body) throws InvalidCallbackException {
+        WebhookSignatures.wavespeedVerify(secret(), headers, body, clock);
+        JsonNode data;
+        try {
+            data = Json.MAPPER.readTree(body);
+        } catch (Exception e) {
+            throw new InvalidCallbackException("webhook body is not JSON");
+        }
+        if (data == null || !data.hasNonNull("id")) {
+            throw new InvalidCallbackException("webhook body has no id");
+        }
+        return new JobUpdate(data.get("id").asText(), status(data));
+    }
+
+    static JobStatus status(JsonNode data) {
+        String status = data.path("status").asText("");
+        return switch (status) {
+            case "completed" -> {
+                List<String> outputs = new ArrayList<>();
+                data.path("outputs").forEach(o -> outputs.add(o.asText()));
+                List<Boolean> nsfw = new ArrayList<>();
+                data.path("has_nsfw_contents").forEach(o -> nsfw.add(o.asBoolean()));
+                if (outputs.isEmpty()) {
+                    yield new JobStatus.Failed("wavespeed completed the task without outputs");
+                }
+                yield new JobStatus.Done(outputs, data.at("/timings/inference").asLong(0), nsfw);
+            }
+            case "failed", "cancelled", "timeout", "deleted" -> {
+                String err = data.path("error").asText("");
+                yield new JobStatus.Failed(err.isBlank() ? "wavespeed task " + status : err);
+            }
+            default -> new JobStatus.Running(-1);
+        };
+    }
+
+    private void checkEnvelope(JsonNode env, boolean submit) throws ProviderException {
+        int code = env.path("code").asInt(200);
+        if (!env.isObject() || !env.path("data").isObject()) {
+            if (code != 200) {
+                throw classify(code, env.path("message").asText(""));
+            }
+            throw new ProviderException(ProviderException.Kind.RETRYABLE, NAME + " answered without data",
+                    200, Optional.empty(), submit, List.of());
+        }
+        if (code != 200) {
+            throw classify(code, env.path("message").asText(""));
+        }
+    }
+
+    private static ProviderException classify(int code, String message) {
+        ProviderException.Kind kind = code == 401 || code == 403 ? ProviderException.Kind.CONFIGURATION
+                : code == 429 || code >= 500 ? ProviderException.Kind.RETRYABLE : ProviderException.Kind.REJECTED;
+        return new ProviderException(kind, NAME + " said " + code + ": " + message, code, Optional.empty(), false, List.of());
+    }
+
+    private String secret() throws InvalidCallbackException {
+        String s = webhookSecret;
+        if (s == null) {
+            try {
+                var r = http.call(NAME, () -> authed("/api/v3/webhook/secret").GET(), true, policies.read());
+                JsonNode d = ProviderHttp.json(NAME, r, false).path("data");
+                s = d.isTextual() ? d.asText() : d.path("secret").asText(null);
+            } catch (ProviderException e) {
+                throw new InvalidCallbackException("cannot fetch the wavespeed webhook secret: " + e.getMessage());
+            }
+            if (s == null || s.isBlank()) {
+                throw new InvalidCallbackException("wavespeed returned no webhook secret");
+            }
+            webhookSecret = s;
+        }
+        return s;
+    }
+
+    private HttpRequest.Builder authed(String path) {
+        return HttpRequest.newBuilder(ProviderHttp.join(base, path)).header("authorization", "Bearer " + apiKey)
+                .header("accept", "application/json");
+    }
+}

@@ -1,0 +1,245 @@
+package dev.foley.provider.emulator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.foley.json.Json;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A provider API on 127.0.0.1 for tests: it answers in the provider's documented shapes, keeps
+ * jobs that progress as scripted, records every request, and misbehaves on demand (any status with
+ * any body and headers, replies slower than the client's timeout, dropped connections, non-JSON
+ * and truncated bodies).
+ */
+public abstract class ProviderEmulator implements AutoCloseable {
+
+    /** Which kind of call a request is, so faults can target it. */
+    public enum Op { SUBMIT, STATUS, RESULT, CANCEL, SECRET, OTHER }
+
+    /** A request as received. */
+    public record Recorded(Op op, String method, String path, String query, Map<String, String> headers, byte[] body) {
+        public JsonNode json() {
+            return Json.parse(new String(body, StandardCharsets.UTF_8));
+        }
+
+        public String header(String name) {
+            return headers.get(name.toLowerCase(Locale.ROOT));
+        }
+    }
+
+    /** A scripted misbehaviour for the next request of an {@link Op}. */
+    public sealed interface Fault {
+        record Answer(int status, String body, Map<String, String> headers) implements Fault {
+        }
+
+        /** Answers normally, but only after this long. */
+        record Slow(Duration delay) implements Fault {
+        }
+
+        /** Closes the connection without an answer (after reading the request). */
+        record Drop() implements Fault {
+        }
+
+        /** A 200 whose body is cut short of its announced length. */
+        record Truncated() implements Fault {
+        }
+
+        static Answer status(int code, String body) {
+            return new Answer(code, body, Map.of("content-type", "application/json"));
+        }
+    }
+
+    /** How a job ends: after {@code runningChecks} checks it is done, failed, or never. */
+    public record Script(int runningChecks, String failure, boolean never) {
+        public static Script doneAfter(int checks) {
+            return new Script(checks, null, false);
+        }
+
+        public static Script failsWith(String reason) {
+            return new Script(0, reason, false);
+        }
+
+        public static Script neverFinishes() {
+            return new Script(0, null, true);
+        }
+    }
+
+    /** A job the emulator runs. */
+    public static final class Job {
+        public final String id;
+        public final JsonNode input;
+        public final String kind;
+        public final Script script;
+        public final AtomicInteger checks = new AtomicInteger();
+        public volatile boolean cancelled;
+
+        Job(String id, JsonNode input, String kind, Script script) {
+            this.id = id;
+            this.input = input;
+            this.kind = kind;
+            this.script = script;
+        }
+
+        /** "running", "done", "failed" or "cancelled", advancing the script by one check. */
+        public String advance() {
+            if (cancelled) {
+                return "cancelled";
+            }
+            if (script.never()) {
+                return "running";
+            }
+            if (script.failure() != null) {
+                return "failed";
+            }
+            return checks.getAndIncrement() < script.runningChecks() ? "running" : "done";
+        }
+    }
+
+    private final HttpServer server;
+    private final Map<Op, Deque<Fault>> faults = new EnumMap<>(Op.class);
+    private final List<Recorded> requests = new CopyOnWriteArrayList<>();
+    protected final Map<String, Job> jobs = new ConcurrentHashMap<>();
+    private final AtomicInteger ids = new AtomicInteger();
+    private volatile Script nextScript = Script.doneAfter(1);
+    protected final String key;
+
+    protected ProviderEmulator(String key) throws IOException {
+        this.key = key;
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/", this::serve);
+        server.start();
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    public java.net.URI base() {
+        return java.net.URI.create(baseUrl());
+    }
+
+    /** The script for jobs submitted from now on. */
+    public ProviderEmulator script(Script s) {
+        nextScript = s;
+        return this;
+    }
+
+    /** Queues faults for the next requests of {@code op}, in order. */
+    public synchronized ProviderEmulator failNext(Op op, Fault... f) {
+        Deque<Fault> q = faults.computeIfAbsent(op, k -> new ArrayDeque<>());
+        q.addAll(List.of(f));
+        return this;
+    }
+
+    public List<Recorded> requests() {
+        return List.copyOf(requests);
+    }
+
+    public List<Recorded> requests(Op op) {
+        return requests.stream().filter(r -> r.op() == op).toList();
+    }
+
+    public Job job(String id) {
+        return jobs.get(id);
+    }
+
+    public String outputUrl(String id, String ext) {
+        return baseUrl() + "/files/" + id + "." + ext;
+    }
+
+    protected String newJob(JsonNode input, String kind) {
+        String id = "job" + ids.incrementAndGet() + "x" + Long.toHexString(System.nanoTime() & 0xffffff);
+        jobs.put(id, new Job(id, input, kind, nextScript));
+        return id;
+    }
+
+    /** Which op a request is (for faults and recording). */
+    protected abstract Op classify(String method, String path);
+
+    /** The provider's normal answer. */
+    protected abstract Fault.Answer answer(Op op, String method, String path, Map<String, String> query, byte[] body,
+            Map<String, String> headers);
+
+    private synchronized Fault nextFault(Op op) {
+        Deque<Fault> q = faults.get(op);
+        return q == null ? null : q.poll();
+    }
+
+    private void serve(HttpExchange ex) throws IOException {
+        try (ex) {
+            byte[] body = ex.getRequestBody().readAllBytes();
+            String method = ex.getRequestMethod();
+            String path = ex.getRequestURI().getPath();
+            String rawQuery = ex.getRequestURI().getRawQuery();
+            Map<String, String> headers = new TreeMap<>();
+            ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
+            Op op = classify(method, path);
+            requests.add(new Recorded(op, method, path, rawQuery, headers, body));
+            Fault f = nextFault(op);
+            if (f instanceof Fault.Drop) {
+                return; // closing the exchange without a response drops the connection
+            }
+            if (f instanceof Fault.Slow slow) {
+                try {
+                    Thread.sleep(slow.delay().toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            Fault.Answer a = f instanceof Fault.Answer given ? given
+                    : answer(op, method, path, query(ex.getRequestURI().getQuery()), body, headers);
+            byte[] out = a.body() == null ? new byte[0] : a.body().getBytes(StandardCharsets.UTF_8);
+            a.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
+            if (f instanceof Fault.Truncated) {
+                ex.sendResponseHeaders(a.status(), out.length + 100);
+                ex.getResponseBody().write(out, 0, Math.max(1, out.length / 2));
+                ex.getResponseBody().flush();
+                return;
+            }
+            ex.sendResponseHeaders(a.status(), out.length == 0 ? -1 : out.length);
+            if (out.length > 0) {
+                ex.getResponseBody().write(out);
+            }
+        } catch (IOException | RuntimeException e) {
+            // the client went away (our own timeout tests do that)
+        }
+    }
+
+    private static Map<String, String> query(String q) {
+        Map<String, String> m = new TreeMap<>();
+        if (q != null) {
+            for (String p : q.split("&")) {
+                int eq = p.indexOf('=');
+                if (eq > 0) {
+                    m.put(p.substring(0, eq), p.substring(eq + 1));
+                }
+            }
+        }
+        return m;
+    }
+
+    protected boolean authorized(Map<String, String> headers, String scheme) {
+        return (scheme + " " + key).equals(headers.get("authorization"));
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}

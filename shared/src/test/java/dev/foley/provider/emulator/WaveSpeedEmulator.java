@@ -1,0 +1,101 @@
+package dev.foley.provider.emulator;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.foley.json.Json;
+import dev.foley.provider.WebhookSignatures;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Map;
+
+/** WaveSpeed's v3 API as documented (providers.md): envelope answers, failed tasks as HTTP 200. */
+public final class WaveSpeedEmulator extends ProviderEmulator {
+
+    public static final String SECRET = "whsec_emulatorSecretText0123456789";
+
+    public WaveSpeedEmulator(String key) throws IOException {
+        super(key);
+    }
+
+    @Override
+    protected Op classify(String method, String path) {
+        if (method.equals("POST") && path.startsWith("/api/v3/wavespeed-ai/")) {
+            return Op.SUBMIT;
+        }
+        if (method.equals("GET") && path.matches("/api/v3/predictions/[^/]+/result")) {
+            return Op.STATUS;
+        }
+        if (path.equals("/api/v3/webhook/secret")) {
+            return Op.SECRET;
+        }
+        return Op.OTHER;
+    }
+
+    @Override
+    protected Fault.Answer answer(Op op, String method, String path, Map<String, String> query, byte[] body,
+            Map<String, String> headers) {
+        if (!authorized(headers, "Bearer")) {
+            return Fault.status(401, "{\"code\":401,\"message\":\"Unauthorized\",\"data\":null}");
+        }
+        return switch (op) {
+            case SUBMIT -> {
+                String model = path.substring("/api/v3/".length());
+                String id = newJob(Json.parse(new String(body, StandardCharsets.UTF_8)), model);
+                yield ok(data(job(id), "created"));
+            }
+            case STATUS -> {
+                String id = path.split("/")[4];
+                Job j = job(id);
+                if (j == null) {
+                    yield Fault.status(404, "{\"code\":404,\"message\":\"prediction not found\",\"data\":null}");
+                }
+                yield ok(data(j, switch (j.advance()) {
+                    case "done" -> "completed";
+                    case "failed" -> "failed";
+                    case "cancelled" -> "cancelled";
+                    default -> "processing";
+                }));
+            }
+            case SECRET -> ok(Json.object().put("secret", SECRET));
+            default -> Fault.status(404, "{\"code\":404,\"message\":\"not found\",\"data\":null}");
+        };
+    }
+
+    /** The bare data object of a job in a status (what the result GET wraps and the webhook posts). */
+    public ObjectNode data(Job j, String status) {
+        ObjectNode d = Json.object();
+        d.put("id", j.id);
+        d.put("model", j.kind);
+        var outputs = d.putArray("outputs");
+        var nsfw = d.putArray("has_nsfw_contents");
+        if (status.equals("completed")) {
+            outputs.add(outputUrl(j.id, j.kind.endsWith("text-to-audio") ? "flac" : "mp4"));
+            nsfw.add(false);
+        }
+        d.putObject("urls").put("get", baseUrl() + "/api/v3/predictions/" + j.id + "/result");
+        d.put("status", status);
+        d.put("created_at", "2026-11-26T10:00:00.000Z");
+        d.put("error", status.equals("failed") ? j.script.failure() : "");
+        d.putObject("timings").put("inference", status.equals("completed") ? 1234 : 0);
+        return d;
+    }
+
+    private static Fault.Answer ok(ObjectNode data) {
+        ObjectNode env = Json.object();
+        env.put("code", 200);
+        env.put("message", "success");
+        env.set("data", data);
+        return Fault.status(200, Json.write(env));
+    }
+
+    /** A signed webhook for a job, as WaveSpeed sends it: the data object plus {@code input}. */
+    public Map.Entry<Map<String, String>, byte[]> webhook(String jobId, String status, String secret, Instant at) {
+        ObjectNode d = data(job(jobId), status);
+        d.set("input", job(jobId).input);
+        byte[] body = Json.write(d).getBytes(StandardCharsets.UTF_8);
+        String msgId = "msg_" + jobId;
+        long ts = at.getEpochSecond();
+        return Map.entry(Map.of("webhook-id", msgId, "webhook-timestamp", Long.toString(ts),
+                "webhook-signature", WebhookSignatures.wavespeedSign(secret, msgId, ts, body)), body);
+    }
+}
