@@ -106,16 +106,19 @@ public final class FoleyCli {
         }
         String devKey = a.has("dev-key") ? a.opt("dev-key", null) : storedDevKey(data);
         var o = new LocalFoley.Options(port, endpoint, template(a), a.opt("table", LocalFoley.LOCAL_TABLE),
-                devKey, a.flag("strict-urls"), new HashMap<>(System.getenv()));
+                devKey, a.flag("strict-urls"), new HashMap<>(System.getenv()), data);
         LocalFoley foley;
         try {
             foley = LocalFoley.start(o);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             if (moto != null) {
                 moto.close();
             }
-            throw new IOException("could not start on port " + port + ": " + e.getMessage()
-                    + " (is another ./foley serve running? try --port)", e);
+            if (e instanceof java.net.BindException || e.getCause() instanceof java.net.BindException) {
+                throw new IOException("could not start on port " + port + ": " + e.getMessage()
+                        + " (is another ./foley serve running? try --port)", e);
+            }
+            throw new IOException(e.getMessage(), e);
         }
         MotoServer m = moto;
         CountDownLatch stop = new CountDownLatch(1);
@@ -132,6 +135,7 @@ public final class FoleyCli {
                   API        %s
                   API key    %s
                   AWS        %s  (table %s)
+                  provider   %s
 
                 Try it:
                   curl -s %s/api/v3/wavespeed-ai/mmaudio-v2/text-to-audio \\
@@ -139,7 +143,9 @@ public final class FoleyCli {
                     -d '{"prompt":"rain on a tin roof","duration":5}'
 
                 Ctrl-C stops it (local data lives in memory and goes with it).
-                """, foley.baseUrl(), foley.apiKey(), endpoint, o.table(), foley.baseUrl(), foley.apiKey());
+                """, foley.baseUrl(), foley.apiKey(), endpoint, o.table(),
+                String.join(" then ", foley.providers().all().stream().map(p -> p.name()).toList()),
+                foley.baseUrl(), foley.apiKey());
         out.flush();
         stop.await();
         return 0;

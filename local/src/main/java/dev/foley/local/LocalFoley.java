@@ -9,8 +9,17 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
+import dev.foley.local.generator.LocalProvider;
+import dev.foley.provider.InferenceProvider;
+import dev.foley.provider.ProviderChain;
+import dev.foley.provider.ProviderHttp;
+import dev.foley.provider.Providers;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -25,19 +34,24 @@ public final class LocalFoley implements AutoCloseable {
 
     /** What local mode needs to know; everything else comes from {@link Settings}. */
     public record Options(int port, URI awsEndpoint, Path template, String table, String devKey,
-            boolean strictUrls, Map<String, String> extraEnv) {
+            boolean strictUrls, Map<String, String> extraEnv, Path dataDir) {
     }
 
     private final LocalServer server;
     private final DynamoDbClient dynamo;
     private final Settings settings;
     private final String apiKey;
+    private final ProviderChain providers;
+    private final List<AutoCloseable> owned;
 
-    private LocalFoley(LocalServer server, DynamoDbClient dynamo, Settings settings, String apiKey) {
+    private LocalFoley(LocalServer server, DynamoDbClient dynamo, Settings settings, String apiKey, ProviderChain providers,
+            List<AutoCloseable> owned) {
         this.server = server;
         this.dynamo = dynamo;
         this.settings = settings;
         this.apiKey = apiKey;
+        this.providers = providers;
+        this.owned = owned;
     }
 
     /** The environment a Lambda function would see, pointed at the local endpoint. */
@@ -56,14 +70,35 @@ public final class LocalFoley implements AutoCloseable {
     }
 
     public static LocalFoley start(Options o) throws IOException {
-        Settings settings = Settings.fromEnv(environment(o));
+        Map<String, String> env = environment(o);
+        Settings settings = Settings.fromEnv(env);
         DynamoDbClient dynamo = clients(settings).dynamo();
         TemplateTable.read(o.template()).ensure(dynamo, settings.table());
         String key = new ApiKeyStore(dynamo, settings.table(), Clock.systemUTC())
                 .create("local dev key", o.devKey()).plainKey();
-        ApiHandler handler = new ApiHandler(FoleyApi.create(settings, dynamo, Clock.systemUTC()));
+        List<AutoCloseable> owned = new ArrayList<>();
+        ProviderChain providers = providers(env, o.dataDir(), owned);
+        ApiHandler handler = new ApiHandler(FoleyApi.create(settings, dynamo, Clock.systemUTC(), providers));
         LocalServer server = LocalServer.start(o.port(), handler);
-        return new LocalFoley(server, dynamo, settings, key);
+        return new LocalFoley(server, dynamo, settings, key, providers, owned);
+    }
+
+    /** The providers from the environment, with the offline {@code local} generator available (and the default). */
+    public static ProviderChain providers(Map<String, String> env, Path dataDir, List<AutoCloseable> owned) {
+        Map<String, Supplier<InferenceProvider>> extras = Map.of(LocalProvider.NAME, () -> {
+            try {
+                LocalProvider p = new LocalProvider(dataDir.resolve("local-provider"), 2);
+                owned.add(p);
+                return p;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        return Providers.fromEnv(env, extras, ProviderHttp.standard(), ProviderHttp.Policies.DEFAULT, Clock.systemUTC());
+    }
+
+    public ProviderChain providers() {
+        return providers;
     }
 
     public String baseUrl() {
@@ -85,6 +120,13 @@ public final class LocalFoley implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+        for (AutoCloseable c : owned) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // closing down anyway
+            }
+        }
         dynamo.close();
     }
 }

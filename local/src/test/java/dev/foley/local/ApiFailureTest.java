@@ -18,6 +18,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(Moto.class)
 class ApiFailureTest {
 
+    static final dev.foley.provider.ProviderChain DEAD_PROVIDER = Moto.providers(Map.of("FOLEY_PROVIDER", "wavespeed",
+            "WAVESPEED_BASE_URL", "http://127.0.0.1:9", "WAVESPEED_API_KEY", "k"));
+
     static void assertClean(APIGatewayV2HTTPResponse r, int status) {
         assertEquals(status, r.getStatusCode(), r.getBody());
         JsonNode j = Json.parse(r.getBody());
@@ -37,7 +40,7 @@ class ApiFailureTest {
         }
         Settings s = Settings.fromEnv(Map.of("FOLEY_TABLE", "t", "AWS_REGION", "us-east-1",
                 "AWS_ENDPOINT_URL", "http://127.0.0.1:" + port));
-        var handler = new ApiHandler(FoleyApi.create(s, LocalFoley.clients(s).dynamo(), Clock.systemUTC()));
+        var handler = new ApiHandler(FoleyApi.create(s, LocalFoley.clients(s).dynamo(), Clock.systemUTC(), DEAD_PROVIDER));
         APIGatewayV2HTTPResponse r = handler.handleRequest(ApiEvents.authed("fk_x", "GET", "/api/v3/predictions", null), null);
         assertClean(r, 503);
         assertEquals("1", r.getHeaders().get("retry-after"));
@@ -46,7 +49,7 @@ class ApiFailureTest {
     @Test
     void missingTableIs500WithoutInternals() throws Exception {
         Settings s = Moto.settings("no-such-table", Map.of());
-        var handler = new ApiHandler(FoleyApi.create(s, LocalFoley.clients(s).dynamo(), Clock.systemUTC()));
+        var handler = new ApiHandler(FoleyApi.create(s, LocalFoley.clients(s).dynamo(), Clock.systemUTC(), DEAD_PROVIDER));
         assertClean(handler.handleRequest(ApiEvents.authed("fk_x", "POST", FoleyApi.SUBMIT_VIDEO,
                 "{\"video\":\"https://a.example/v.mp4\",\"prompt\":\"x\"}"), null), 500);
     }

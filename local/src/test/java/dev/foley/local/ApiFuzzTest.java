@@ -39,6 +39,7 @@ class ApiFuzzTest {
     static final String KEY = "fk_fuzz-key-0123456789abcdef";
     static ApiHandler handler;
     static PredictionStore store;
+    static dev.foley.provider.emulator.WaveSpeedEmulator emulator;
     static final java.util.Set<String> accepted = java.util.concurrent.ConcurrentHashMap.newKeySet();
     static final List<String> fieldNames = List.of("video", "prompt", "negative_prompt", "num_inference_steps", "duration",
             "guidance_scale", "mask_away_clip", "seed", "enable_sync_mode", "num_steps", "cfg_strength", "", "Prompt", "__proto__");
@@ -49,7 +50,8 @@ class ApiFuzzTest {
         DynamoDbClient dynamo = Moto.freshTable(s);
         new ApiKeyStore(dynamo, s.table(), Clock.systemUTC()).create("fuzz", KEY);
         store = new PredictionStore(dynamo, s.table(), Clock.systemUTC(), 4, Duration.ofDays(7));
-        handler = new ApiHandler(FoleyApi.create(s, dynamo, Clock.systemUTC()));
+        emulator = new dev.foley.provider.emulator.WaveSpeedEmulator("ws-key");
+        handler = new ApiHandler(FoleyApi.create(s, dynamo, Clock.systemUTC(), Moto.providers(Moto.wavespeed(emulator))));
     }
 
     @AfterContainer
@@ -67,6 +69,9 @@ class ApiFuzzTest {
         System.out.println("fuzz: " + accepted.size() + " submits accepted, " + stored + " predictions stored");
         assertTrue(accepted.size() > 100, "the generators must also produce valid requests");
         assertEquals(accepted.size(), stored, "stored predictions must equal accepted submits");
+        assertEquals(accepted.size(), emulator.requests(dev.foley.provider.emulator.ProviderEmulator.Op.SUBMIT).size(),
+                "each accepted submit reached the provider once; no rejected one did");
+        emulator.close();
     }
 
     static APIGatewayV2HTTPEvent event(String method, String path, String query, Map<String, String> headers, String body, boolean b64) {

@@ -27,7 +27,16 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(Moto.class)
 class ApiHttpTest {
 
+    static final dev.foley.provider.emulator.WaveSpeedEmulator EMULATOR = emulator();
     static LocalFoley foley;
+
+    static dev.foley.provider.emulator.WaveSpeedEmulator emulator() {
+        try {
+            return new dev.foley.provider.emulator.WaveSpeedEmulator("ws-key");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
     static String key;
     static String otherKey;
     static final HttpClient http = HttpClient.newHttpClient();
@@ -36,7 +45,7 @@ class ApiHttpTest {
     @BeforeAll
     static void start() throws Exception {
         var o = new LocalFoley.Options(0, Moto.endpoint(), Moto.template(), Moto.tableName("api"), "fk_test-dev-key-0123456789",
-                false, Map.of());
+                false, Moto.wavespeed(EMULATOR), Moto.projectRoot().resolve("local/target/local-data"));
         foley = LocalFoley.start(o);
         key = foley.apiKey();
         otherKey = new ApiKeyStore(foley.dynamo(), foley.settings().table(), Clock.systemUTC()).create("other").plainKey();
@@ -45,6 +54,7 @@ class ApiHttpTest {
     @AfterAll
     static void stop() {
         foley.close();
+        EMULATOR.close();
     }
 
     record Reply(int status, JsonNode json, String raw, HttpResponse<String> response) {
@@ -93,7 +103,7 @@ class ApiHttpTest {
         JsonNode d = s.data();
         assertTrue(d.get("id").asText().matches("[0-9a-f]{32}"));
         assertEquals("wavespeed-ai/mmaudio-v2", d.get("model").asText());
-        assertEquals("created", d.get("status").asText());
+        assertEquals("processing", d.get("status").asText(), "handed to the provider at once");
         assertTrue(d.get("created_at").asText().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z"));
         String get = d.at("/urls/get").asText();
         assertEquals(foley.baseUrl() + "/api/v3/predictions/" + d.get("id").asText() + "/result", get);

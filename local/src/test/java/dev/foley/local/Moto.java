@@ -81,4 +81,15 @@ public final class Moto implements BeforeAllCallback {
     static AwsClients clients(Settings s) {
         return LocalFoley.clients(s);
     }
+
+    /** The environment that makes a WaveSpeed emulator the provider. */
+    public static Map<String, String> wavespeed(dev.foley.provider.emulator.WaveSpeedEmulator emu) {
+        return Map.of("FOLEY_PROVIDER", "wavespeed", "WAVESPEED_BASE_URL", emu.baseUrl(), "WAVESPEED_API_KEY", "ws-key");
+    }
+
+    /** Providers built from an environment exactly as Lambda builds them. */
+    public static dev.foley.provider.ProviderChain providers(Map<String, String> env) {
+        return dev.foley.provider.Providers.fromEnv(env, Map.of(), dev.foley.provider.ProviderHttp.standard(),
+                dev.foley.provider.ProviderHttp.Policies.DEFAULT, java.time.Clock.systemUTC());
+    }
 }

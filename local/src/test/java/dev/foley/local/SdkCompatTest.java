@@ -37,8 +37,16 @@ class SdkCompatTest {
             assertEquals(0, run(List.of("npm", "install", "--no-audit", "--no-fund"), Map.of(), log),
                     () -> "npm install failed: " + readQuietly(log));
         }
-        var o = new LocalFoley.Options(0, Moto.endpoint(), Moto.template(), Moto.tableName("sdk"),
-                "fk_sdk-compat-key-0123456789", false, Map.of());
+        try (var emulator = new dev.foley.provider.emulator.WaveSpeedEmulator("ws-key")) {
+            // The provider never finishes here: this test is about the contract, not generation.
+            emulator.script(dev.foley.provider.emulator.ProviderEmulator.Script.neverFinishes());
+            var o = new LocalFoley.Options(0, Moto.endpoint(), Moto.template(), Moto.tableName("sdk"),
+                    "fk_sdk-compat-key-0123456789", false, Moto.wavespeed(emulator), Moto.projectRoot().resolve("local/target/local-data"));
+            runSdkTests(o);
+        }
+    }
+
+    private static void runSdkTests(LocalFoley.Options o) throws Exception {
         try (LocalFoley foley = LocalFoley.start(o)) {
             Path log = Moto.projectRoot().resolve("local/target/sdk-compat.log");
             int rc = run(List.of("node", "--test", "wavespeed-sdk.test.mjs"),

@@ -56,7 +56,14 @@ public final class ApiBench {
             DynamoDbClient dynamo = LocalFoley.clients(s).dynamo();
             TemplateTable.read(Path.of("template.yaml")).ensure(dynamo, s.table());
             new ApiKeyStore(dynamo, s.table(), Clock.systemUTC()).create("bench", KEY);
-            ApiHandler handler = new ApiHandler(FoleyApi.create(s, dynamo, Clock.systemUTC()));
+            // Submit runs its real provider call against a stand-in that answers at once on loopback.
+            List<AutoCloseable> owned = new ArrayList<>();
+            ProviderStandIn standIn = new ProviderStandIn();
+            owned.add(standIn);
+            Map<String, String> providerEnv = Map.of("FOLEY_PROVIDER", "wavespeed", "WAVESPEED_BASE_URL", standIn.baseUrl(),
+                    "WAVESPEED_API_KEY", "bench");
+            var providers = LocalFoley.providers(providerEnv, data, owned);
+            ApiHandler handler = new ApiHandler(FoleyApi.create(s, dynamo, Clock.systemUTC(), providers));
 
             String body = "{\"video\":\"https://cdn.example.com/bounce-4s.mp4\",\"prompt\":\"a ball bounces on wood\",\"duration\":4}";
             int warm = Math.max(200, n / 4);
@@ -98,6 +105,8 @@ public final class ApiBench {
                 get[i] = System.nanoTime() - t0;
             }
             out.printf("%n%d warm requests each, after %d warm-up; times in ms%n%n", n, warm);
+            out.println("(submit includes its provider call to a stand-in answering at once on 127.0.0.1)");
+            out.println();
             out.println("| operation | p50 | p99 | mean |");
             out.println("| --- | --- | --- | --- |");
             row(out, "submit (handler, incl. DynamoDB)", submit);
@@ -111,12 +120,15 @@ public final class ApiBench {
             out.println("first request of a fresh JVM (java -XX:TieredStopAtLevel=1, no CDS), 5 runs:");
             List<Long> firsts = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
-                firsts.add(FirstRequest.spawn(endpoint, s.table(), KEY, out));
+                firsts.add(FirstRequest.spawn(endpoint, s.table(), standIn.baseUrl(), out));
             }
             firsts.sort(Long::compare);
             out.printf("| first request, JVM start to response (median of 5) | %d ms | (min %d, max %d) |%n",
                     firsts.get(2), firsts.get(0), firsts.get(4));
             dynamo.close();
+            for (AutoCloseable c : owned) {
+                c.close();
+            }
         } finally {
             if (moto != null) {
                 moto.close();

@@ -28,7 +28,7 @@ public final class FirstRequest {
     }
 
     /** Starts a JVM running {@link #main} and returns its first-request time in ms. */
-    static long spawn(URI endpoint, String table, String key, PrintStream out) throws Exception {
+    static long spawn(URI endpoint, String table, String providerBase, PrintStream out) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
                 "-cp", System.getProperty("java.class.path"), FirstRequest.class.getName()));
@@ -38,6 +38,9 @@ public final class FirstRequest {
         pb.environment().put("AWS_ENDPOINT_URL", endpoint.toString());
         pb.environment().put("AWS_ACCESS_KEY_ID", "foley");
         pb.environment().put("AWS_SECRET_ACCESS_KEY", "local");
+        pb.environment().put("FOLEY_PROVIDER", "wavespeed");
+        pb.environment().put("WAVESPEED_BASE_URL", providerBase);
+        pb.environment().put("WAVESPEED_API_KEY", "bench");
         Process p = pb.start();
         String text = new String(p.getInputStream().readAllBytes());
         p.waitFor();

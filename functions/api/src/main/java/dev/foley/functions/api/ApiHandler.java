@@ -9,6 +9,8 @@ import dev.foley.api.ApiResponse;
 import dev.foley.api.FoleyApi;
 import dev.foley.aws.AwsClients;
 import dev.foley.config.Settings;
+import dev.foley.provider.ProviderHttp;
+import dev.foley.provider.Providers;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Base64;
@@ -25,9 +27,16 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
 
     /** Lambda's constructor: builds the real collaborators from the environment, once. */
     public ApiHandler() {
-        this(FoleyApi.create(Settings.fromEnv(System.getenv()),
-                AwsClients.fromSettings(Settings.fromEnv(System.getenv())).dynamo(), Clock.systemUTC()));
+        this(fromEnvironment(System.getenv()));
         Core.getGlobalContext().register(this);
+    }
+
+    /** The wiring Lambda uses; a chosen provider without its key fails here, at start-up, saying which. */
+    static FoleyApi fromEnvironment(Map<String, String> env) {
+        Settings settings = Settings.fromEnv(env);
+        Clock clock = Clock.systemUTC();
+        return FoleyApi.create(settings, AwsClients.fromSettings(settings).dynamo(), clock,
+                Providers.fromEnv(env, Map.of(), ProviderHttp.standard(), ProviderHttp.Policies.DEFAULT, clock));
     }
 
     public ApiHandler(FoleyApi api) {

@@ -1,0 +1,245 @@
+package dev.foley.local.generator;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.foley.prediction.Kind;
+import dev.foley.prediction.PredictionRequest;
+import dev.foley.provider.InferenceProvider;
+import dev.foley.provider.InvalidCallbackException;
+import dev.foley.provider.JobStatus;
+import dev.foley.provider.JobUpdate;
+import dev.foley.provider.ProviderJob;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * The offline {@code local} provider: not a model, an honest deterministic sound generator. It
+ * fetches the video, measures motion energy per frame, puts a hit at each motion peak over a bed
+ * of sound whose character follows the prompt's words, and writes the video with the new AAC
+ * track (FLAC for text-to-audio). It runs behind the same interface as the remote providers,
+ * through an in-process job queue, and serves its outputs over HTTP on 127.0.0.1 like a remote
+ * provider's file host, so the rest of Foley cannot tell it apart.
+ */
+public final class LocalProvider implements InferenceProvider, AutoCloseable {
+
+    public static final String NAME = "local";
+    static final long MAX_VIDEO_BYTES = 500L * 1024 * 1024;
+
+    private sealed interface State {
+        record Running(Future<?> work) implements State {
+        }
+
+        record Finished(JobStatus status) implements State {
+        }
+    }
+
+    private final Path dir;
+    private final ExecutorService workers;
+    private final HttpServer files;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+            .followRedirects(HttpClient.Redirect.NORMAL).build();
+    private final Map<String, State> jobs = new ConcurrentHashMap<>();
+
+    public LocalProvider(Path dir, int concurrency) throws IOException {
+        this.dir = Files.createDirectories(dir);
+        this.workers = Executors.newFixedThreadPool(Math.max(1, concurrency), r -> {
+            Thread t = new Thread(r, "foley-local-generator");
+            t.setDaemon(true);
+            return t;
+        });
+        this.files = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 32);
+        files.createContext("/outputs/", this::serveFile);
+        files.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        files.start();
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Duration expectedDuration(PredictionRequest request) {
+        return Duration.ofMillis(800 + 40L * request.duration());
+    }
+
+    @Override
+    public ProviderJob submit(PredictionRequest request, Optional<URI> callback) {
+        String id = UUID.randomUUID().toString().replace("-", "");
+        Future<?> work = workers.submit(() -> jobs.put(id, new State.Finished(run(id, request))));
+        jobs.putIfAbsent(id, new State.Running(work));
+        return ProviderJob.of(NAME, id);
+    }
+
+    @Override
+    public JobStatus check(ProviderJob job) {
+        State s = jobs.get(job.id());
+        if (s == null) {
+            return new JobStatus.Failed("the local generator does not know this job (was ./foley serve restarted?)");
+        }
+        return s instanceof State.Finished f ? f.status() : new JobStatus.Running(-1);
+    }
+
+    @Override
+    public void cancel(ProviderJob job) {
+        State s = jobs.get(job.id());
+        if (s instanceof State.Running r) {
+            r.work().cancel(true);
+            jobs.put(job.id(), new State.Finished(new JobStatus.Failed("cancelled")));
+        }
+    }
+
+    @Override
+    public JobUpdate verifyCallback(Map<String, String> headers, byte[] body) throws InvalidCallbackException {
+        throw new InvalidCallbackException("the local provider does not push; it is polled");
+    }
+
+    /** One job: fetch, analyse, render, write. Every failure becomes a reason the client can read. */
+    JobStatus run(String id, PredictionRequest r) {
+        long t0 = System.nanoTime();
+        Path jobDir = dir.resolve(id);
+        try {
+            Files.createDirectories(jobDir);
+            long seed = r.seed() != null ? r.seed() : Long.parseLong(id.substring(0, 12), 16);
+            SoundDesign design = SoundDesign.of(r.prompt(), r.negativePrompt());
+            String file;
+            if (r.kind() == Kind.TEXT) {
+                float[] audio = Synth.render(design, List.of(), r.duration(), r.guidanceScale(), seed);
+                file = "audio.flac";
+                MediaWriter.writeFlac(audio, jobDir.resolve(file));
+            } else {
+                Path video = fetch(URI.create(r.video()), jobDir.resolve("input"));
+                MotionAnalysis motion = MotionAnalysis.of(video, r.duration());
+                // As MMAudio does: a video shorter than the duration cuts the audio to its length.
+                double seconds = Math.min(r.duration(), motion.seconds());
+                List<MotionAnalysis.Onset> onsets = r.maskAwayClip() ? List.of() : motion.onsets();
+                float[] audio = Synth.render(design, onsets, seconds, r.guidanceScale(), seed);
+                file = "video.mp4";
+                MediaWriter.writeVideo(video, audio, seconds, jobDir.resolve(file));
+                Files.deleteIfExists(video);
+            }
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            return new JobStatus.Done(List.of(baseUrl() + "/outputs/" + id + "/" + file), ms, List.of(false));
+        } catch (MotionAnalysis.UnreadableVideoException e) {
+            return new JobStatus.Failed(e.getMessage());
+        } catch (FetchException e) {
+            return new JobStatus.Failed(e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new JobStatus.Failed("cancelled");
+        } catch (Exception e) {
+            return new JobStatus.Failed("the local generator failed: " + Media.reason(e));
+        }
+    }
+
+    static final class FetchException extends Exception {
+        FetchException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private Path fetch(URI url, Path to) throws FetchException, InterruptedException {
+        if (!"http".equalsIgnoreCase(url.getScheme()) && !"https".equalsIgnoreCase(url.getScheme())) {
+            throw new FetchException("the video URL must be http(s)");
+        }
+        HttpResponse<InputStream> resp;
+        try {
+            resp = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(60)).GET().build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw new FetchException("the video URL could not be fetched (" + e.getClass().getSimpleName() + ")");
+        }
+        try (InputStream in = resp.body()) {
+            if (resp.statusCode() != 200) {
+                throw new FetchException("the video URL answered HTTP " + resp.statusCode());
+            }
+            long declared = resp.headers().firstValueAsLong("content-length").orElse(-1);
+            if (declared > MAX_VIDEO_BYTES) {
+                throw new FetchException("the video is larger than 500 MB");
+            }
+            try (InputStream limited = new LimitedStream(in, MAX_VIDEO_BYTES)) {
+                Files.copy(limited, to, StandardCopyOption.REPLACE_EXISTING);
+            }
+            return to;
+        } catch (IOException e) {
+            throw new FetchException(e.getMessage() != null && e.getMessage().contains("500 MB")
+                    ? "the video is larger than 500 MB" : "the video download broke off");
+        }
+    }
+
+    private static final class LimitedStream extends java.io.FilterInputStream {
+        private long left;
+
+        LimitedStream(InputStream in, long limit) {
+            super(in);
+            left = limit;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0 && (left -= n) < 0) {
+                throw new IOException("over 500 MB");
+            }
+            return n;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int c = super.read();
+            if (c >= 0 && --left < 0) {
+                throw new IOException("over 500 MB");
+            }
+            return c;
+        }
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + files.getAddress().getPort();
+    }
+
+    private void serveFile(HttpExchange ex) throws IOException {
+        try (ex) {
+            String[] parts = ex.getRequestURI().getPath().split("/");
+            // /outputs/<job>/<file>
+            if (parts.length != 4 || !parts[2].matches("[0-9a-f]{32}") || !parts[3].matches("(video\\.mp4|audio\\.flac)")) {
+                ex.sendResponseHeaders(404, -1);
+                return;
+            }
+            Path f = dir.resolve(parts[2]).resolve(parts[3]);
+            if (!Files.isRegularFile(f)) {
+                ex.sendResponseHeaders(404, -1);
+                return;
+            }
+            ex.getResponseHeaders().set("content-type", parts[3].endsWith(".mp4") ? "video/mp4" : "audio/flac");
+            ex.sendResponseHeaders(200, Files.size(f));
+            try (OutputStream out = ex.getResponseBody()) {
+                Files.copy(f, out);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        workers.shutdownNow();
+        files.stop(0);
+    }
+}

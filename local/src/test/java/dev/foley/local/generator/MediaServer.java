@@ -1,0 +1,40 @@
+package dev.foley.local.generator;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.util.concurrent.Executors;
+
+/** Serves the test clips (src/test/resources/media) over HTTP, as a video URL would. */
+public final class MediaServer implements AutoCloseable {
+
+    private final HttpServer server;
+
+    public MediaServer() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/media/", ex -> {
+            try (ex; InputStream in = MediaServer.class.getResourceAsStream(ex.getRequestURI().getPath())) {
+                if (in == null) {
+                    ex.sendResponseHeaders(404, -1);
+                    return;
+                }
+                byte[] b = in.readAllBytes();
+                ex.getResponseHeaders().set("content-type", "video/mp4");
+                ex.sendResponseHeaders(200, b.length);
+                ex.getResponseBody().write(b);
+            }
+        });
+        server.start();
+    }
+
+    public String url(String name) {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/media/" + name;
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
