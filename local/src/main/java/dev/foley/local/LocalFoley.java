@@ -1,6 +1,10 @@
 package dev.foley.local;
 
-import dev.foley.api.FoleyApi;
+import dev.foley.Foley;
+import dev.foley.pipeline.Poller;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import dev.foley.aws.AwsClients;
 import dev.foley.config.Settings;
 import dev.foley.functions.api.ApiHandler;
@@ -44,8 +48,11 @@ public final class LocalFoley implements AutoCloseable {
     private final ProviderChain providers;
     private final List<AutoCloseable> owned;
 
+    private final Foley foley;
+
     private LocalFoley(LocalServer server, DynamoDbClient dynamo, Settings settings, String apiKey, ProviderChain providers,
-            List<AutoCloseable> owned) {
+            List<AutoCloseable> owned, Foley foley) {
+        this.foley = foley;
         this.server = server;
         this.dynamo = dynamo;
         this.settings = settings;
@@ -70,17 +77,80 @@ public final class LocalFoley implements AutoCloseable {
     }
 
     public static LocalFoley start(Options o) throws IOException {
+        int port = o.port() == 0 ? freePort() : o.port();
         Map<String, String> env = environment(o);
+        env.putIfAbsent("FOLEY_PUBLIC_BASE_URL", "http://127.0.0.1:" + port);
         Settings settings = Settings.fromEnv(env);
-        DynamoDbClient dynamo = clients(settings).dynamo();
+        AwsClients clients = clients(settings);
+        DynamoDbClient dynamo = clients.dynamo();
         TemplateTable.read(o.template()).ensure(dynamo, settings.table());
+        ensureBucket(clients, settings.outputsBucket());
         String key = new ApiKeyStore(dynamo, settings.table(), Clock.systemUTC())
                 .create("local dev key", o.devKey()).plainKey();
         List<AutoCloseable> owned = new ArrayList<>();
         ProviderChain providers = providers(env, o.dataDir(), owned);
-        ApiHandler handler = new ApiHandler(FoleyApi.create(settings, dynamo, Clock.systemUTC(), providers));
-        LocalServer server = LocalServer.start(o.port(), handler);
-        return new LocalFoley(server, dynamo, settings, key, providers, owned);
+        Foley foley = Foley.wire(settings, dynamo, clients.s3(), clients.presigner(), providers, Clock.systemUTC());
+        // Completion runs in-process, as the completion function would, on its own threads.
+        ExecutorService completions = Executors.newVirtualThreadPerTaskExecutor();
+        owned.add(completions::shutdownNow);
+        foley.pipeline().completionBy(id -> completions.submit(() -> foley.pipeline().complete(id)));
+        LocalPoller poller = new LocalPoller(foley.poller(16, Duration.ofSeconds(60)));
+        owned.add(0, poller);
+        LocalServer server = LocalServer.start(port, new ApiHandler(foley.api()));
+        return new LocalFoley(server, dynamo, settings, key, providers, owned, foley);
+    }
+
+    /** The poller's loop in local mode: tick whenever something is due, check often for new work. */
+    static final class LocalPoller implements AutoCloseable {
+        private final Thread thread;
+        private volatile boolean running = true;
+
+        LocalPoller(Poller poller) {
+            thread = Thread.ofPlatform().daemon().name("foley-local-poller").start(() -> {
+                while (running) {
+                    try {
+                        poller.runFor(Duration.ofSeconds(60), Duration.ofMillis(100));
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        return;
+                    } catch (RuntimeException e) {
+                        System.err.println("foley: poller tick failed: " + e.getMessage());
+                        try {
+                            Thread.sleep(1000);
+                        } catch (InterruptedException stop) {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+
+        @Override
+        public void close() {
+            running = false;
+            thread.interrupt();
+        }
+    }
+
+    static void ensureBucket(AwsClients clients, String bucket) {
+        try (var s3 = clients.s3()) {
+            try {
+                s3.createBucket(r -> r.bucket(bucket));
+            } catch (software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException
+                    | software.amazon.awssdk.services.s3.model.BucketAlreadyExistsException exists) {
+                // fine
+            }
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    public Foley foley() {
+        return foley;
     }
 
     /** The providers from the environment, with the offline {@code local} generator available (and the default). */

@@ -51,7 +51,7 @@ class ApiFuzzTest {
         new ApiKeyStore(dynamo, s.table(), Clock.systemUTC()).create("fuzz", KEY);
         store = new PredictionStore(dynamo, s.table(), Clock.systemUTC(), 4, Duration.ofDays(7));
         emulator = new dev.foley.provider.emulator.WaveSpeedEmulator("ws-key");
-        handler = new ApiHandler(FoleyApi.create(s, dynamo, Clock.systemUTC(), Moto.providers(Moto.wavespeed(emulator))));
+        handler = new ApiHandler(Moto.foley(s, dynamo, Moto.providers(Moto.wavespeed(emulator))).api());
     }
 
     @AfterContainer

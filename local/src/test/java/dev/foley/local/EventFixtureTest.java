@@ -38,7 +38,7 @@ class EventFixtureTest {
         DynamoDbClient dynamo = Moto.freshTable(s);
         new ApiKeyStore(dynamo, s.table(), Clock.systemUTC()).create("fixtures", "fk_sample-key-for-sam-local-and-tests-only");
         emulator = new dev.foley.provider.emulator.WaveSpeedEmulator("ws-key");
-        handler = new ApiHandler(FoleyApi.create(s, dynamo, Clock.systemUTC(), Moto.providers(Moto.wavespeed(emulator))));
+        handler = new ApiHandler(Moto.foley(s, dynamo, Moto.providers(Moto.wavespeed(emulator))).api());
     }
 
     static APIGatewayV2HTTPEvent load(String name) throws Exception {

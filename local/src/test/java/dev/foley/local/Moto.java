@@ -87,6 +87,14 @@ public final class Moto implements BeforeAllCallback {
         return Map.of("FOLEY_PROVIDER", "wavespeed", "WAVESPEED_BASE_URL", emu.baseUrl(), "WAVESPEED_API_KEY", "ws-key");
     }
 
+    /** All of Foley on a table, wired as Lambda wires it (completion in-process), with these providers. */
+    public static dev.foley.Foley foley(Settings s, software.amazon.awssdk.services.dynamodb.DynamoDbClient dynamo,
+            dev.foley.provider.ProviderChain providers) {
+        var clients = LocalFoley.clients(s);
+        LocalFoley.ensureBucket(clients, s.outputsBucket());
+        return dev.foley.Foley.wire(s, dynamo, clients.s3(), clients.presigner(), providers, java.time.Clock.systemUTC());
+    }
+
     /** Providers built from an environment exactly as Lambda builds them. */
     public static dev.foley.provider.ProviderChain providers(Map<String, String> env) {
         return dev.foley.provider.Providers.fromEnv(env, Map.of(), dev.foley.provider.ProviderHttp.standard(),

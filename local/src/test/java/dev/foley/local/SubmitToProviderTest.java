@@ -55,7 +55,7 @@ class SubmitToProviderTest {
         dynamo = Moto.freshTable(settings);
         new ApiKeyStore(dynamo, settings.table(), Clock.systemUTC()).create("t", KEY);
         store = new PredictionStore(dynamo, settings.table(), Clock.systemUTC(), 4, Duration.ofDays(7));
-        handler = new ApiHandler(FoleyApi.create(settings, dynamo, Clock.systemUTC(), Moto.providers(env)));
+        handler = new ApiHandler(Moto.foley(settings, dynamo, Moto.providers(env)).api());
     }
 
     @AfterAll

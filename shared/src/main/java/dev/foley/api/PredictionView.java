@@ -6,6 +6,7 @@ import dev.foley.json.Json;
 import dev.foley.prediction.Prediction;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 
 /** A prediction as the hosted API shows it in {@code data}: field for field, in its order. */
 public final class PredictionView {
@@ -16,12 +17,22 @@ public final class PredictionView {
     private PredictionView() {
     }
 
-    public static ObjectNode data(Prediction p, String baseUrl) {
+    /** Links clients can download outputs from (presigned S3 GETs, or a public base URL). */
+    @FunctionalInterface
+    public interface OutputLinks {
+        List<String> urls(Prediction p);
+
+        OutputLinks NONE = p -> List.of();
+    }
+
+    public static ObjectNode data(Prediction p, String baseUrl, OutputLinks links) {
         ObjectNode d = Json.object();
         d.put("id", p.id());
         d.put("model", p.kind().model());
         ArrayNode outputs = d.putArray("outputs");
-        p.outputs().forEach(outputs::add);
+        if (p.phase() == dev.foley.prediction.Phase.COMPLETED) {
+            links.urls(p).forEach(outputs::add);
+        }
         d.putObject("urls").put("get", baseUrl + "/api/v3/predictions/" + p.id() + "/result");
         ArrayNode nsfw = d.putArray("has_nsfw_contents");
         p.nsfw().forEach(nsfw::add);
@@ -33,8 +44,8 @@ public final class PredictionView {
     }
 
     /** The same with the request echoed as {@code input} (the webhook body and list items). */
-    public static ObjectNode dataWithInput(Prediction p, String baseUrl) {
-        ObjectNode d = data(p, baseUrl);
+    public static ObjectNode dataWithInput(Prediction p, String baseUrl, OutputLinks links) {
+        ObjectNode d = data(p, baseUrl, links);
         d.set("input", p.request().toJson());
         return d;
     }

@@ -28,6 +28,13 @@ public final class KeyMaterial {
         return "key_" + HexFormat.of().formatHex(b);
     }
 
+    /** A webhook signing secret: {@code whsec_} + 32 random bytes, base64 (as the hosted API and Standard Webhooks use). */
+    public static String newWebhookSecret() {
+        byte[] b = new byte[32];
+        RANDOM.nextBytes(b);
+        return "whsec_" + Base64.getEncoder().encodeToString(b);
+    }
+
     public static String sha256Hex(String text) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");

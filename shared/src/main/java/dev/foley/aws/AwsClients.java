@@ -43,6 +43,36 @@ public final class AwsClients {
         return b.build();
     }
 
+    /** S3, path-style when an endpoint is configured (moto, LocalStack). */
+    public software.amazon.awssdk.services.s3.S3Client s3() {
+        var b = software.amazon.awssdk.services.s3.S3Client.builder()
+                .httpClient(http)
+                .region(Region.of(settings.region()))
+                .credentialsProvider(credentials);
+        settings.endpointFor(settings.s3Endpoint()).ifPresent(e -> b.endpointOverride(e).forcePathStyle(true));
+        return b.build();
+    }
+
+    /** Presigned URLs, with the same endpoint and addressing as {@link #s3()}. No network call. */
+    public software.amazon.awssdk.services.s3.presigner.S3Presigner presigner() {
+        var b = software.amazon.awssdk.services.s3.presigner.S3Presigner.builder()
+                .region(Region.of(settings.region()))
+                .credentialsProvider(credentials);
+        settings.endpointFor(settings.s3Endpoint()).ifPresent(e -> b.endpointOverride(e)
+                .serviceConfiguration(software.amazon.awssdk.services.s3.S3Configuration.builder()
+                        .pathStyleAccessEnabled(true).build()));
+        return b.build();
+    }
+
+    public software.amazon.awssdk.services.lambda.LambdaClient lambda() {
+        var b = software.amazon.awssdk.services.lambda.LambdaClient.builder()
+                .httpClient(http)
+                .region(Region.of(settings.region()))
+                .credentialsProvider(credentials);
+        settings.awsEndpoint().ifPresent(b::endpointOverride);
+        return b.build();
+    }
+
     public SdkHttpClient httpClient() {
         return http;
     }

@@ -23,6 +23,15 @@ import java.util.Optional;
  * @param callbackBase     base URL providers can reach for push callbacks
  *                         ({@code FOLEY_CALLBACK_BASE_URL}, else {@code FOLEY_PUBLIC_BASE_URL});
  *                         empty means poll only
+ * @param s3Endpoint       per-service override ({@code AWS_ENDPOINT_URL_S3})
+ * @param outputsBucket    where outputs are copied ({@code FOLEY_OUTPUTS_BUCKET})
+ * @param outputsPublicBase serve outputs from this base URL instead of presigned links
+ *                         ({@code FOLEY_OUTPUTS_PUBLIC_BASE_URL})
+ * @param linkTtl          lifetime of presigned output links ({@code FOLEY_OUTPUT_LINK_TTL_SECONDS}, 7 days)
+ * @param microUsdPerSecond price of a second of audio ({@code FOLEY_PRICE_PER_SECOND_USD}, 0.001)
+ * @param deadline         a prediction not finished by then fails ({@code FOLEY_DEADLINE_SECONDS}, 900)
+ * @param completionFunction the completion Lambda to invoke ({@code FOLEY_COMPLETION_FUNCTION});
+ *                         empty in local mode, where completion runs in-process
  */
 public record Settings(
         String table,
@@ -34,7 +43,14 @@ public record Settings(
         int dueShards,
         Duration keyCacheTtl,
         Duration retention,
-        Optional<String> callbackBase) {
+        Optional<String> callbackBase,
+        Optional<URI> s3Endpoint,
+        String outputsBucket,
+        Optional<String> outputsPublicBase,
+        Duration linkTtl,
+        long microUsdPerSecond,
+        Duration deadline,
+        Optional<String> completionFunction) {
 
     public static Settings fromEnv(Map<String, String> env) {
         return new Settings(
@@ -49,7 +65,29 @@ public record Settings(
                 Duration.ofDays(positive(env, "FOLEY_RETENTION_DAYS", 7)),
                 Optional.ofNullable(blankToNull(env.get("FOLEY_CALLBACK_BASE_URL")))
                         .or(() -> Optional.ofNullable(blankToNull(env.get("FOLEY_PUBLIC_BASE_URL"))))
-                        .map(s -> s.replaceAll("/+$", "")));
+                        .map(s -> s.replaceAll("/+$", "")),
+                uri(env.get("AWS_ENDPOINT_URL_S3")),
+                env.getOrDefault("FOLEY_OUTPUTS_BUCKET", "foley-outputs"),
+                Optional.ofNullable(blankToNull(env.get("FOLEY_OUTPUTS_PUBLIC_BASE_URL"))).map(s -> s.replaceAll("/+$", "")),
+                Duration.ofSeconds(Math.min(604_800, positive(env, "FOLEY_OUTPUT_LINK_TTL_SECONDS", 604_800))),
+                price(env.get("FOLEY_PRICE_PER_SECOND_USD")),
+                Duration.ofSeconds(positive(env, "FOLEY_DEADLINE_SECONDS", 900)),
+                Optional.ofNullable(blankToNull(env.get("FOLEY_COMPLETION_FUNCTION"))));
+    }
+
+    private static long price(String v) {
+        if (v == null || v.isBlank()) {
+            return 1000;
+        }
+        try {
+            java.math.BigDecimal usd = new java.math.BigDecimal(v.strip());
+            if (usd.signum() < 0) {
+                throw new NumberFormatException();
+            }
+            return usd.movePointRight(6).setScale(0, java.math.RoundingMode.HALF_UP).longValueExact();
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalStateException("FOLEY_PRICE_PER_SECOND_USD must be a non-negative number of dollars, got '" + v + "'");
+        }
     }
 
     public Optional<URI> endpointFor(Optional<URI> serviceSpecific) {

@@ -5,8 +5,16 @@ import java.util.List;
 
 /**
  * A prediction as stored: who asked, what they asked for, where it is in its life. The provider
- * job ({@code job}, null until submitted) and the log of provider attempts are kept here and never
- * shown to the client.
+ * job ({@code job}, null until submitted), the provider's own output URLs and the log of provider
+ * attempts are kept here and never shown to the client.
+ *
+ * @param outputKeys      where the outputs live in our bucket, once copied (clients get links to these)
+ * @param upstreamOutputs the provider's output URLs, between upstream done and the copy
+ * @param checks          status checks made so far (for the check backoff)
+ * @param chargeMicroUsd  what the completed prediction cost, in micro-dollars (0 until completed)
+ * @param reservedMicroUsd what a prepaid key reserved for it at submit (refunded if it does not complete)
+ * @param webhookState    {@code null} (no webhook, or not yet due), {@code pending}, {@code delivered}, {@code gave_up}
+ * @param reserveKey      the key item (SHA-256) a reservation was taken from, for its refund
  */
 public record Prediction(
         String id,
@@ -17,15 +25,24 @@ public record Prediction(
         long version,
         Instant createdAt,
         Instant updatedAt,
-        List<String> outputs,
+        List<String> outputKeys,
+        List<String> upstreamOutputs,
         List<Boolean> nsfw,
         String error,
         long inferenceMs,
         dev.foley.provider.ProviderJob job,
-        List<String> attempts) {
+        List<String> attempts,
+        int checks,
+        long chargeMicroUsd,
+        long reservedMicroUsd,
+        String webhookState,
+        int webhookAttempts,
+        Instant completedAt,
+        String reserveKey) {
 
     public Prediction {
-        outputs = outputs == null ? List.of() : List.copyOf(outputs);
+        outputKeys = outputKeys == null ? List.of() : List.copyOf(outputKeys);
+        upstreamOutputs = upstreamOutputs == null ? List.of() : List.copyOf(upstreamOutputs);
         nsfw = nsfw == null ? List.of() : List.copyOf(nsfw);
         error = error == null ? "" : error;
         attempts = attempts == null ? List.of() : List.copyOf(attempts);
@@ -34,7 +51,14 @@ public record Prediction(
     /** A new prediction, just accepted. */
     public static Prediction accepted(String id, String keyId, PredictionRequest request, String webhook, Instant now) {
         return new Prediction(id, keyId, request, webhook, Phase.ACCEPTED, 1, now, now,
-                List.of(), List.of(), "", 0, null, List.of());
+                List.of(), List.of(), List.of(), "", 0, null, List.of(), 0, 0, 0, null, 0, null, null);
+    }
+
+    /** The same, with a prepaid reservation taken from the key item {@code keyHash}. */
+    public Prediction withReservation(long microUsd, String keyHash) {
+        return new Prediction(id, keyId, request, webhook, phase, version, createdAt, updatedAt, outputKeys, upstreamOutputs,
+                nsfw, error, inferenceMs, job, attempts, checks, chargeMicroUsd, microUsd, webhookState, webhookAttempts,
+                completedAt, keyHash);
     }
 
     public Kind kind() {

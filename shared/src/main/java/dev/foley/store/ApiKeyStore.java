@@ -42,17 +42,28 @@ public final class ApiKeyStore {
     }
 
     public NewKey create(String name) {
-        return create(name, KeyMaterial.newKey());
+        return create(name, KeyMaterial.newKey(), ApiKey.WAVESPEED, null);
     }
 
-    /** Stores a given key (local mode's fixed dev key); an existing one with that value is kept. */
     public NewKey create(String name, String plainKey) {
+        return create(name, plainKey, ApiKey.WAVESPEED, null);
+    }
+
+    /**
+     * Stores a key (a given value: local mode's fixed dev key); an existing one with that value is
+     * kept. {@code balanceMicroUsd} makes it prepaid; null is pay-as-you-go.
+     */
+    public NewKey create(String name, String plainKey, String webhookScheme, Long balanceMicroUsd) {
+        if (!ApiKey.WAVESPEED.equals(webhookScheme) && !ApiKey.STANDARD.equals(webhookScheme)) {
+            throw new IllegalArgumentException("webhook scheme must be wavespeed or standard, got " + webhookScheme);
+        }
         String hash = KeyMaterial.sha256Hex(plainKey);
         Optional<ApiKey> existing = findByHash(hash);
         if (existing.isPresent()) {
             return new NewKey(plainKey, existing.get());
         }
-        ApiKey key = new ApiKey(KeyMaterial.newKeyId(), name, hash, clock.instant(), false);
+        ApiKey key = new ApiKey(KeyMaterial.newKeyId(), name, hash, clock.instant(), false,
+                KeyMaterial.newWebhookSecret(), webhookScheme, balanceMicroUsd);
         Map<String, AttributeValue> item = new HashMap<>();
         item.put(PK, s(KEY_PREFIX + hash));
         item.put(SK, s(KEY_SK));
@@ -60,6 +71,11 @@ public final class ApiKeyStore {
         item.put("name", s(name));
         item.put("created_ms", n(key.createdAt().toEpochMilli()));
         item.put("disabled", bool(false));
+        item.put("webhook_secret", s(key.webhookSecret()));
+        item.put("webhook_scheme", s(key.webhookScheme()));
+        if (balanceMicroUsd != null) {
+            item.put("balance_micro_usd", n(balanceMicroUsd));
+        }
         try {
             guarded(() -> dynamo.putItem(r -> r.tableName(table).item(item)
                     .conditionExpression("attribute_not_exists(PK)")));
@@ -106,9 +122,82 @@ public final class ApiKeyStore {
         return false;
     }
 
+    /** Adds credit to a key's prepaid balance (making it prepaid if it was not). */
+    public boolean credit(String keyId, long microUsd) {
+        for (ApiKey k : list()) {
+            if (k.keyId().equals(keyId)) {
+                guarded(() -> dynamo.updateItem(r -> r.tableName(table)
+                        .key(Map.of(PK, s(KEY_PREFIX + k.hash()), SK, s(KEY_SK)))
+                        .updateExpression("ADD balance_micro_usd :c")
+                        .expressionAttributeValues(Map.of(":c", n(microUsd)))));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Takes {@code microUsd} from a prepaid key's balance if it holds that much; false (nothing
+     * taken) when it does not. Pay-as-you-go keys are never asked.
+     */
+    public boolean reserve(ApiKey key, long microUsd) {
+        try {
+            guarded(() -> dynamo.updateItem(r -> r.tableName(table)
+                    .key(Map.of(PK, s(KEY_PREFIX + key.hash()), SK, s(KEY_SK)))
+                    .updateExpression("SET balance_micro_usd = balance_micro_usd - :c")
+                    .conditionExpression("balance_micro_usd >= :c")
+                    .expressionAttributeValues(Map.of(":c", n(microUsd)))));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    /** Gives a reservation back (no condition: a refund always lands). */
+    public void refund(String keyHash, long microUsd) {
+        guarded(() -> dynamo.updateItem(r -> r.tableName(table)
+                .key(Map.of(PK, s(KEY_PREFIX + keyHash), SK, s(KEY_SK)))
+                .updateExpression("ADD balance_micro_usd :c")
+                .expressionAttributeValues(Map.of(":c", n(microUsd)))));
+    }
+
+    /** The refund as part of a transaction (it happens exactly when the prediction fails). */
+    public static software.amazon.awssdk.services.dynamodb.model.TransactWriteItem refundItem(String table, String keyHash, long microUsd) {
+        return software.amazon.awssdk.services.dynamodb.model.TransactWriteItem.builder().update(u -> u.tableName(table)
+                .key(Map.of(PK, s(KEY_PREFIX + keyHash), SK, s(KEY_SK)))
+                .updateExpression("ADD balance_micro_usd :c")
+                .expressionAttributeValues(Map.of(":c", n(microUsd)))).build();
+    }
+
+    /** The key's webhook secret, made now (once, conditionally) for keys stored before secrets existed. */
+    public ApiKey withWebhookSecret(ApiKey key) {
+        if (key.webhookSecret() != null) {
+            return key;
+        }
+        String secret = KeyMaterial.newWebhookSecret();
+        try {
+            guarded(() -> dynamo.updateItem(r -> r.tableName(table)
+                    .key(Map.of(PK, s(KEY_PREFIX + key.hash()), SK, s(KEY_SK)))
+                    .updateExpression("SET webhook_secret = :s")
+                    .conditionExpression("attribute_not_exists(webhook_secret)")
+                    .expressionAttributeValues(Map.of(":s", s(secret)))));
+        } catch (ConditionalCheckFailedException raced) {
+            // another writer made one first: use theirs
+        }
+        return findByHash(key.hash()).orElse(key);
+    }
+
+    /** A key by its id (administrative; a scan). */
+    public Optional<ApiKey> byId(String keyId) {
+        return list().stream().filter(k -> k.keyId().equals(keyId)).findFirst();
+    }
+
     private static ApiKey fromItem(Map<String, AttributeValue> item) {
         String pk = str(item, PK);
+        String scheme = str(item, "webhook_scheme");
         return new ApiKey(str(item, "id"), str(item, "name"), pk.substring(KEY_PREFIX.length()),
-                Instant.ofEpochMilli(num(item, "created_ms", 0)), flag(item, "disabled"));
+                Instant.ofEpochMilli(num(item, "created_ms", 0)), flag(item, "disabled"),
+                str(item, "webhook_secret"), scheme == null ? ApiKey.WAVESPEED : scheme,
+                item.containsKey("balance_micro_usd") ? num(item, "balance_micro_usd", 0) : null);
     }
 }

@@ -126,6 +126,17 @@ public final class PredictionStore {
         throw new StoreUnavailableException("could not settle the Idempotency-Key claim", null);
     }
 
+    /** The prediction and when it is next due (empty when not due), read consistently. */
+    public Optional<Due> getWithDue(String id) {
+        Map<String, AttributeValue> item = guarded(() -> dynamo.getItem(r -> r.tableName(table)
+                .consistentRead(true).key(key(PREDICTION_PREFIX + id, PREDICTION_SK)))).item();
+        if (item == null || item.isEmpty()) {
+            return Optional.empty();
+        }
+        long due = num(item, DUE_AT, 0);
+        return Optional.of(new Due(fromItem(item), due == 0 ? null : Instant.ofEpochMilli(due)));
+    }
+
     public Optional<Prediction> get(String id) {
         Map<String, AttributeValue> item = guarded(() -> dynamo.getItem(r -> r.tableName(table)
                 .consistentRead(true).key(key(PREDICTION_PREFIX + id, PREDICTION_SK)))).item();
@@ -186,6 +197,23 @@ public final class PredictionStore {
             return set(attribute, AttributeValue.fromL(values.stream().map(Attr::s).toList()));
         }
 
+        public Change setFlags(String attribute, List<Boolean> values) {
+            return set(attribute, AttributeValue.fromL(values.stream().map(Attr::bool).toList()));
+        }
+
+        public Change remove(String attribute) {
+            removes.add(attribute);
+            return this;
+        }
+
+        final List<TransactWriteItem> alsoWrite = new ArrayList<>();
+
+        /** Another write that must happen if and only if this transition does (a charge, a refund). */
+        public Change alsoWrite(TransactWriteItem item) {
+            alsoWrite.add(item);
+            return this;
+        }
+
         public Change notDue() {
             dueAt = null;
             removes.add(DUE_SHARD);
@@ -201,8 +229,8 @@ public final class PredictionStore {
     public Optional<Prediction> transition(Prediction current, Phase to, Change change) {
         Instant now = clock.instant();
         Change c = change == null ? new Change() : change;
-        if (to.terminal()) {
-            c.notDue();
+        if (to.terminal() && c.dueAt == null) {
+            c.notDue(); // finished: out of the due index, unless a webhook delivery is still to come
         }
         if (c.dueAt != null) {
             c.sets.put(DUE_SHARD, s(shardOf(current.id())));
@@ -242,6 +270,24 @@ public final class PredictionStore {
                 expr.setLength(set.length());
             }
         }
+        if (!c.alsoWrite.isEmpty()) {
+            // With its companion writes, all or nothing: a charge or refund happens exactly when the
+            // transition does.
+            List<TransactWriteItem> items = new ArrayList<>();
+            items.add(TransactWriteItem.builder().update(u -> u.tableName(table)
+                    .key(key(PREDICTION_PREFIX + current.id(), PREDICTION_SK))
+                    .updateExpression(expr.toString())
+                    .conditionExpression("#phase = :from AND #version = :v")
+                    .expressionAttributeNames(names)
+                    .expressionAttributeValues(values)).build());
+            items.addAll(c.alsoWrite);
+            try {
+                guarded(() -> dynamo.transactWriteItems(r -> r.transactItems(items)));
+            } catch (TransactionCanceledException e) {
+                return Optional.empty();
+            }
+            return get(current.id());
+        }
         try {
             var resp = guarded(() -> dynamo.updateItem(r -> r.tableName(table)
                     .key(key(PREDICTION_PREFIX + current.id(), PREDICTION_SK))
@@ -254,6 +300,38 @@ public final class PredictionStore {
         } catch (ConditionalCheckFailedException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * One query of the {@code due} index for a shard: predictions due by {@code until}, soonest
+     * first. Read from the index (eventually consistent): a stale version only makes a later
+     * conditional write lose, never win wrongly.
+     */
+    public record Due(Prediction prediction, Instant dueAt) {
+    }
+
+    public List<Due> due(int shard, Instant until, int limit) {
+        QueryResponse resp = guarded(() -> dynamo.query(r -> r.tableName(table).indexName(DUE_INDEX)
+                .keyConditionExpression("due_shard = :s AND due_at <= :t")
+                .expressionAttributeValues(Map.of(":s", s(Integer.toString(shard)), ":t", n(until.toEpochMilli())))
+                .limit(limit)));
+        List<Due> out = new ArrayList<>();
+        for (Map<String, AttributeValue> item : resp.items()) {
+            out.add(new Due(fromItem(item), Instant.ofEpochMilli(num(item, DUE_AT, 0))));
+        }
+        return out;
+    }
+
+    public int dueShards() {
+        return dueShards;
+    }
+
+    public String table() {
+        return table;
+    }
+
+    public DynamoDbClient dynamo() {
+        return dynamo;
     }
 
     String shardOf(String id) {
@@ -279,16 +357,16 @@ public final class PredictionStore {
         if (!p.error().isEmpty()) {
             item.put("error", s(p.error()));
         }
+        if (p.reservedMicroUsd() > 0) {
+            item.put("reserved_micro_usd", n(p.reservedMicroUsd()));
+            item.put("reserve_key", s(p.reserveKey()));
+        }
         return item;
     }
 
     static Prediction fromItem(Map<String, AttributeValue> item) {
         Kind kind = Kind.fromCode(str(item, "kind"));
         JsonNode input = Json.parse(str(item, "input"));
-        List<String> outputs = new ArrayList<>();
-        if (item.containsKey("outputs") && item.get("outputs").hasL()) {
-            item.get("outputs").l().forEach(v -> outputs.add(v.s()));
-        }
         List<Boolean> nsfw = new ArrayList<>();
         if (item.containsKey("nsfw") && item.get("nsfw").hasL()) {
             item.get("nsfw").l().forEach(v -> nsfw.add(Boolean.TRUE.equals(v.bool())));
@@ -302,12 +380,20 @@ public final class PredictionStore {
                 num(item, "version", 1),
                 Instant.ofEpochMilli(num(item, CREATED_AT, 0)),
                 Instant.ofEpochMilli(num(item, "updated_at", 0)),
-                outputs,
+                strings(item, "output_keys"),
+                strings(item, "upstream_outputs"),
                 nsfw,
                 str(item, "error"),
                 num(item, "inference_ms", 0),
                 item.containsKey("provider_job") ? dev.foley.provider.ProviderJob.fromJson(str(item, "provider_job")) : null,
-                strings(item, "attempts"));
+                strings(item, "attempts"),
+                (int) num(item, "checks", 0),
+                num(item, "charge_micro_usd", 0),
+                num(item, "reserved_micro_usd", 0),
+                str(item, "webhook_state"),
+                (int) num(item, "webhook_attempts", 0),
+                item.containsKey("completed_at") ? Instant.ofEpochMilli(num(item, "completed_at", 0)) : null,
+                str(item, "reserve_key"));
     }
 
     private static List<String> strings(Map<String, AttributeValue> item, String name) {

@@ -23,7 +23,7 @@ class PredictionViewTest {
     void createdPredictionLooksLikeTheHostedOne() {
         Prediction p = Prediction.accepted("0123456789abcdef0123456789abcdef", "key_1", REQ, null,
                 Instant.parse("2026-11-26T10:00:00Z"));
-        JsonNode env = Json.parse(Envelope.ok(PredictionView.data(p, "https://api.example.com")));
+        JsonNode env = Json.parse(Envelope.ok(PredictionView.data(p, "https://api.example.com", PredictionView.OutputLinks.NONE)));
         assertEquals(200, env.get("code").asInt());
         assertEquals("success", env.get("message").asText());
         JsonNode d = env.get("data");
@@ -45,7 +45,7 @@ class PredictionViewTest {
     void createdAtKeepsMillis() {
         Prediction p = Prediction.accepted("0123456789abcdef0123456789abcdef", "k", REQ, null,
                 Instant.parse("2026-01-02T03:04:05.678901Z"));
-        assertEquals("2026-01-02T03:04:05.678Z", PredictionView.data(p, "").get("created_at").asText());
+        assertEquals("2026-01-02T03:04:05.678Z", PredictionView.data(p, "", PredictionView.OutputLinks.NONE).get("created_at").asText());
     }
 
     @Test
@@ -61,7 +61,7 @@ class PredictionViewTest {
     void textToAudioModelId() {
         var text = new PredictionRequest(Kind.TEXT, null, "rain", "", 25, 8, 4.5, false, null, false);
         Prediction p = Prediction.accepted("0123456789abcdef0123456789abcdef", "k", text, null, Instant.EPOCH);
-        assertEquals("wavespeed-ai/mmaudio-v2/text-to-audio", PredictionView.data(p, "").get("model").asText());
-        assertFalse(PredictionView.dataWithInput(p, "").get("input").has("video"));
+        assertEquals("wavespeed-ai/mmaudio-v2/text-to-audio", PredictionView.data(p, "", PredictionView.OutputLinks.NONE).get("model").asText());
+        assertFalse(PredictionView.dataWithInput(p, "", PredictionView.OutputLinks.NONE).get("input").has("video"));
     }
 }

@@ -1,6 +1,7 @@
 package dev.foley.local.bench;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import dev.foley.Foley;
 import dev.foley.api.FoleyApi;
 import dev.foley.config.Settings;
 import dev.foley.functions.api.ApiHandler;
@@ -63,7 +64,9 @@ public final class ApiBench {
             Map<String, String> providerEnv = Map.of("FOLEY_PROVIDER", "wavespeed", "WAVESPEED_BASE_URL", standIn.baseUrl(),
                     "WAVESPEED_API_KEY", "bench");
             var providers = LocalFoley.providers(providerEnv, data, owned);
-            ApiHandler handler = new ApiHandler(FoleyApi.create(s, dynamo, Clock.systemUTC(), providers));
+            var clients = LocalFoley.clients(s);
+            ApiHandler handler = new ApiHandler(Foley.wire(s, dynamo, clients.s3(), clients.presigner(), providers,
+                    Clock.systemUTC()).api());
 
             String body = "{\"video\":\"https://cdn.example.com/bounce-4s.mp4\",\"prompt\":\"a ball bounces on wood\",\"duration\":4}";
             int warm = Math.max(200, n / 4);

@@ -4,15 +4,11 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import dev.foley.Foley;
 import dev.foley.api.ApiRequest;
 import dev.foley.api.ApiResponse;
 import dev.foley.api.FoleyApi;
-import dev.foley.aws.AwsClients;
-import dev.foley.config.Settings;
-import dev.foley.provider.ProviderHttp;
-import dev.foley.provider.Providers;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Locale;
@@ -27,16 +23,8 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
 
     /** Lambda's constructor: builds the real collaborators from the environment, once. */
     public ApiHandler() {
-        this(fromEnvironment(System.getenv()));
+        this(Foley.fromEnvironment(System.getenv()).api());
         Core.getGlobalContext().register(this);
-    }
-
-    /** The wiring Lambda uses; a chosen provider without its key fails here, at start-up, saying which. */
-    static FoleyApi fromEnvironment(Map<String, String> env) {
-        Settings settings = Settings.fromEnv(env);
-        Clock clock = Clock.systemUTC();
-        return FoleyApi.create(settings, AwsClients.fromSettings(settings).dynamo(), clock,
-                Providers.fromEnv(env, Map.of(), ProviderHttp.standard(), ProviderHttp.Policies.DEFAULT, clock));
     }
 
     public ApiHandler(FoleyApi api) {

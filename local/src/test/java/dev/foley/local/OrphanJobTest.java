@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.foley.config.Settings;
 import dev.foley.json.Json;
 import dev.foley.net.UrlPolicy;
-import dev.foley.pipeline.Dispatcher;
 import dev.foley.prediction.IdGenerator;
 import dev.foley.prediction.Kind;
 import dev.foley.prediction.Phase;
@@ -23,9 +22,9 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The dispatcher's edge: a job started for a prediction someone else moved meanwhile is cancelled upstream. */
+/** The submit step's edge: a job started for a prediction someone else moved meanwhile is cancelled upstream. */
 @ExtendWith(Moto.class)
-class DispatcherTest {
+class OrphanJobTest {
 
     @Test
     void aJobStartedForAPredictionCancelledMeanwhileIsCancelledAtTheProvider() throws Exception {
@@ -36,7 +35,7 @@ class DispatcherTest {
             var store = new PredictionStore(dynamo, s.table(), Clock.systemUTC(), 4, Duration.ofDays(7));
             var chain = Moto.providers(Map.of("FOLEY_PROVIDER", "fal", "FAL_KEY", "fal-key", "FAL_BASE_URL", fal.baseUrl(),
                     "FAL_JWKS_URL", fal.jwksUrl()));
-            var dispatcher = new Dispatcher(store, chain, Clock.systemUTC(), Optional.empty());
+            var pipeline = Moto.foley(s, dynamo, chain).pipeline();
             var request = new RequestValidator(new UrlPolicy(true)).validate(Kind.VIDEO,
                     Json.parse("{\"video\":\"https://cdn.example.com/a.mp4\",\"prompt\":\"waves\"}"));
             Prediction p = Prediction.accepted(IdGenerator.random().next(), "k", request, null, Instant.now());
@@ -44,7 +43,7 @@ class DispatcherTest {
             // The client cancels while our submit is on its way.
             store.transition(p, Phase.CANCELLED, new PredictionStore.Change().error("cancelled by the client")).orElseThrow();
 
-            Prediction after = dispatcher.submit(p); // p is the stale read from before the cancel
+            Prediction after = pipeline.submit(p); // p is the stale read from before the cancel
             assertEquals(Phase.CANCELLED, after.phase(), "the cancel stands");
             assertEquals(1, fal.requests(Op.SUBMIT).size());
             assertEquals(1, fal.requests(Op.CANCEL).size(), "the orphaned job is cancelled upstream");

@@ -1,2 +1,0 @@
-/** Copies outputs to S3, settles usage, sends webhooks (issue: the pipeline). */
-package dev.foley.functions.completion;
