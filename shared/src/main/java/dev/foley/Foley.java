@@ -58,7 +58,7 @@ public final class Foley {
         var pipeline = new Pipeline(predictions, providers, outputs, webhooks, usage, clock, s.callbackBase(),
                 s.microUsdPerSecond(), s.deadline());
         var submit = new SubmitRoute(predictions, keys, new RequestValidator(new UrlPolicy(s.strictUrls())),
-                IdGenerator.random(), clock, s.publicBaseUrl(), pipeline, Duration.ofSeconds(25));
+                IdGenerator.random(), clock, s.publicBaseUrl(), pipeline, s.syncWait());
         var api = new FoleyApi(new KeyAuthenticator(keys, clock, s.keyCacheTtl()), submit,
                 new PredictionRoutes(predictions, pipeline), new AccountRoutes(keys, usage, clock, s.microUsdPerSecond()),
                 new CallbackRoute(pipeline));

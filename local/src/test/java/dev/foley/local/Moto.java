@@ -90,9 +90,14 @@ public final class Moto implements BeforeAllCallback {
     /** All of Foley on a table, wired as Lambda wires it (completion in-process), with these providers. */
     public static dev.foley.Foley foley(Settings s, software.amazon.awssdk.services.dynamodb.DynamoDbClient dynamo,
             dev.foley.provider.ProviderChain providers) {
+        return foley(s, dynamo, providers, java.time.Clock.systemUTC());
+    }
+
+    public static dev.foley.Foley foley(Settings s, software.amazon.awssdk.services.dynamodb.DynamoDbClient dynamo,
+            dev.foley.provider.ProviderChain providers, java.time.Clock clock) {
         var clients = LocalFoley.clients(s);
         LocalFoley.ensureBucket(clients, s.outputsBucket());
-        return dev.foley.Foley.wire(s, dynamo, clients.s3(), clients.presigner(), providers, java.time.Clock.systemUTC());
+        return dev.foley.Foley.wire(s, dynamo, clients.s3(), clients.presigner(), providers, clock);
     }
 
     /** Providers built from an environment exactly as Lambda builds them. */

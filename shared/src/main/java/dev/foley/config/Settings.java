@@ -32,6 +32,8 @@ import java.util.Optional;
  * @param deadline         a prediction not finished by then fails ({@code FOLEY_DEADLINE_SECONDS}, 900)
  * @param completionFunction the completion Lambda to invoke ({@code FOLEY_COMPLETION_FUNCTION});
  *                         empty in local mode, where completion runs in-process
+ * @param syncWait         how long {@code enable_sync_mode} holds a submit ({@code FOLEY_SYNC_WAIT_SECONDS},
+ *                         25; at most 28, under API Gateway's 30 s)
  */
 public record Settings(
         String table,
@@ -50,7 +52,8 @@ public record Settings(
         Duration linkTtl,
         long microUsdPerSecond,
         Duration deadline,
-        Optional<String> completionFunction) {
+        Optional<String> completionFunction,
+        Duration syncWait) {
 
     public static Settings fromEnv(Map<String, String> env) {
         return new Settings(
@@ -72,7 +75,8 @@ public record Settings(
                 Duration.ofSeconds(Math.min(604_800, positive(env, "FOLEY_OUTPUT_LINK_TTL_SECONDS", 604_800))),
                 price(env.get("FOLEY_PRICE_PER_SECOND_USD")),
                 Duration.ofSeconds(positive(env, "FOLEY_DEADLINE_SECONDS", 900)),
-                Optional.ofNullable(blankToNull(env.get("FOLEY_COMPLETION_FUNCTION"))));
+                Optional.ofNullable(blankToNull(env.get("FOLEY_COMPLETION_FUNCTION"))),
+                Duration.ofSeconds(Math.min(28, positive(env, "FOLEY_SYNC_WAIT_SECONDS", 25))));
     }
 
     private static long price(String v) {

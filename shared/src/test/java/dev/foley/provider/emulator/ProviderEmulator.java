@@ -189,6 +189,10 @@ public abstract class ProviderEmulator implements AutoCloseable {
             String rawQuery = ex.getRequestURI().getRawQuery();
             Map<String, String> headers = new TreeMap<>();
             ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
+            if (method.equals("GET") && path.startsWith("/files/")) {
+                serveFile(ex, path.substring("/files/".length()));
+                return;
+            }
             Op op = classify(method, path);
             requests.add(new Recorded(op, method, path, rawQuery, headers, body));
             Fault f = nextFault(op);
@@ -219,6 +223,32 @@ public abstract class ProviderEmulator implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             // the client went away (our own timeout tests do that)
         }
+    }
+
+    /** The bytes an output file holds: deterministic per name, so copies can be compared. */
+    public static byte[] fileBytes(String name) {
+        java.util.Random r = new java.util.Random(name.hashCode());
+        byte[] b = new byte[150_000 + Math.floorMod(name.hashCode(), 50_000)];
+        r.nextBytes(b);
+        return b;
+    }
+
+    private final AtomicInteger fileFailures = new AtomicInteger();
+
+    /** The next {@code n} output downloads answer 404. */
+    public void failFiles(int n) {
+        fileFailures.set(n);
+    }
+
+    private void serveFile(HttpExchange ex, String name) throws IOException {
+        if (fileFailures.getAndUpdate(v -> Math.max(0, v - 1)) > 0) {
+            ex.sendResponseHeaders(404, -1);
+            return;
+        }
+        byte[] b = fileBytes(name);
+        ex.getResponseHeaders().set("content-type", name.endsWith(".mp4") ? "video/mp4" : "audio/flac");
+        ex.sendResponseHeaders(200, b.length);
+        ex.getResponseBody().write(b);
     }
 
     private static Map<String, String> query(String q) {
