@@ -24,6 +24,10 @@ public final class FoleyCli {
     static final String USAGE = """
             usage: ./foley <command> [options]
 
+              generate --video PATH_OR_URL --prompt "..."   add a soundtrack to a clip, locally, in one go
+                        --duration S, --negative-prompt "...", --seed N, --guidance X, --steps N,
+                        --mask-away-clip, --out FILE (default <clip>.foley.mp4); no --video: text-to-audio
+
               serve   run Foley locally: the real API handler behind a local HTTP server,
                       backed by a local AWS endpoint (moto_server, started for you)
                         --port N            HTTP port (default 8080)
@@ -36,9 +40,11 @@ public final class FoleyCli {
               bench [--n 2000]          submit/result latency through the handler on a local
                                         DynamoDB (moto), and a fresh JVM's first request
 
-              keys create --name NAME   make an API key (printed once)
+              keys create --name NAME   make an API key (printed once), with its webhook secret
+                        [--webhook-scheme wavespeed|standard] [--balance-usd N (prepaid)]
               keys list                 list keys (ids, names, state; never the keys)
               keys disable ID           disable a key
+              keys credit ID --usd N    add prepaid credit
                         --aws-endpoint URL  endpoint of the table (default http://127.0.0.1:4566, a running serve)
                         --aws               use real AWS (default credentials and region) instead
                         --table NAME        table (default foley-local; on AWS the stack's TableName output)
@@ -74,12 +80,16 @@ public final class FoleyCli {
         Args a = Args.parse(List.of(argv).subList(1, argv.length));
         a.allowOnly(switch (argv[0]) {
             case "serve" -> java.util.Set.of("port", "data", "dev-key", "aws-port", "aws-endpoint", "strict-urls", "template", "table");
-            case "keys" -> java.util.Set.of("name", "aws-endpoint", "aws-port", "aws", "table", "region");
+            case "keys" -> java.util.Set.of("name", "aws-endpoint", "aws-port", "aws", "table", "region", "webhook-scheme",
+                    "balance-usd", "usd");
             case "bench" -> java.util.Set.of("n", "data", "aws-endpoint");
+            case "generate" -> java.util.Set.of("video", "prompt", "negative-prompt", "duration", "seed", "guidance", "steps",
+                    "mask-away-clip", "out", "data", "aws-endpoint", "template");
             default -> java.util.Set.of();
         });
         return switch (argv[0]) {
             case "serve" -> serve(a, out);
+            case "generate" -> generate(a, out);
             case "keys" -> keys(a, out);
             case "bench" -> {
                 dev.foley.local.bench.ApiBench.run(Path.of(a.opt("data", ".foley")),
@@ -151,6 +161,32 @@ public final class FoleyCli {
         return 0;
     }
 
+    private static int generate(Args a, PrintStream out) throws Exception {
+        Path data = Path.of(a.opt("data", ".foley"));
+        MotoServer moto = null;
+        URI endpoint;
+        if (a.has("aws-endpoint")) {
+            endpoint = URI.create(a.opt("aws-endpoint", null));
+        } else {
+            Path python = MotoServer.findOrInstall(data, out);
+            moto = MotoServer.start(python, LocalFoley.freePort(), data.resolve("moto-generate.log"));
+            endpoint = moto.endpoint();
+        }
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.putIfAbsent("FOLEY_OUTPUTS_BUCKET", "foley-outputs");
+        var o = new LocalFoley.Options(0, endpoint, template(a), "foley-generate", KeyMaterial.newKey(), false, env, data);
+        try (LocalFoley foley = LocalFoley.start(o)) {
+            out.println("local stack up (provider " + foley.providers().primary().name() + ")");
+            return Generate.run(foley, new Generate.Request(a.opt("video", null), a.opt("prompt", null),
+                    a.opt("negative-prompt", null), a.opt("duration", null), a.opt("seed", null), a.opt("guidance", null),
+                    a.opt("steps", null), a.flag("mask-away-clip"), a.has("out") ? Path.of(a.opt("out", null)) : null), out);
+        } finally {
+            if (moto != null) {
+                moto.close();
+            }
+        }
+    }
+
     private static int keys(Args a, PrintStream out) throws Exception {
         if (a.positional().isEmpty()) {
             throw new UsageException("keys needs a subcommand: create, list or disable");
@@ -179,11 +215,20 @@ public final class FoleyCli {
                     if (name == null || name.isBlank()) {
                         throw new UsageException("keys create needs --name NAME");
                     }
-                    var k = keys.create(name);
-                    out.println("key id   " + k.key().keyId());
-                    out.println("name     " + k.key().name());
-                    out.println("API key  " + k.plainKey());
-                    out.println("(shown once: Foley keeps only its SHA-256)");
+                    String scheme = a.opt("webhook-scheme", ApiKey.WAVESPEED);
+                    if (!scheme.equals(ApiKey.WAVESPEED) && !scheme.equals(ApiKey.STANDARD)) {
+                        throw new UsageException("--webhook-scheme must be wavespeed or standard");
+                    }
+                    Long balance = a.has("balance-usd") ? microUsd(a.opt("balance-usd", null)) : null;
+                    var k = keys.create(name, KeyMaterial.newKey(), scheme, balance);
+                    out.println("key id          " + k.key().keyId());
+                    out.println("name            " + k.key().name());
+                    out.println("API key         " + k.plainKey());
+                    out.println("webhook secret  " + k.key().webhookSecret() + "  (scheme " + scheme + ")");
+                    if (balance != null) {
+                        out.println("prepaid balance $" + a.opt("balance-usd", null));
+                    }
+                    out.println("(the key is shown once: Foley keeps only its SHA-256)");
                 }
                 case "list" -> {
                     out.printf("%-22s %-9s %-24s %s%n", "KEY ID", "STATE", "CREATED", "NAME");
@@ -203,6 +248,16 @@ public final class FoleyCli {
                     }
                     out.println("disabled " + id + " (cached copies expire within " + s.keyCacheTtl().toSeconds() + " s)");
                 }
+                case "credit" -> {
+                    if (a.positional().size() < 2 || !a.has("usd")) {
+                        throw new UsageException("keys credit needs a key id and --usd AMOUNT");
+                    }
+                    if (!keys.credit(a.positional().get(1), microUsd(a.opt("usd", null)))) {
+                        out.println("no key with id " + a.positional().get(1));
+                        return 1;
+                    }
+                    out.println("credited $" + a.opt("usd", null) + " to " + a.positional().get(1));
+                }
                 default -> throw new UsageException("unknown keys subcommand '" + a.positional().get(0) + "'");
             }
         } catch (software.amazon.awssdk.core.exception.SdkClientException e) {
@@ -210,6 +265,18 @@ public final class FoleyCli {
                     + " (is ./foley serve running?): " + e.getMessage(), e);
         }
         return 0;
+    }
+
+    private static long microUsd(String usd) throws UsageException {
+        try {
+            java.math.BigDecimal d = new java.math.BigDecimal(usd);
+            if (d.signum() < 0) {
+                throw new NumberFormatException();
+            }
+            return d.movePointRight(6).setScale(0, java.math.RoundingMode.HALF_UP).longValueExact();
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new UsageException("an amount of dollars like 10 or 0.25 is needed, got '" + usd + "'");
+        }
     }
 
     private static Path template(Args a) throws UsageException {
@@ -243,7 +310,7 @@ public final class FoleyCli {
 
     /** {@code --name value}, {@code --name=value}, {@code --flag}, and positionals. */
     record Args(Map<String, String> options, List<String> positional) {
-        private static final java.util.Set<String> FLAGS = java.util.Set.of("strict-urls", "aws");
+        private static final java.util.Set<String> FLAGS = java.util.Set.of("strict-urls", "aws", "mask-away-clip");
 
         static Args parse(List<String> argv) throws UsageException {
             Map<String, String> opts = new HashMap<>();

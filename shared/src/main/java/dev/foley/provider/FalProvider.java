@@ -163,7 +163,8 @@ public final class FalProvider implements InferenceProvider {
 
     @Override
     public void cancel(ProviderJob job) throws ProviderException {
-        String url = job.url("cancel");
+        String url = job.url("cancel") != null ? job.url("cancel")
+                : ProviderHttp.join(base, APP + "/requests/" + job.id() + "/cancel").toString();
         var r = http.call(NAME, () -> authed(URI.create(url)).PUT(HttpRequest.BodyPublishers.noBody()), true, policies.read());
         // OK, CANCELLATION_REQUESTED, ALREADY_COMPLETED and NOT_FOUND all end the matter for us.
         r.status();

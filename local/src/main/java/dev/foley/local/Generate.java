@@ -1,0 +1,144 @@
+package dev.foley.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.foley.json.Json;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.UUID;
+
+/**
+ * {@code ./foley generate}: the main job in one command. It starts the local stack, puts a local
+ * clip in the local S3 (a presigned GET becomes the video URL, as an upload would), submits
+ * through the HTTP API like any client, shows progress, and writes the result.
+ */
+final class Generate {
+
+    static final String DEFAULT_PROMPT = "sound effects that match the action on screen";
+
+    private Generate() {
+    }
+
+    /** The command's options; numbers stay as typed, so the API itself judges them (and names what is wrong). */
+    record Request(String video, String prompt, String negativePrompt, String duration, String seed, String guidance,
+            String steps, boolean maskAwayClip, Path out) {
+    }
+
+    static int run(LocalFoley foley, Request r, PrintStream out) throws Exception {
+        String videoUrl = null;
+        if (r.video() != null) {
+            videoUrl = isUrl(r.video()) ? r.video() : upload(foley, Path.of(r.video()), out);
+        }
+        ObjectNode body = Json.object();
+        if (videoUrl != null) {
+            body.put("video", videoUrl);
+        }
+        body.put("prompt", r.prompt() == null ? DEFAULT_PROMPT : r.prompt());
+        if (r.negativePrompt() != null) {
+            body.put("negative_prompt", r.negativePrompt());
+        }
+        number(body, "duration", r.duration());
+        number(body, "seed", r.seed());
+        number(body, "guidance_scale", r.guidance());
+        number(body, "num_inference_steps", r.steps());
+        if (r.maskAwayClip()) {
+            body.put("mask_away_clip", true);
+        }
+        HttpClient http = HttpClient.newHttpClient();
+        String path = videoUrl == null ? "/api/v3/wavespeed-ai/mmaudio-v2/text-to-audio" : "/api/v3/wavespeed-ai/mmaudio-v2";
+        HttpResponse<String> submitted = http.send(HttpRequest.newBuilder(URI.create(foley.baseUrl() + path))
+                .header("Authorization", "Bearer " + foley.apiKey()).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))).build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode env = Json.parse(submitted.body());
+        if (submitted.statusCode() != 200) {
+            out.println("refused (" + submitted.statusCode() + "): " + env.path("message").asText());
+            return 2;
+        }
+        JsonNode data = env.get("data");
+        String resultUrl = data.at("/urls/get").asText();
+        out.println("prediction " + data.get("id").asText() + " submitted (" + data.get("model").asText() + ")");
+        long t0 = System.nanoTime();
+        String last = "";
+        long deadline = t0 + Duration.ofMinutes(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            data = Json.parse(http.send(HttpRequest.newBuilder(URI.create(resultUrl))
+                    .header("Authorization", "Bearer " + foley.apiKey()).build(), HttpResponse.BodyHandlers.ofString()).body())
+                    .get("data");
+            String status = data.get("status").asText();
+            if (!status.equals(last)) {
+                out.printf(Locale.ROOT, "  %-10s %5.1f s%n", status, (System.nanoTime() - t0) / 1e9);
+                last = status;
+            }
+            if (status.equals("completed") || status.equals("failed") || status.equals("cancelled")) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        if (!last.equals("completed")) {
+            out.println("the prediction " + last + (data.get("error").asText().isEmpty() ? "" : ": " + data.get("error").asText()));
+            return 1;
+        }
+        String link = data.get("outputs").get(0).asText();
+        Path target = r.out() != null ? r.out() : defaultOut(r.video(), link);
+        try (InputStream in = http.send(HttpRequest.newBuilder(URI.create(link)).build(),
+                HttpResponse.BodyHandlers.ofInputStream()).body()) {
+            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        out.printf(Locale.ROOT, "wrote %s (%d bytes, inference %d ms)%n", target.toAbsolutePath(), Files.size(target),
+                data.at("/timings/inference").asLong());
+        return 0;
+    }
+
+    private static void number(ObjectNode body, String field, String raw) {
+        if (raw == null) {
+            return;
+        }
+        try {
+            body.set(field, Json.MAPPER.readTree(raw).isNumber() ? Json.MAPPER.readTree(raw) : body.textNode(raw));
+        } catch (IOException notJson) {
+            body.put(field, raw);
+        }
+    }
+
+    private static boolean isUrl(String v) {
+        String l = v.toLowerCase(Locale.ROOT);
+        return l.startsWith("http://") || l.startsWith("https://");
+    }
+
+    /** Puts a local file in the local S3 and returns a presigned GET for it. */
+    private static String upload(LocalFoley foley, Path file, PrintStream out) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("no such file: " + file);
+        }
+        var clients = LocalFoley.clients(foley.settings());
+        String bucket = foley.settings().outputsBucket();
+        String key = "generate/" + UUID.randomUUID() + "/" + file.getFileName();
+        try (var s3 = clients.s3(); var presigner = clients.presigner()) {
+            s3.putObject(r -> r.bucket(bucket).key(key).contentType("video/mp4"), file);
+            out.println("uploaded " + file + " to the local S3");
+            return presigner.presignGetObject(r -> r.signatureDuration(Duration.ofHours(1))
+                    .getObjectRequest(g -> g.bucket(bucket).key(key))).url().toString();
+        }
+    }
+
+    private static Path defaultOut(String video, String link) {
+        String ext = link.contains(".flac") ? ".flac" : ".mp4";
+        if (video == null) {
+            return Path.of("foley-" + System.currentTimeMillis() / 1000 + ext);
+        }
+        Path named = isUrl(video) ? Path.of(URI.create(video).getPath()).getFileName() : Path.of(video).getFileName();
+        String name = named == null ? "clip" : named.toString();
+        int dot = name.lastIndexOf('.');
+        return Path.of((dot > 0 ? name.substring(0, dot) : name) + ".foley" + ext);
+    }
+}

@@ -1,0 +1,57 @@
+package dev.foley.local;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.foley.local.generator.AudioProbe;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code ./foley generate}: a local clip in, the clip with its new soundtrack out. */
+@ExtendWith(Moto.class)
+class GenerateCliTest {
+
+    @TempDir
+    Path tmp;
+
+    int run(ByteArrayOutputStream buf, String... args) throws Exception {
+        return FoleyCli.run(args, new PrintStream(buf, true, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void writesTheVideoWithASyncedSoundtrack() throws Exception {
+        Path clip = Moto.projectRoot().resolve("local/src/test/resources/media/bounce-4s.mp4");
+        Path out = tmp.resolve("bounce.foley.mp4");
+        var buf = new ByteArrayOutputStream();
+        int rc = run(buf, "generate", "--video", clip.toString(), "--prompt", "a ball bouncing on a wooden floor",
+                "--out", out.toString(), "--aws-endpoint", Moto.endpoint().toString(), "--data", tmp.toString(),
+                "--template", Moto.template().toString());
+        String text = buf.toString(StandardCharsets.UTF_8);
+        assertEquals(0, rc, text);
+        assertTrue(text.contains("completed"), text);
+        AudioProbe p = AudioProbe.of(out);
+        assertEquals("h264", p.videoCodec());
+        assertEquals(4.0, p.audioSeconds(), 0.05);
+        for (double impact : new double[] {0.5, 1.5, 2.5, 3.5}) {
+            assertTrue(p.onsets().stream().anyMatch(t -> Math.abs(t - impact) <= 0.08), p.onsets().toString());
+        }
+    }
+
+    @Test
+    void textToAudioAndABadValueNamedByTheApi() throws Exception {
+        Path out = tmp.resolve("rain.flac");
+        var buf = new ByteArrayOutputStream();
+        assertEquals(0, run(buf, "generate", "--prompt", "rain on a tin roof", "--duration", "2", "--out", out.toString(),
+                "--aws-endpoint", Moto.endpoint().toString(), "--data", tmp.toString(), "--template", Moto.template().toString()),
+                buf.toString());
+        assertEquals(2.0, AudioProbe.of(out).audioSeconds(), 0.05);
+        var bad = new ByteArrayOutputStream();
+        assertEquals(2, run(bad, "generate", "--prompt", "x", "--duration", "forty", "--aws-endpoint", Moto.endpoint().toString(),
+                "--data", tmp.toString(), "--template", Moto.template().toString()));
+        assertTrue(bad.toString().contains("duration: must be an integer between 1 and 30, got \"forty\""), bad.toString());
+    }
+}

@@ -1,0 +1,70 @@
+package dev.foley.local.pipeline;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.foley.api.FoleyApi;
+import dev.foley.functions.api.ApiHandler;
+import dev.foley.json.Json;
+import dev.foley.local.ApiEvents;
+import dev.foley.local.Moto;
+import dev.foley.provider.emulator.ProviderEmulator.Op;
+import dev.foley.provider.emulator.ProviderEmulator.Script;
+import dev.foley.provider.emulator.WaveSpeedEmulator;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** enable_sync_mode: the answer waits for the result, or says "Sync mode timed out" as the hosted API does. */
+@ExtendWith(Moto.class)
+class SyncModeTest {
+
+    static final String KEY = "fk_sync-mode-key-0123456789";
+
+    static ApiHandler api(WaveSpeedEmulator emu, int waitSeconds) throws Exception {
+        Map<String, String> env = new HashMap<>(Moto.wavespeed(emu));
+        env.put("FOLEY_SYNC_WAIT_SECONDS", Integer.toString(waitSeconds));
+        env.put("FOLEY_OUTPUTS_BUCKET", "sync-" + Moto.tableName("o").toLowerCase());
+        var s = Moto.settings(Moto.tableName("sync"), env);
+        var dynamo = Moto.freshTable(s);
+        var foley = Moto.foley(s, dynamo, Moto.providers(env));
+        foley.keys().create("sync", KEY);
+        return new ApiHandler(foley.api());
+    }
+
+    static JsonNode submit(ApiHandler api, String body) {
+        var r = api.handleRequest(ApiEvents.authed(KEY, "POST", FoleyApi.SUBMIT_VIDEO, body), null);
+        assertEquals(200, r.getStatusCode(), r.getBody());
+        return Json.parse(r.getBody()).get("data");
+    }
+
+    @Test
+    void waitsForTheResultWithoutPollingTheTableInALoop() throws Exception {
+        try (var emu = new WaveSpeedEmulator("ws-key")) {
+            emu.script(Script.doneAfter(0));
+            ApiHandler api = api(emu, 25);
+            long t0 = System.nanoTime();
+            JsonNode d = submit(api, "{\"video\":\"https://cdn.example.com/a.mp4\",\"prompt\":\"rain\",\"duration\":1,\"enable_sync_mode\":true}");
+            assertEquals("completed", d.get("status").asText(), d.toString());
+            assertEquals(1, d.get("outputs").size());
+            assertTrue(System.nanoTime() - t0 < 10_000_000_000L);
+            assertEquals(1, emu.requests(Op.STATUS).size(), "one status check, at the expected finish time");
+        }
+    }
+
+    @Test
+    void answersProcessingWithTheHostedTimeOutErrorWhenTheWaitRunsOut() throws Exception {
+        try (var emu = new WaveSpeedEmulator("ws-key")) {
+            emu.script(Script.neverFinishes());
+            ApiHandler api = api(emu, 2);
+            long t0 = System.nanoTime();
+            JsonNode d = submit(api, "{\"video\":\"https://cdn.example.com/a.mp4\",\"prompt\":\"rain\",\"enable_sync_mode\":true}");
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals("processing", d.get("status").asText());
+            assertTrue(d.get("error").asText().contains("Sync mode timed out"), d.toString());
+            assertTrue(d.at("/urls/get").asText().endsWith("/result"));
+            assertTrue(ms < 4000, "answered within the wait, took " + ms + " ms");
+        }
+    }
+}
