@@ -37,8 +37,10 @@ public final class FoleyCli {
                         --aws-endpoint URL  use a running endpoint (LocalStack, another moto) instead
                         --strict-urls       refuse loopback/private video and webhook URLs, as on AWS
 
-              bench [--n 2000]          submit/result latency through the handler on a local
+              bench [api] [--n 2000]    submit/result latency through the handler on a local
                                         DynamoDB (moto), and a fresh JVM's first request
+              bench pipeline            idle poller run, 2,000 due predictions, completion-to-webhook
+                                        latency (push and poll), heap while copying 500 MB
 
               keys create --name NAME   make an API key (printed once), with its webhook secret
                         [--webhook-scheme wavespeed|standard] [--balance-usd N (prepaid)]
@@ -92,8 +94,13 @@ public final class FoleyCli {
             case "generate" -> generate(a, out);
             case "keys" -> keys(a, out);
             case "bench" -> {
-                dev.foley.local.bench.ApiBench.run(Path.of(a.opt("data", ".foley")),
-                        a.has("aws-endpoint") ? URI.create(a.opt("aws-endpoint", null)) : null, a.intOpt("n", 2000), out);
+                URI endpoint = a.has("aws-endpoint") ? URI.create(a.opt("aws-endpoint", null)) : null;
+                String which = a.positional().isEmpty() ? "api" : a.positional().get(0);
+                switch (which) {
+                    case "api" -> dev.foley.local.bench.ApiBench.run(Path.of(a.opt("data", ".foley")), endpoint, a.intOpt("n", 2000), out);
+                    case "pipeline" -> dev.foley.local.bench.PipelineBench.run(Path.of(a.opt("data", ".foley")), endpoint, out);
+                    default -> throw new UsageException("bench takes api or pipeline");
+                }
                 yield 0;
             }
             default -> throw new UsageException("unknown command '" + argv[0] + "'");

@@ -107,6 +107,30 @@ public final class ApiBench {
                         .key(Map.of("PK", AttributeValue.fromS("B#" + k), "SK", AttributeValue.fromS("P"))));
                 get[i] = System.nanoTime() - t0;
             }
+            // The provider call alone: the same adapter and HTTP client against the stand-in.
+            var provider = providers.primary();
+            var req = new dev.foley.prediction.RequestValidator(new dev.foley.net.UrlPolicy(false)).validate(
+                    dev.foley.prediction.Kind.VIDEO, Json.parse(body));
+            long[] call = new long[n];
+            for (int i = 0; i < n; i++) {
+                long t0 = System.nanoTime();
+                provider.submit(req, java.util.Optional.empty());
+                call[i] = System.nanoTime() - t0;
+            }
+            // moto alone for the submit's second write: the conditional accepted -> submitted UpdateItem.
+            long[] update = new long[n];
+            for (int i = 0; i < n; i++) {
+                int k = i;
+                long t0 = System.nanoTime();
+                dynamo.updateItem(r -> r.tableName(s.table())
+                        .key(Map.of("PK", AttributeValue.fromS("B#" + k), "SK", AttributeValue.fromS("P")))
+                        .updateExpression("SET #p = :p, #v = :v, due_at = :d").conditionExpression("attribute_exists(PK)")
+                        .expressionAttributeNames(Map.of("#p", "phase", "#v", "version"))
+                        .expressionAttributeValues(Map.of(":p", AttributeValue.fromS("submitted"), ":v", AttributeValue.fromN("2"),
+                                ":d", AttributeValue.fromN("1")))
+                        .returnValues(software.amazon.awssdk.services.dynamodb.model.ReturnValue.ALL_NEW));
+                update[i] = System.nanoTime() - t0;
+            }
             out.printf("%n%d warm requests each, after %d warm-up; times in ms%n%n", n, warm);
             out.println("(submit includes its provider call to a stand-in answering at once on 127.0.0.1)");
             out.println();
@@ -116,7 +140,10 @@ public final class ApiBench {
             row(out, "result (handler, incl. DynamoDB)", result);
             row(out, "moto PutItem alone", put);
             row(out, "moto GetItem alone", get);
-            out.printf("| submit, our own time (p50 submit - p50 PutItem) | %.2f | | |%n", (pct(submit, 50) - pct(put, 50)) / 1e6);
+            row(out, "moto UpdateItem alone (the submitted transition)", update);
+            row(out, "provider call alone (stand-in on loopback)", call);
+            out.printf("| submit, our own time (p50 submit - p50 PutItem - p50 UpdateItem - p50 provider call) | %.2f | | |%n",
+                    (pct(submit, 50) - pct(put, 50) - pct(update, 50) - pct(call, 50)) / 1e6);
             out.printf("| result, our own time (p50 result - p50 GetItem) | %.2f | | |%n", (pct(result, 50) - pct(get, 50)) / 1e6);
 
             out.println();
