@@ -57,8 +57,8 @@ class KeysTest {
         var dynamo = Moto.freshTable(s);
         String endpoint = Moto.endpoint().toString();
         String out = cli("keys", "create", "--name", "ci robot", "--aws-endpoint", endpoint, "--table", s.table());
-        Matcher key = Pattern.compile("API key  (fk_\\S+)").matcher(out);
-        Matcher id = Pattern.compile("key id   (key_[0-9a-f]+)").matcher(out);
+        Matcher key = Pattern.compile("API key\\s+(fk_\\S+)").matcher(out);
+        Matcher id = Pattern.compile("key id\\s+(key_[0-9a-f]+)").matcher(out);
         assertTrue(key.find() && id.find(), out);
 
         // Only the hash is stored: the plain key appears nowhere in the table.
