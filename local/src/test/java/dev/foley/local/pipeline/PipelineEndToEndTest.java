@@ -342,6 +342,36 @@ class PipelineEndToEndTest {
     }
 
     @Test
+    void aCrashAfterTheChargeStillDeliversTheWebhook() {
+        foley.pipeline().completionBy(id -> { });
+        String id = submit(BODY, receiver.url("/crash3")).get("id").asText();
+        Prediction upstreamDone = driveTo(id, Phase.UPSTREAM_DONE);
+        // The state right after completion's transaction, before its webhook went out: completed,
+        // charged, webhook pending and due.
+        foley.predictions().transition(upstreamDone, Phase.COMPLETED, new PredictionStore.Change()
+                .set("charge_micro_usd", 6000L).set("webhook_state", "pending").due(clock.instant())).orElseThrow();
+        assertEquals(0, webhooksFor(id).size());
+        Prediction p = drive(id);
+        assertEquals("delivered", p.webhookState());
+        assertEquals(1, webhooksFor(id).size());
+    }
+
+    @Test
+    void aCallbackForAnotherJobIsAnOrphanAndChangesNothing() {
+        emu.script(Script.neverFinishes());
+        String id = submit(BODY, null).get("id").asText();
+        submit(BODY, null); // another job, whose (valid, signed) callback arrives on the wrong prediction
+        List<String> jobs = emu.jobs();
+        String other = jobs.get(jobs.size() - 1);
+        assertNotEquals(prediction(id).job().id(), other);
+        var hook = emu.webhook(other, "completed", WaveSpeedEmulator.SECRET, Instant.now());
+        var r = call(ApiEvents.of("POST", "/internal/callbacks/wavespeed/" + id, "", hook.getKey(), new String(hook.getValue()), false));
+        assertEquals(200, r.getStatusCode());
+        assertTrue(r.getBody().contains("ignored"), r.getBody());
+        assertEquals(Phase.SUBMITTED, prediction(id).phase(), "the tracked job decides, not an orphan's callback");
+    }
+
+    @Test
     void aProviderDownForMinutesThenBackStillCompletes() {
         for (int i = 0; i < 9; i++) {
             emu.failNext(Op.SUBMIT, Fault.status(503, "down"));

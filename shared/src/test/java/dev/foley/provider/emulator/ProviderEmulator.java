@@ -155,6 +155,12 @@ public abstract class ProviderEmulator implements AutoCloseable {
         return requests.stream().filter(r -> r.op() == op).toList();
     }
 
+    /** Job ids in the order they were made. */
+    public List<String> jobs() {
+        return jobs.keySet().stream().sorted(java.util.Comparator.comparingInt(
+                (String k) -> Integer.parseInt(k.substring(3, k.indexOf('x'))))).toList();
+    }
+
     public Job job(String id) {
         return jobs.get(id);
     }
