@@ -63,3 +63,18 @@ test('an unknown key is refused with 401', async () => {
   const bad = new Client('fk_not-a-key', { baseUrl });
   await assert.rejects(bad.run('wavespeed-ai/mmaudio-v2', video, { timeout: 5 }), /HTTP 401/);
 });
+
+test('the SDK upload flow: ticket, PUT to S3, download_url as video', async () => {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const file = path.resolve('../resources/media/bounce-4s.mp4');
+  const url = await client.upload(file);
+  assert.match(url, /^http/);
+  const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+  assert.equal(bytes.length, fs.statSync(file).size);
+  const res = await client.runNoThrow('wavespeed-ai/mmaudio-v2', { video: url, prompt: 'a ball', duration: 4 },
+    { timeout: 0.6, pollInterval: 0.2 });
+  const [status, body] = await api('GET', `/api/v3/predictions/${res.detail.taskId}/result`);
+  assert.equal(status, 200);
+  assert.equal(body.data.status, 'processing');
+});

@@ -61,7 +61,8 @@ public final class Foley {
                 IdGenerator.random(), clock, s.publicBaseUrl(), pipeline, s.syncWait());
         var api = new FoleyApi(new KeyAuthenticator(keys, clock, s.keyCacheTtl()), submit,
                 new PredictionRoutes(predictions, pipeline), new AccountRoutes(keys, usage, clock, s.microUsdPerSecond()),
-                new CallbackRoute(pipeline));
+                new CallbackRoute(pipeline),
+                new dev.foley.api.MediaRoutes(new dev.foley.media.UploadStore(s3, presigner, s.uploadsBucket()), s.uploadMaxBytes()));
         return new Foley(s, predictions, keys, pipeline, api, clock);
     }
 

@@ -85,6 +85,7 @@ public final class LocalFoley implements AutoCloseable {
         DynamoDbClient dynamo = clients.dynamo();
         TemplateTable.read(o.template()).ensure(dynamo, settings.table());
         ensureBucket(clients, settings.outputsBucket());
+        ensureBucket(clients, settings.uploadsBucket());
         String key = new ApiKeyStore(dynamo, settings.table(), Clock.systemUTC())
                 .create("local dev key", o.devKey()).plainKey();
         List<AutoCloseable> owned = new ArrayList<>();

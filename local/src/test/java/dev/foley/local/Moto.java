@@ -97,6 +97,7 @@ public final class Moto implements BeforeAllCallback {
             dev.foley.provider.ProviderChain providers, java.time.Clock clock) {
         var clients = LocalFoley.clients(s);
         LocalFoley.ensureBucket(clients, s.outputsBucket());
+        LocalFoley.ensureBucket(clients, s.uploadsBucket());
         return dev.foley.Foley.wire(s, dynamo, clients.s3(), clients.presigner(), providers, clock);
     }
 

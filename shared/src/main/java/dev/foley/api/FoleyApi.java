@@ -51,6 +51,8 @@ public final class FoleyApi {
             new Route("GET", "/api/v3/webhook/secret"),
             new Route("GET", "/api/v3/usage"),
             new Route("GET", "/api/v3/balance"),
+            new Route("POST", "/api/v3/media/uploads"),
+            new Route("POST", "/api/v3/media/upload/binary"),
             new Route("POST", CALLBACKS));
 
     private final KeyAuthenticator auth;
@@ -58,9 +60,11 @@ public final class FoleyApi {
     private final PredictionRoutes predictions;
     private final AccountRoutes account;
     private final CallbackRoute callbacks;
+    private final MediaRoutes media;
 
     public FoleyApi(KeyAuthenticator auth, SubmitRoute submit, PredictionRoutes predictions, AccountRoutes account,
-            CallbackRoute callbacks) {
+            CallbackRoute callbacks, MediaRoutes media) {
+        this.media = media;
         this.auth = auth;
         this.submit = submit;
         this.predictions = predictions;
@@ -136,6 +140,8 @@ public final class FoleyApi {
             case "/api/v3/webhook/secret" -> account.webhookSecret(key);
             case "/api/v3/usage" -> account.usage(req, key);
             case "/api/v3/balance" -> account.balance(key);
+            case "/api/v3/media/uploads" -> media.ticket(req, key);
+            case "/api/v3/media/upload/binary" -> media.binary(req, key);
             default -> throw new IllegalStateException("unrouted " + matched);
         };
     }

@@ -32,6 +32,9 @@ import java.util.Optional;
  * @param deadline         a prediction not finished by then fails ({@code FOLEY_DEADLINE_SECONDS}, 900)
  * @param completionFunction the completion Lambda to invoke ({@code FOLEY_COMPLETION_FUNCTION});
  *                         empty in local mode, where completion runs in-process
+ * @param uploadsBucket    uploads (tickets, binary uploads) and S3-triggered generation ({@code FOLEY_UPLOADS_BUCKET})
+ * @param uploadMaxBytes   the largest upload a ticket allows ({@code FOLEY_UPLOAD_MAX_MB}, 500)
+ * @param ingestKeyId      the API key S3-triggered predictions are charged to ({@code INGEST_KEY_ID})
  * @param syncWait         how long {@code enable_sync_mode} holds a submit ({@code FOLEY_SYNC_WAIT_SECONDS},
  *                         25; at most 28, under API Gateway's 30 s)
  */
@@ -53,7 +56,10 @@ public record Settings(
         long microUsdPerSecond,
         Duration deadline,
         Optional<String> completionFunction,
-        Duration syncWait) {
+        Duration syncWait,
+        String uploadsBucket,
+        long uploadMaxBytes,
+        Optional<String> ingestKeyId) {
 
     public static Settings fromEnv(Map<String, String> env) {
         return new Settings(
@@ -76,7 +82,10 @@ public record Settings(
                 price(env.get("FOLEY_PRICE_PER_SECOND_USD")),
                 Duration.ofSeconds(positive(env, "FOLEY_DEADLINE_SECONDS", 900)),
                 Optional.ofNullable(blankToNull(env.get("FOLEY_COMPLETION_FUNCTION"))),
-                Duration.ofSeconds(Math.min(28, positive(env, "FOLEY_SYNC_WAIT_SECONDS", 25))));
+                Duration.ofSeconds(Math.min(28, positive(env, "FOLEY_SYNC_WAIT_SECONDS", 25))),
+                env.getOrDefault("FOLEY_UPLOADS_BUCKET", "foley-uploads"),
+                positive(env, "FOLEY_UPLOAD_MAX_MB", 500) * 1_000_000L,
+                Optional.ofNullable(blankToNull(env.get("INGEST_KEY_ID"))));
     }
 
     private static long price(String v) {

@@ -1,0 +1,79 @@
+package dev.foley.media;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+
+/**
+ * Client media in the uploads bucket, the way the hosted API's SDKs upload: a ticket (a presigned
+ * PUT with the size and content type bound into its signature, so S3 refuses anything else) and
+ * a download URL Foley then accepts as {@code video}; or, for small files, the bytes themselves.
+ */
+public final class UploadStore {
+
+    /** What a client does next: PUT the bytes to {@code url} with {@code headers}; then use {@code downloadUrl}. */
+    public record Ticket(String url, Map<String, String> headers, String downloadUrl, String key) {
+    }
+
+    /** Download links live a day: long enough for a provider to fetch the video. */
+    static final Duration DOWNLOAD_TTL = Duration.ofHours(24);
+    static final Duration PUT_TTL = Duration.ofHours(1);
+
+    private final S3Client s3;
+    private final S3Presigner presigner;
+    private final String bucket;
+
+    public UploadStore(S3Client s3, S3Presigner presigner, String bucket) {
+        this.s3 = s3;
+        this.presigner = presigner;
+        this.bucket = bucket;
+    }
+
+    public String bucket() {
+        return bucket;
+    }
+
+    public Ticket ticket(String keyId, String filename, long size, String contentType) {
+        String key = key(keyId, filename);
+        var put = presigner.presignPutObject(r -> r.signatureDuration(PUT_TTL)
+                .putObjectRequest(o -> o.bucket(bucket).key(key).contentType(contentType).contentLength(size)));
+        return new Ticket(put.url().toString(), Map.of("Content-Type", contentType), downloadUrl(key), key);
+    }
+
+    public String putBytes(String keyId, String filename, byte[] bytes, String contentType) {
+        String key = key(keyId, filename);
+        s3.putObject(r -> r.bucket(bucket).key(key).contentType(contentType), RequestBody.fromBytes(bytes));
+        return downloadUrl(key);
+    }
+
+    /** A presigned GET of an object in the uploads bucket (also what S3-triggered predictions fetch). */
+    public String downloadUrl(String key) {
+        return presigner.presignGetObject(r -> r.signatureDuration(DOWNLOAD_TTL)
+                .getObjectRequest(g -> g.bucket(bucket).key(key))).url().toString();
+    }
+
+    static String key(String keyId, String filename) {
+        return "uploads/" + keyId + "/" + UUID.randomUUID() + "/" + safeName(filename);
+    }
+
+    /** A file name that is safe as the last part of a key: letters, digits, dot, dash, underscore. */
+    static String safeName(String filename) {
+        String base = filename.replace('\\', '/');
+        base = base.substring(base.lastIndexOf('/') + 1);
+        String s = base.replaceAll("[^A-Za-z0-9._-]", "_");
+        if (s.isEmpty() || s.chars().allMatch(c -> c == '.')) {
+            s = "file";
+        }
+        return s.length() > 120 ? s.substring(s.length() - 120) : s;
+    }
+
+    /** The hosted API's media type of a content type: image, video, audio, or file. */
+    public static String mediaType(String contentType) {
+        String t = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
+        return t.startsWith("video/") ? "video" : t.startsWith("image/") ? "image" : t.startsWith("audio/") ? "audio" : "file";
+    }
+}
