@@ -38,7 +38,11 @@ public final class Foley {
     private final FoleyApi api;
     private final Clock clock;
 
-    private Foley(Settings settings, PredictionStore predictions, ApiKeyStore keys, Pipeline pipeline, FoleyApi api, Clock clock) {
+    private final dev.foley.pipeline.Ingest ingest;
+
+    private Foley(Settings settings, PredictionStore predictions, ApiKeyStore keys, Pipeline pipeline, FoleyApi api, Clock clock,
+            dev.foley.pipeline.Ingest ingest) {
+        this.ingest = ingest;
         this.settings = settings;
         this.predictions = predictions;
         this.keys = keys;
@@ -59,11 +63,15 @@ public final class Foley {
                 s.microUsdPerSecond(), s.deadline());
         var submit = new SubmitRoute(predictions, keys, new RequestValidator(new UrlPolicy(s.strictUrls())),
                 IdGenerator.random(), clock, s.publicBaseUrl(), pipeline, s.syncWait());
+        var uploads = new dev.foley.media.UploadStore(s3, presigner, s.uploadsBucket());
+        var ingest = new dev.foley.pipeline.Ingest(predictions, keys, uploads, s3, new RequestValidator(new UrlPolicy(s.strictUrls())),
+                pipeline, clock, s.ingestKeyId());
+        pipeline.onFinished(ingest::finished);
         var api = new FoleyApi(new KeyAuthenticator(keys, clock, s.keyCacheTtl()), submit,
                 new PredictionRoutes(predictions, pipeline), new AccountRoutes(keys, usage, clock, s.microUsdPerSecond()),
                 new CallbackRoute(pipeline),
-                new dev.foley.api.MediaRoutes(new dev.foley.media.UploadStore(s3, presigner, s.uploadsBucket()), s.uploadMaxBytes()));
-        return new Foley(s, predictions, keys, pipeline, api, clock);
+                new dev.foley.api.MediaRoutes(uploads, s.uploadMaxBytes()));
+        return new Foley(s, predictions, keys, pipeline, api, clock, ingest);
     }
 
     /**
@@ -86,6 +94,10 @@ public final class Foley {
 
     public FoleyApi api() {
         return api;
+    }
+
+    public dev.foley.pipeline.Ingest ingest() {
+        return ingest;
     }
 
     public Pipeline pipeline() {

@@ -154,15 +154,21 @@ public final class FoleyCli {
                   AWS        %s  (table %s)
                   provider   %s
 
+                  uploads    s3://%s (put a video under inputs/ with x-amz-meta-prompt to generate)
+
                 Try it:
                   curl -s %s/api/v3/wavespeed-ai/mmaudio-v2/text-to-audio \\
                     -H "Authorization: Bearer %s" -H "Content-Type: application/json" \\
                     -d '{"prompt":"rain on a tin roof","duration":5}'
 
+                  aws --endpoint-url %s s3 cp clip.mp4 s3://%s/inputs/clip.mp4 --metadata prompt="rain on a tin roof"
+                  (the result lands at s3://%s/outputs/clip.mp4, with outputs/clip.mp4.result.json)
+
                 Ctrl-C stops it (local data lives in memory and goes with it).
                 """, foley.baseUrl(), foley.apiKey(), endpoint, o.table(),
                 String.join(" then ", foley.providers().all().stream().map(p -> p.name()).toList()),
-                foley.baseUrl(), foley.apiKey());
+                foley.settings().uploadsBucket(), foley.baseUrl(), foley.apiKey(), endpoint, foley.settings().uploadsBucket(),
+                foley.settings().uploadsBucket());
         out.flush();
         stop.await();
         return 0;

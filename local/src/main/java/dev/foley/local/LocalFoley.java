@@ -80,14 +80,17 @@ public final class LocalFoley implements AutoCloseable {
         int port = o.port() == 0 ? freePort() : o.port();
         Map<String, String> env = environment(o);
         env.putIfAbsent("FOLEY_PUBLIC_BASE_URL", "http://127.0.0.1:" + port);
-        Settings settings = Settings.fromEnv(env);
-        AwsClients clients = clients(settings);
+        Settings first = Settings.fromEnv(env);
+        AwsClients clients = clients(first);
         DynamoDbClient dynamo = clients.dynamo();
-        TemplateTable.read(o.template()).ensure(dynamo, settings.table());
-        ensureBucket(clients, settings.outputsBucket());
-        ensureBucket(clients, settings.uploadsBucket());
-        String key = new ApiKeyStore(dynamo, settings.table(), Clock.systemUTC())
-                .create("local dev key", o.devKey()).plainKey();
+        TemplateTable.read(o.template()).ensure(dynamo, first.table());
+        ensureBucket(clients, first.outputsBucket());
+        ensureBucket(clients, first.uploadsBucket());
+        var devKey = new ApiKeyStore(dynamo, first.table(), Clock.systemUTC()).create("local dev key", o.devKey());
+        String key = devKey.plainKey();
+        // Uploads to the local bucket are charged to the dev key, unless INGEST_KEY_ID names another.
+        env.putIfAbsent("INGEST_KEY_ID", devKey.key().keyId());
+        Settings settings = Settings.fromEnv(env);
         List<AutoCloseable> owned = new ArrayList<>();
         ProviderChain providers = providers(env, o.dataDir(), owned);
         Foley foley = Foley.wire(settings, dynamo, clients.s3(), clients.presigner(), providers, Clock.systemUTC());
@@ -97,6 +100,8 @@ public final class LocalFoley implements AutoCloseable {
         foley.pipeline().completionBy(id -> completions.submit(() -> foley.pipeline().complete(id)));
         LocalPoller poller = new LocalPoller(foley.poller(16, Duration.ofSeconds(60)));
         owned.add(0, poller);
+        owned.add(0, LocalIngestFeed.start(clients.sqs(), clients.s3(), settings.uploadsBucket(),
+                new dev.foley.functions.ingest.IngestHandler(foley.ingest())));
         LocalServer server = LocalServer.start(port, new ApiHandler(foley.api()));
         return new LocalFoley(server, dynamo, settings, key, providers, owned, foley);
     }

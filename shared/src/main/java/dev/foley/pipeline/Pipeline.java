@@ -59,6 +59,7 @@ public final class Pipeline {
     private final long microUsdPerSecond;
     private final Duration deadline;
     private volatile CompletionTrigger completion;
+    private volatile java.util.function.Consumer<Prediction> onFinished = p -> { };
 
     public Pipeline(PredictionStore store, ProviderChain providers, OutputStore outputs, WebhookSender webhooks,
             UsageStore usage, Clock clock, Optional<String> callbackBase, long microUsdPerSecond, Duration deadline) {
@@ -77,6 +78,12 @@ public final class Pipeline {
     /** Where completion runs; by default in this process, at once. */
     public Pipeline completionBy(CompletionTrigger trigger) {
         this.completion = trigger;
+        return this;
+    }
+
+    /** Told of every prediction that reached a terminal phase (S3-triggered results are written there). */
+    public Pipeline onFinished(java.util.function.Consumer<Prediction> listener) {
+        this.onFinished = listener;
         return this;
     }
 
@@ -280,6 +287,11 @@ public final class Pipeline {
         Optional<Prediction> moved = store.transition(p, to, change);
         if (moved.isEmpty()) {
             return reread(p);
+        }
+        try {
+            onFinished.accept(moved.get());
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "after-finish work failed for " + p.id(), e);
         }
         return moved.get().webhook() != null ? deliverWebhook(moved.get()) : moved.get();
     }

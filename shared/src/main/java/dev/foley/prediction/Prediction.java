@@ -15,6 +15,7 @@ import java.util.List;
  * @param reservedMicroUsd what a prepaid key reserved for it at submit (refunded if it does not complete)
  * @param webhookState    {@code null} (no webhook, or not yet due), {@code pending}, {@code delivered}, {@code gave_up}
  * @param reserveKey      the key item (SHA-256) a reservation was taken from, for its refund
+ * @param ingestKey       for an S3-triggered prediction, the uploaded object's key ({@code inputs/…})
  */
 public record Prediction(
         String id,
@@ -38,7 +39,8 @@ public record Prediction(
         String webhookState,
         int webhookAttempts,
         Instant completedAt,
-        String reserveKey) {
+        String reserveKey,
+        String ingestKey) {
 
     public Prediction {
         outputKeys = outputKeys == null ? List.of() : List.copyOf(outputKeys);
@@ -51,14 +53,21 @@ public record Prediction(
     /** A new prediction, just accepted. */
     public static Prediction accepted(String id, String keyId, PredictionRequest request, String webhook, Instant now) {
         return new Prediction(id, keyId, request, webhook, Phase.ACCEPTED, 1, now, now,
-                List.of(), List.of(), List.of(), "", 0, null, List.of(), 0, 0, 0, null, 0, null, null);
+                List.of(), List.of(), List.of(), "", 0, null, List.of(), 0, 0, 0, null, 0, null, null, null);
+    }
+
+    /** The same, made by an upload to {@code inputs/…} of the uploads bucket. */
+    public Prediction withIngestKey(String objectKey) {
+        return new Prediction(id, keyId, request, webhook, phase, version, createdAt, updatedAt, outputKeys, upstreamOutputs,
+                nsfw, error, inferenceMs, job, attempts, checks, chargeMicroUsd, reservedMicroUsd, webhookState, webhookAttempts,
+                completedAt, reserveKey, objectKey);
     }
 
     /** The same, with a prepaid reservation taken from the key item {@code keyHash}. */
     public Prediction withReservation(long microUsd, String keyHash) {
         return new Prediction(id, keyId, request, webhook, phase, version, createdAt, updatedAt, outputKeys, upstreamOutputs,
                 nsfw, error, inferenceMs, job, attempts, checks, chargeMicroUsd, microUsd, webhookState, webhookAttempts,
-                completedAt, keyHash);
+                completedAt, keyHash, ingestKey);
     }
 
     public Kind kind() {

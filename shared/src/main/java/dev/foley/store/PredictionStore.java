@@ -357,6 +357,9 @@ public final class PredictionStore {
         if (!p.error().isEmpty()) {
             item.put("error", s(p.error()));
         }
+        if (p.ingestKey() != null) {
+            item.put("ingest_key", s(p.ingestKey()));
+        }
         if (p.reservedMicroUsd() > 0) {
             item.put("reserved_micro_usd", n(p.reservedMicroUsd()));
             item.put("reserve_key", s(p.reserveKey()));
@@ -393,7 +396,8 @@ public final class PredictionStore {
                 str(item, "webhook_state"),
                 (int) num(item, "webhook_attempts", 0),
                 item.containsKey("completed_at") ? Instant.ofEpochMilli(num(item, "completed_at", 0)) : null,
-                str(item, "reserve_key"));
+                str(item, "reserve_key"),
+                str(item, "ingest_key"));
     }
 
     private static List<String> strings(Map<String, AttributeValue> item, String name) {

@@ -46,7 +46,7 @@ public final class CopyBench {
         var req = new PredictionRequest(Kind.VIDEO, "https://x/a.mp4", "p", "", 25, 8, 4.5, false, null, false);
         Prediction p = new Prediction("0123456789abcdef0123456789abcdef", "k", req, null,
                 dev.foley.prediction.Phase.UPSTREAM_DONE, 3, Instant.now(), Instant.now(), List.of(), List.of(source), List.of(),
-                "", 0, null, List.of(), 0, 0, 0, null, 0, null, null);
+                "", 0, null, List.of(), 0, 0, 0, null, 0, null, null, null);
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
             pool.resetPeakUsage();
         }

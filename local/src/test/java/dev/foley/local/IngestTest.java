@@ -1,0 +1,137 @@
+package dev.foley.local;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.amazonaws.services.lambda.runtime.events.S3Event;
+import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.foley.functions.ingest.IngestHandler;
+import dev.foley.json.Json;
+import dev.foley.local.generator.AudioProbe;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+
+/**
+ * S3-upload-triggered generation in local mode: moto's S3 notifies SQS, serve feeds the same
+ * ingest handler a stack runs, the result lands beside the upload.
+ */
+@ExtendWith(Moto.class)
+class IngestTest {
+
+    static LocalFoley foley;
+    static S3Client s3;
+    static String bucket;
+    static final Path CLIP = Moto.projectRoot().resolve("local/src/test/resources/media/bounce-4s.mp4");
+    @TempDir
+    static Path tmp;
+
+    @BeforeAll
+    static void start() throws Exception {
+        bucket = "uploads-" + Moto.tableName("i").toLowerCase();
+        foley = LocalFoley.start(new LocalFoley.Options(0, Moto.endpoint(), Moto.template(), Moto.tableName("ingest"),
+                "fk_ingest-key-0123456789", false, Map.of("FOLEY_UPLOADS_BUCKET", bucket,
+                "FOLEY_OUTPUTS_BUCKET", "out-" + bucket), tmp));
+        s3 = LocalFoley.clients(foley.settings()).s3();
+    }
+
+    @AfterAll
+    static void stop() {
+        foley.close();
+    }
+
+    static byte[] await(String key) throws Exception {
+        long end = System.nanoTime() + 90_000_000_000L;
+        while (System.nanoTime() < end) {
+            try {
+                return s3.getObjectAsBytes(r -> r.bucket(bucket).key(key)).asByteArray();
+            } catch (NoSuchKeyException notYet) {
+                Thread.sleep(200);
+            }
+        }
+        throw new AssertionError("nothing appeared at " + key);
+    }
+
+    static boolean exists(String key) {
+        try {
+            s3.headObject(r -> r.bucket(bucket).key(key));
+            return true;
+        } catch (NoSuchKeyException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void anUploadWithMetadataBecomesAResultBesideIt() throws Exception {
+        String key = "inputs/shots/take 1 é.mp4";
+        s3.putObject(r -> r.bucket(bucket).key(key).metadata(Map.of("prompt", "a ball bouncing on a wooden floor", "duration", "4")),
+                CLIP);
+        JsonNode result = Json.parse(new String(await("outputs/shots/take 1 é.mp4.result.json")));
+        assertEquals(200, result.get("code").asInt());
+        assertEquals("completed", result.at("/data/status").asText());
+        Path out = tmp.resolve("take1.mp4");
+        Files.write(out, await("outputs/shots/take 1 é.mp4"));
+        AudioProbe p = AudioProbe.of(out);
+        assertEquals(4.0, p.audioSeconds(), 0.05);
+        assertTrue(p.onsets().stream().anyMatch(t -> Math.abs(t - 1.5) <= 0.08), p.onsets().toString());
+        assertFalse(exists("outputs/shots/take 1 é.mp4.error.json"));
+    }
+
+    @Test
+    void badMetadataWritesOnlyAnErrorFile() throws Exception {
+        s3.putObject(r -> r.bucket(bucket).key("inputs/bad.mp4").metadata(Map.of("prompt", "x", "duration", "45",
+                "mask-away-clip", "maybe")), CLIP);
+        JsonNode err = Json.parse(new String(await("outputs/bad.mp4.error.json")));
+        assertEquals(400, err.get("code").asInt());
+        String m = err.get("message").asText();
+        assertTrue(m.contains("duration: must be an integer between 1 and 30, got 45"), m);
+        assertTrue(m.contains("mask_away_clip: must be true or false"), m);
+        Thread.sleep(500);
+        assertFalse(exists("outputs/bad.mp4"));
+        assertFalse(exists("outputs/bad.mp4.result.json"));
+    }
+
+    @Test
+    void aSidecarJsonCarriesTheParametersEvenWhenItArrivesSecond() throws Exception {
+        s3.putObject(r -> r.bucket(bucket).key("inputs/side/clip.mp4"), CLIP); // no metadata, no sidecar yet
+        JsonNode early = Json.parse(new String(await("outputs/side/clip.mp4.error.json")));
+        assertTrue(early.get("message").asText().contains("prompt: required"), early.toString());
+        s3.putObject(r -> r.bucket(bucket).key("inputs/side/clip.json"),
+                RequestBody.fromString("{\"prompt\":\"雨 on glass\",\"duration\":3,\"webhook\":\"http://127.0.0.1:9/hook\"}"));
+        JsonNode result = Json.parse(new String(await("outputs/side/clip.mp4.result.json")));
+        assertEquals("completed", result.at("/data/status").asText());
+    }
+
+    @Test
+    void aRedeliveredEventMakesNoSecondPredictionAndKeysAreDecoded() throws Exception {
+        String key = "inputs/my clip é.mp4";
+        s3.putObject(r -> r.bucket(bucket).key(key).metadata(Map.of("prompt", "knock on a door")), CLIP);
+        await("outputs/my clip é.mp4.result.json");
+        int before = count();
+        // The same event again, from the fixture (URL-encoded key), twice: at-least-once delivery.
+        String json = Files.readString(Moto.projectRoot().resolve("events/s3-put.json")).replace("foley-uploads", bucket);
+        var serializer = LambdaEventSerializers.serializerFor(S3Event.class, IngestTest.class.getClassLoader());
+        IngestHandler handler = new IngestHandler(foley.foley().ingest());
+        try (InputStream in = new java.io.ByteArrayInputStream(json.getBytes())) {
+            S3Event event = serializer.fromJson(in);
+            assertEquals("[REPLAYED]", handler.handleRequest(event, null));
+            assertEquals("[REPLAYED]", handler.handleRequest(event, null));
+        }
+        assertEquals(before, count());
+    }
+
+    static int count() throws Exception {
+        var list = foley.foley().predictions().list(foley.foley().keys().findByHash(
+                dev.foley.auth.KeyMaterial.sha256Hex(foley.apiKey())).orElseThrow().keyId(), 100, null);
+        return list.items().size();
+    }
+}
