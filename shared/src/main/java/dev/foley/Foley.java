@@ -62,7 +62,7 @@ public final class Foley {
         var pipeline = new Pipeline(predictions, providers, outputs, webhooks, usage, clock, s.callbackBase(),
                 s.microUsdPerSecond(), s.deadline());
         var submit = new SubmitRoute(predictions, keys, new RequestValidator(new UrlPolicy(s.strictUrls())),
-                IdGenerator.random(), clock, s.publicBaseUrl(), pipeline, s.syncWait());
+                IdGenerator.random(), clock, s.publicBaseUrl(), pipeline, s.syncWait(), s.strictUrls());
         var uploads = new dev.foley.media.UploadStore(s3, presigner, s.uploadsBucket());
         var ingest = new dev.foley.pipeline.Ingest(predictions, keys, uploads, s3, new RequestValidator(new UrlPolicy(s.strictUrls())),
                 pipeline, clock, s.ingestKeyId());
@@ -80,10 +80,11 @@ public final class Foley {
      * ({@code FOLEY_COMPLETION_FUNCTION}) when one is named. A chosen provider without its key
      * fails here, at start-up, saying which.
      */
-    public static Foley fromEnvironment(java.util.Map<String, String> env) {
-        Settings s = Settings.fromEnv(env);
+    public static Foley fromEnvironment(java.util.Map<String, String> processEnv) {
+        Settings s = Settings.fromEnv(processEnv);
         Clock clock = Clock.systemUTC();
         var clients = dev.foley.aws.AwsClients.fromSettings(s);
+        var env = dev.foley.config.Secrets.resolve(processEnv, clients::ssm);
         var providers = dev.foley.provider.Providers.fromEnv(env, java.util.Map.of(), dev.foley.provider.ProviderHttp.standard(),
                 dev.foley.provider.ProviderHttp.Policies.DEFAULT, clock);
         Foley f = wire(s, clients.dynamo(), clients.s3(), clients.presigner(), providers, clock);

@@ -42,6 +42,127 @@ class TemplateTest {
         assertTrue(catchAll, "unknown routes must reach the API for its own 404/405 envelope");
     }
 
+    /** Which event each trigger type delivers to a Java handler. */
+    static final Map<String, Class<?>> EVENT_OF_TRIGGER = Map.of(
+            "HttpApi", com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent.class,
+            "ScheduleV2", com.amazonaws.services.lambda.runtime.events.ScheduledEvent.class,
+            "S3", com.amazonaws.services.lambda.runtime.events.S3Event.class,
+            "async", Map.class);
+
+    @Test
+    void everyFunctionIsTheZipItsModuleBuildsWithAHandlerOfItsTriggersEvent() throws Exception {
+        JsonNode resources = template().get("Resources");
+        int functions = 0;
+        for (Iterator<Map.Entry<String, JsonNode>> it = resources.fields(); it.hasNext(); ) {
+            var r = it.next();
+            if (!r.getValue().path("Type").asText().equals("AWS::Serverless::Function")) {
+                continue;
+            }
+            functions++;
+            JsonNode props = r.getValue().get("Properties");
+            String codeUri = props.get("CodeUri").asText();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("functions/(\\w+)/target/(\\w+)\\.zip").matcher(codeUri);
+            assertTrue(m.matches() && m.group(1).equals(m.group(2)), r.getKey() + ": CodeUri must be functions/<m>/target/<m>.zip, is " + codeUri);
+            String pom = java.nio.file.Files.readString(Moto.projectRoot().resolve("functions/" + m.group(1) + "/pom.xml"));
+            assertTrue(pom.contains("<finalName>" + m.group(1) + "</finalName>"), "the module builds " + codeUri);
+            java.nio.file.Path zip = Moto.projectRoot().resolve(codeUri);
+            assertTrue(java.nio.file.Files.isRegularFile(zip), zip + " is built by ./mvnw package (run ./mvnw verify)");
+
+            String handler = props.get("Handler").asText();
+            String className = handler.substring(0, handler.indexOf("::"));
+            String trigger = "async";
+            for (Iterator<JsonNode> ev = props.path("Events").elements(); ev.hasNext(); ) {
+                trigger = ev.next().get("Type").asText();
+            }
+            Class<?> expected = EVENT_OF_TRIGGER.get(trigger);
+            assertNotNull(expected, "unknown trigger " + trigger);
+            try (var loader = zipLoader(zip)) {
+                Class<?> c = Class.forName(className, false, loader);
+                Class<?> rh = loader.loadClass("com.amazonaws.services.lambda.runtime.RequestHandler");
+                assertTrue(rh.isAssignableFrom(c), className + " is a RequestHandler");
+                java.lang.reflect.Type event = null;
+                for (java.lang.reflect.Type t : c.getGenericInterfaces()) {
+                    if (t instanceof java.lang.reflect.ParameterizedType pt && pt.getRawType().getTypeName().equals(rh.getName())) {
+                        event = pt.getActualTypeArguments()[0];
+                    }
+                }
+                assertNotNull(event);
+                String eventName = event instanceof java.lang.reflect.ParameterizedType pt ? pt.getRawType().getTypeName() : event.getTypeName();
+                assertEquals(expected.getName(), eventName, className + " must take the event its " + trigger + " trigger sends");
+                assertNotNull(loader.findResourceInZip(className.replace('.', '/') + ".class"), "handler class at the zip's root");
+            }
+        }
+        assertEquals(4, functions);
+    }
+
+    /** A class loader over a Lambda zip: classes at the root, jars in lib/ (unpacked to a temp dir). */
+    static final class ZipLoader extends java.net.URLClassLoader {
+        private final java.nio.file.Path root;
+
+        ZipLoader(java.nio.file.Path root, java.net.URL[] urls) {
+            super(urls, ClassLoader.getPlatformClassLoader());
+            this.root = root;
+        }
+
+        java.net.URL findResourceInZip(String name) {
+            return java.nio.file.Files.exists(root.resolve(name)) ? findResource(name) : null;
+        }
+    }
+
+    static ZipLoader zipLoader(java.nio.file.Path zip) throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("lambda-zip");
+        try (var z = new java.util.zip.ZipFile(zip.toFile())) {
+            for (var e : java.util.Collections.list(z.entries())) {
+                java.nio.file.Path out = dir.resolve(e.getName()).normalize();
+                assertTrue(out.startsWith(dir));
+                if (e.isDirectory()) {
+                    java.nio.file.Files.createDirectories(out);
+                } else {
+                    java.nio.file.Files.createDirectories(out.getParent());
+                    try (var in = z.getInputStream(e)) {
+                        java.nio.file.Files.copy(in, out);
+                    }
+                }
+            }
+        }
+        java.util.List<java.net.URL> urls = new java.util.ArrayList<>();
+        urls.add(dir.toUri().toURL());
+        try (var jars = java.nio.file.Files.list(dir.resolve("lib"))) {
+            for (var j : (Iterable<java.nio.file.Path>) jars::iterator) {
+                urls.add(j.toUri().toURL());
+            }
+        }
+        return new ZipLoader(dir, urls.toArray(new java.net.URL[0]));
+    }
+
+    /** Variables that come from elsewhere: the Lambda runtime, local overrides, or SSM (FOLEY_SECRETS_PATH). */
+    static final Set<String> NOT_FROM_TEMPLATE = Set.of("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL",
+            "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_S3");
+
+    @Test
+    void everyVariableTheCodeReadsIsSetByTheTemplate() throws Exception {
+        Set<String> read = new TreeSet<>();
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile(
+                "(?:env\\.get|getOrDefault|getenv|env, )\\(?\"([A-Z][A-Z0-9_]+)\"");
+        for (String dir : java.util.List.of("shared/src/main/java", "functions")) {
+            try (var files = java.nio.file.Files.walk(Moto.projectRoot().resolve(dir))) {
+                for (var f : (Iterable<java.nio.file.Path>) files.filter(x -> x.toString().endsWith(".java"))::iterator) {
+                    var m = p.matcher(java.nio.file.Files.readString(f));
+                    while (m.find()) {
+                        read.add(m.group(1));
+                    }
+                }
+            }
+        }
+        assertTrue(read.contains("FOLEY_TABLE") && read.contains("FAL_KEY"), "the scan finds the reads: " + read);
+        Set<String> set = new TreeSet<>();
+        template().at("/Globals/Function/Environment/Variables").fieldNames().forEachRemaining(set::add);
+        read.removeAll(NOT_FROM_TEMPLATE);
+        read.removeAll(dev.foley.config.Secrets.NAMES);
+        read.removeAll(set);
+        assertEquals(Set.of(), read, "read by the code but not set by template.yaml");
+    }
+
     @Test
     void localTableIsBuiltFromTheTemplateWithItsIndexesAndTtl() throws Exception {
         var s = Moto.settings(Moto.tableName("tmpl"), Map.of());

@@ -49,9 +49,11 @@ public final class SubmitRoute {
     private final Optional<String> publicBaseUrl;
     private final Pipeline pipeline;
     private final Duration syncWait;
+    private final boolean pushBase;
 
     public SubmitRoute(PredictionStore store, ApiKeyStore keys, RequestValidator validator, IdGenerator ids, Clock clock,
-            Optional<String> publicBaseUrl, Pipeline pipeline, Duration syncWait) {
+            Optional<String> publicBaseUrl, Pipeline pipeline, Duration syncWait, boolean pushToRequestBase) {
+        this.pushBase = pushToRequestBase;
         this.store = store;
         this.keys = keys;
         this.validator = validator;
@@ -123,7 +125,9 @@ public final class SubmitRoute {
             refundIfReserved(p); // the original holds its own reservation
             return FoleyApi.ok(view(created.prediction(), base));
         }
-        Prediction now = dispatch(p);
+        // Providers can push to the URL this request came in on, when it is a public one (a deployed
+        // stack's own API URL); locally they are polled.
+        Prediction now = dispatch(p, pushBase ? Optional.of(base) : Optional.empty());
         if (request.enableSyncMode() && !now.phase().terminal()) {
             return FoleyApi.ok(sync(now, base));
         }
@@ -131,9 +135,9 @@ public final class SubmitRoute {
     }
 
     /** Hands a new prediction to its provider. It is stored already: whatever happens here, the poller can carry on. */
-    private Prediction dispatch(Prediction p) {
+    private Prediction dispatch(Prediction p, Optional<String> callbackBase) {
         try {
-            return pipeline.submit(p);
+            return pipeline.submit(p, callbackBase);
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "submitting prediction " + p.id() + " to its provider failed; the poller will retry", e);
             return p;

@@ -73,6 +73,15 @@ public final class AwsClients {
         return b.build();
     }
 
+    public software.amazon.awssdk.services.ssm.SsmClient ssm() {
+        var b = software.amazon.awssdk.services.ssm.SsmClient.builder()
+                .httpClient(http)
+                .region(Region.of(settings.region()))
+                .credentialsProvider(credentials);
+        settings.awsEndpoint().ifPresent(b::endpointOverride);
+        return b.build();
+    }
+
     public software.amazon.awssdk.services.sqs.SqsClient sqs() {
         var b = software.amazon.awssdk.services.sqs.SqsClient.builder()
                 .httpClient(http)

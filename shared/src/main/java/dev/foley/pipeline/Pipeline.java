@@ -120,12 +120,18 @@ public final class Pipeline {
 
     /** Submits {@code p} (phase accepted) to the first provider that takes it. */
     public Prediction submit(Prediction p) {
+        return submit(p, callbackBase);
+    }
+
+    /** The same, with the base URL providers should push to (the API knows its own from the request). */
+    public Prediction submit(Prediction p, Optional<String> pushBase) {
         if (p.phase() != Phase.ACCEPTED) {
             return p;
         }
+        Optional<String> base = callbackBase.or(() -> pushBase);
         try {
             ProviderChain.Submitted s = providers.submit(p.request(),
-                    name -> callbackBase.map(b -> URI.create(b + "/internal/callbacks/" + name + "/" + p.id())));
+                    name -> base.map(b -> URI.create(b + "/internal/callbacks/" + name + "/" + p.id())));
             Instant firstCheck = clock.instant().plus(s.provider().expectedDuration(p.request()));
             Optional<Prediction> moved = store.transition(p, Phase.SUBMITTED, new Change()
                     .set("provider", s.provider().name())
