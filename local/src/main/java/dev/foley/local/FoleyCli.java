@@ -39,6 +39,7 @@ public final class FoleyCli {
 
               bench [api] [--n 2000]    submit/result latency through the handler on a local
                                         DynamoDB (moto), and a fresh JVM's first request
+              bench startup             each function's zip in a fresh JVM: size, first answer, classes
               bench pipeline            idle poller run, 2,000 due predictions, completion-to-webhook
                                         latency (push and poll), heap while copying 500 MB
 
@@ -99,7 +100,9 @@ public final class FoleyCli {
                 switch (which) {
                     case "api" -> dev.foley.local.bench.ApiBench.run(Path.of(a.opt("data", ".foley")), endpoint, a.intOpt("n", 2000), out);
                     case "pipeline" -> dev.foley.local.bench.PipelineBench.run(Path.of(a.opt("data", ".foley")), endpoint, out);
-                    default -> throw new UsageException("bench takes api or pipeline");
+                    case "startup" -> dev.foley.local.bench.PipelineBench.withMoto(Path.of(a.opt("data", ".foley")), endpoint, out,
+                            e -> dev.foley.local.bench.HandlerStartup.run(e, out));
+                    default -> throw new UsageException("bench takes api, pipeline or startup");
                 }
                 yield 0;
             }

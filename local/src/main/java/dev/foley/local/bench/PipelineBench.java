@@ -47,13 +47,13 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  */
 public final class PipelineBench {
 
-    static final String KEY = "fk_pipeline-bench-key-0123456789";
+    public static final String KEY = "fk_pipeline-bench-key-0123456789";
     static final String SECRET = "whsec_benchSecretText0123456789";
 
     private PipelineBench() {
     }
 
-    record Stack(Settings settings, DynamoDbClient dynamo, Foley foley, ProviderStandIn provider, ApiHandler api,
+    public record Stack(Settings settings, DynamoDbClient dynamo, Foley foley, ProviderStandIn provider, ApiHandler api,
             ExecutorService completions, String keyId) implements AutoCloseable {
         @Override
         public void close() {
@@ -63,7 +63,7 @@ public final class PipelineBench {
         }
     }
 
-    static Stack stack(URI endpoint, String name) throws Exception {
+    public static Stack stack(URI endpoint, String name) throws Exception {
         ProviderStandIn provider = new ProviderStandIn();
         Map<String, String> env = new HashMap<>();
         env.put("FOLEY_TABLE", name + "-" + System.nanoTime());
@@ -94,6 +94,22 @@ public final class PipelineBench {
         ExecutorService completions = Executors.newVirtualThreadPerTaskExecutor();
         foley.pipeline().completionBy(id -> completions.submit(() -> foley.pipeline().complete(id)));
         return new Stack(s, dynamo, foley, provider, new ApiHandler(foley.api()), completions, keyId);
+    }
+
+    /** Something to run against a moto endpoint. */
+    public interface WithEndpoint {
+        void run(URI endpoint) throws Exception;
+    }
+
+    /** Runs {@code body} against the given endpoint, or a moto started for it. */
+    public static void withMoto(Path data, URI endpointOrNull, PrintStream out, WithEndpoint body) throws Exception {
+        if (endpointOrNull != null) {
+            body.run(endpointOrNull);
+            return;
+        }
+        try (MotoServer moto = MotoServer.start(MotoServer.findOrInstall(data, out), freePort(), data.resolve("moto-bench.log"))) {
+            body.run(moto.endpoint());
+        }
     }
 
     public static void run(Path data, URI endpointOrNull, PrintStream out) throws Exception {
