@@ -25,6 +25,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 class EventFixtureTest {
 
     static ApiHandler handler;
+    static dev.foley.Foley foley;
     static dev.foley.provider.emulator.WaveSpeedEmulator emulator;
 
     @org.junit.jupiter.api.AfterAll
@@ -38,7 +39,8 @@ class EventFixtureTest {
         DynamoDbClient dynamo = Moto.freshTable(s);
         new ApiKeyStore(dynamo, s.table(), Clock.systemUTC()).create("fixtures", "fk_sample-key-for-sam-local-and-tests-only");
         emulator = new dev.foley.provider.emulator.WaveSpeedEmulator("ws-key");
-        handler = new ApiHandler(Moto.foley(s, dynamo, Moto.providers(Moto.wavespeed(emulator))).api());
+        foley = Moto.foley(s, dynamo, Moto.providers(Moto.wavespeed(emulator)));
+        handler = new ApiHandler(foley.api());
     }
 
     static APIGatewayV2HTTPEvent load(String name) throws Exception {
@@ -83,6 +85,34 @@ class EventFixtureTest {
         String msg = body(r).get("message").asText();
         assertTrue(msg.contains("duration: must be an integer between 1 and 30, got 45"), msg);
         assertTrue(msg.contains("num_steps: unknown field; did you mean num_inference_steps?"), msg);
+    }
+
+    @Test
+    void scheduleAndCompletionEventsReachTheirHandlers() throws Exception {
+        var schedule = LambdaEventSerializers.serializerFor(com.amazonaws.services.lambda.runtime.events.ScheduledEvent.class,
+                EventFixtureTest.class.getClassLoader());
+        try (InputStream in = Files.newInputStream(Moto.projectRoot().resolve("events/schedule.json"))) {
+            var event = schedule.fromJson(in);
+            assertEquals("aws.scheduler", event.getSource());
+            String out = new dev.foley.functions.poller.PollerHandler(foley.poller(4, java.time.Duration.ofSeconds(60)))
+                    .handleRequest(event, null);
+            assertTrue(out.startsWith("{\"steps\":"), out);
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> completion = Json.MAPPER.readValue(Files.readString(Moto.projectRoot().resolve("events/completion.json")), Map.class);
+        assertEquals("{\"ignored\":\"unknown prediction\"}",
+                new dev.foley.functions.completion.CompletionHandler(foley.pipeline()).handleRequest(completion, null));
+        assertEquals("{\"ignored\":\"no valid prediction_id\"}",
+                new dev.foley.functions.completion.CompletionHandler(foley.pipeline()).handleRequest(Map.of("x", 1), null));
+    }
+
+    @Test
+    void snapStartPrimingWritesNothing() throws Exception {
+        var before = foley.predictions().dynamo().scan(r -> r.tableName(foley.settings().table())).count();
+        handler.beforeCheckpoint(null);
+        new dev.foley.functions.poller.PollerHandler(foley.poller(4, java.time.Duration.ofSeconds(60))).beforeCheckpoint(null);
+        new dev.foley.functions.completion.CompletionHandler(foley.pipeline()).beforeCheckpoint(null);
+        assertEquals(before, foley.predictions().dynamo().scan(r -> r.tableName(foley.settings().table())).count());
     }
 
     @Test
