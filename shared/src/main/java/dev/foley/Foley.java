@@ -70,7 +70,8 @@ public final class Foley {
         var api = new FoleyApi(new KeyAuthenticator(keys, clock, s.keyCacheTtl()), submit,
                 new PredictionRoutes(predictions, pipeline), new AccountRoutes(keys, usage, clock, s.microUsdPerSecond()),
                 new CallbackRoute(pipeline),
-                new dev.foley.api.MediaRoutes(uploads, s.uploadMaxBytes()));
+                new dev.foley.api.MediaRoutes(uploads, s.uploadMaxBytes()),
+                new dev.foley.api.PlaygroundRoutes(s.playgroundDevKey(), s.microUsdPerSecond()));
         return new Foley(s, predictions, keys, pipeline, api, clock, ingest);
     }
 

@@ -90,6 +90,8 @@ public final class LocalFoley implements AutoCloseable {
         String key = devKey.plainKey();
         // Uploads to the local bucket are charged to the dev key, unless INGEST_KEY_ID names another.
         env.putIfAbsent("INGEST_KEY_ID", devKey.key().keyId());
+        // The playground pre-fills the dev key locally; a deployed stack never sets this.
+        env.putIfAbsent("FOLEY_PLAYGROUND_DEV_KEY", key);
         Settings settings = Settings.fromEnv(env);
         List<AutoCloseable> owned = new ArrayList<>();
         ProviderChain providers = providers(env, o.dataDir(), owned);
@@ -146,6 +148,11 @@ public final class LocalFoley implements AutoCloseable {
                     | software.amazon.awssdk.services.s3.model.BucketAlreadyExistsException exists) {
                 // fine
             }
+            // As the template does: browsers may PUT uploads and read outputs across origins (the
+            // presigned URL is the access control).
+            s3.putBucketCors(r -> r.bucket(bucket).corsConfiguration(c -> c.corsRules(rule -> rule
+                    .allowedOrigins("*").allowedMethods("GET", "PUT", "HEAD").allowedHeaders("*").exposeHeaders("ETag")
+                    .maxAgeSeconds(3000))));
         }
     }
 

@@ -254,6 +254,33 @@ class ApiHttpTest {
     }
 
     @Test
+    void thePlaygroundIsServedWithAStrictContentSecurityPolicy() throws Exception {
+        HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(foley.baseUrl() + "/")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, page.statusCode());
+        assertTrue(page.headers().firstValue("content-type").orElse("").startsWith("text/html"));
+        String csp = page.headers().firstValue("content-security-policy").orElse("");
+        assertTrue(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), csp);
+        assertFalse(page.body().contains("<script>"), "no inline script");
+        long total = 0;
+        for (String f : List.of("app.js", "form.js", "media.js", "style.css")) {
+            var r = http.send(HttpRequest.newBuilder(URI.create(foley.baseUrl() + "/playground/" + f)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, r.statusCode(), f);
+            total += r.body().length;
+        }
+        assertTrue(total + page.body().length() < 100_000, "the playground stays under its 100 KB budget: " + total);
+        assertEquals(404, http.send(HttpRequest.newBuilder(URI.create(foley.baseUrl() + "/playground/../pom.xml")).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode());
+        JsonNode cfg = Json.parse(http.send(HttpRequest.newBuilder(URI.create(foley.baseUrl() + "/playground/config.json")).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+        assertEquals(key, cfg.get("devKey").asText(), "local mode pre-fills its dev key");
+        JsonNode doc = Json.parse(http.send(HttpRequest.newBuilder(URI.create(foley.baseUrl() + "/openapi.json")).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+        assertEquals("3.1.0", doc.get("openapi").asText());
+    }
+
+    @Test
     void healthNeedsNoKey() throws Exception {
         Reply r = call("GET", "/health", null);
         assertEquals(200, r.status());

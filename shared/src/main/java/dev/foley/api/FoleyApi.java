@@ -25,7 +25,7 @@ public final class FoleyApi {
     /** A route: method and path pattern ({@code {name}} matches one segment). */
     public record Route(String method, String pattern) {
         boolean matches(String[] segments) {
-            String[] p = pattern.split("/");
+            String[] p = pattern.equals("/") ? new String[] {""} : pattern.split("/");
             if (p.length != segments.length) {
                 return false;
             }
@@ -40,8 +40,11 @@ public final class FoleyApi {
 
     /** Every route this API serves (the OpenAPI document and the SAM template are checked against it). */
     public static final List<Route> ROUTES = List.of(
+            new Route("GET", "/"),
+            new Route("GET", "/playground/{file}"),
             new Route("GET", "/health"),
             new Route("GET", "/openapi.yaml"),
+            new Route("GET", "/openapi.json"),
             new Route("POST", SUBMIT_VIDEO),
             new Route("POST", SUBMIT_TEXT),
             new Route("GET", PREDICTIONS),
@@ -61,10 +64,12 @@ public final class FoleyApi {
     private final AccountRoutes account;
     private final CallbackRoute callbacks;
     private final MediaRoutes media;
+    private final PlaygroundRoutes playground;
 
     public FoleyApi(KeyAuthenticator auth, SubmitRoute submit, PredictionRoutes predictions, AccountRoutes account,
-            CallbackRoute callbacks, MediaRoutes media) {
+            CallbackRoute callbacks, MediaRoutes media, PlaygroundRoutes playground) {
         this.media = media;
+        this.playground = playground;
         this.auth = auth;
         this.submit = submit;
         this.predictions = predictions;
@@ -100,7 +105,7 @@ public final class FoleyApi {
         if (path.length() > 1 && path.endsWith("/")) {
             path = path.substring(0, path.length() - 1);
         }
-        String[] segments = path.split("/");
+        String[] segments = path.equals("/") ? new String[] {""} : path.split("/");
         List<String> allowed = new ArrayList<>();
         Route matched = null;
         for (Route r : ROUTES) {
@@ -123,6 +128,12 @@ public final class FoleyApi {
                 return ApiResponse.json(200, "{\"status\":\"ok\"}");
             case "/openapi.yaml":
                 return new ApiResponse(200, Map.of("content-type", "application/yaml; charset=utf-8"), OpenApi.TEXT);
+            case "/openapi.json":
+                return playground.openApiJson();
+            case "/":
+                return playground.file("index.html");
+            case "/playground/{file}":
+                return playground.file(segments[2]);
             case CALLBACKS:
                 // Providers sign their callbacks; they carry no API key.
                 return callbacks.handle(segments[3], segments[4], req);

@@ -9,6 +9,22 @@ import java.nio.charset.StandardCharsets;
 public final class OpenApi {
 
     public static final String TEXT = load();
+    private static volatile String json;
+
+    /** The same document as JSON (converted once, on first use: the playground builds its form from it). */
+    public static String json() {
+        String j = json;
+        if (j == null) {
+            try {
+                j = dev.foley.json.Json.write(new com.fasterxml.jackson.databind.ObjectMapper(
+                        new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(TEXT));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            json = j;
+        }
+        return j;
+    }
 
     private OpenApi() {
     }

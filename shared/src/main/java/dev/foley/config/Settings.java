@@ -35,6 +35,7 @@ import java.util.Optional;
  * @param uploadsBucket    uploads (tickets, binary uploads) and S3-triggered generation ({@code FOLEY_UPLOADS_BUCKET})
  * @param uploadMaxBytes   the largest upload a ticket allows ({@code FOLEY_UPLOAD_MAX_MB}, 500)
  * @param ingestKeyId      the API key S3-triggered predictions are charged to ({@code INGEST_KEY_ID})
+ * @param playgroundDevKey a key the playground pre-fills ({@code FOLEY_PLAYGROUND_DEV_KEY}; local mode only)
  * @param syncWait         how long {@code enable_sync_mode} holds a submit ({@code FOLEY_SYNC_WAIT_SECONDS},
  *                         25; at most 28, under API Gateway's 30 s)
  */
@@ -59,7 +60,8 @@ public record Settings(
         Duration syncWait,
         String uploadsBucket,
         long uploadMaxBytes,
-        Optional<String> ingestKeyId) {
+        Optional<String> ingestKeyId,
+        Optional<String> playgroundDevKey) {
 
     public static Settings fromEnv(Map<String, String> env) {
         return new Settings(
@@ -85,7 +87,8 @@ public record Settings(
                 Duration.ofSeconds(Math.min(28, positive(env, "FOLEY_SYNC_WAIT_SECONDS", 25))),
                 env.getOrDefault("FOLEY_UPLOADS_BUCKET", "foley-uploads"),
                 positive(env, "FOLEY_UPLOAD_MAX_MB", 500) * 1_000_000L,
-                Optional.ofNullable(blankToNull(env.get("INGEST_KEY_ID"))));
+                Optional.ofNullable(blankToNull(env.get("INGEST_KEY_ID"))),
+                Optional.ofNullable(blankToNull(env.get("FOLEY_PLAYGROUND_DEV_KEY"))));
     }
 
     private static long price(String v) {

@@ -1,0 +1,107 @@
+// The playground in a real browser: Debian's chromium, driven by playwright-core, against a running
+// `./foley serve` (FOLEY_BASE_URL, FOLEY_DEV_KEY). Screenshots go to FOLEY_SHOTS.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import path from 'node:path';
+
+const base = process.env.FOLEY_BASE_URL;
+const devKey = process.env.FOLEY_DEV_KEY;
+const shots = process.env.FOLEY_SHOTS || '.';
+const clip = path.resolve('../resources/media/bounce-4s.mp4');
+let browser;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+  });
+});
+after(async () => { await browser?.close(); });
+
+async function open(viewport = { width: 1100, height: 1400 }) {
+  const page = await browser.newPage({ viewport });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(base + '/');
+  await page.waitForSelector('body[data-ready=true]', { timeout: 20000 });
+  return { page, errors };
+}
+
+test('upload a clip, generate, and the video plays with a soundtrack of the requested length', async () => {
+  const { page, errors } = await open();
+  assert.equal(await page.inputValue('#api-key'), devKey, 'local mode pre-fills its dev key');
+  await page.setInputFiles('#file', clip);
+  await page.click('#upload');
+  await page.waitForFunction(() => document.getElementById('video').value.startsWith('http'), null, { timeout: 20000 });
+  assert.equal(await page.getAttribute('#upload-progress', 'value'), '100');
+  await page.fill('#field-prompt', 'a rubber ball bouncing on a wooden floor');
+  await page.fill('#field-duration', '4');
+  await page.click('#generate');
+  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('completed'), null, { timeout: 90000 });
+  await page.waitForSelector('#output[data-audio-seconds]', { timeout: 30000 });
+  const seconds = Number(await page.getAttribute('#output', 'data-audio-seconds'));
+  assert.ok(Math.abs(seconds - 4) < 0.1, `audio track of ${seconds} s`);
+  const src = await page.getAttribute('#output', 'src');
+  assert.ok(src.startsWith('http'));
+  await page.waitForFunction(() => document.getElementById('output').readyState >= 2, null, { timeout: 20000 });
+  await page.waitForFunction(() => document.getElementById('beats').textContent.length > 0, null, { timeout: 30000 });
+  const beats = await page.textContent('#beats');
+  assert.match(beats, /Motion beats/);
+  const found = [...beats.matchAll(/(\d+\.\d+) s/g)].map((m) => Number(m[1]));
+  for (const impact of [0.5, 1.5, 2.5, 3.5]) {
+    assert.ok(found.some((t) => Math.abs(t - impact) <= 0.08), `a motion beat near ${impact} s in "${beats}"`);
+  }
+  assert.match(await page.textContent('#status'), /\$0\.004/);
+  await page.click('#copy-curl');
+  assert.match(await page.textContent('#snippet'), /curl -s .*mmaudio-v2/);
+  await page.waitForFunction(() => document.querySelectorAll('#history tbody tr').length > 0);
+  await page.screenshot({ path: path.join(shots, 'generated.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
+test('an out-of-range duration shows the API message next to the field', async () => {
+  const { page } = await open();
+  await page.fill('#video', 'https://example.com/clip.mp4');
+  await page.fill('#field-prompt', 'rain');
+  await page.fill('#field-duration', '45');
+  await page.click('#generate');
+  await page.waitForFunction(() => document.getElementById('form-error').textContent.includes('Refused (400)'));
+  assert.equal(await page.textContent('#duration-error'), 'duration: must be an integer between 1 and 30, got 45');
+  assert.equal(await page.getAttribute('#field-duration', 'aria-invalid'), 'true');
+  await page.screenshot({ path: path.join(shots, 'bad-duration.png'), fullPage: true });
+});
+
+test('a wrong key shows the 401 message', async () => {
+  const { page } = await open();
+  await page.fill('#api-key', 'fk_not-a-real-key');
+  await page.fill('#video', 'https://example.com/clip.mp4');
+  await page.fill('#field-prompt', 'rain');
+  await page.click('#generate');
+  await page.waitForFunction(() => document.getElementById('status').textContent.includes('invalid API key'));
+  assert.match(await page.textContent('#status'), /Not authorized/);
+  await page.screenshot({ path: path.join(shots, 'wrong-key.png') });
+});
+
+test('the form has a labelled control for every parameter of the OpenAPI document', async () => {
+  const { page } = await open({ width: 375, height: 900 });
+  const result = await page.evaluate(async () => {
+    const doc = await (await fetch('/openapi.json')).json();
+    const names = Object.keys(doc.components.schemas.VideoToAudioRequest.properties);
+    const controls = {};
+    for (const n of names) {
+      const c = document.querySelector(`[name="${n}"]`);
+      controls[n] = c ? Boolean(document.querySelector(`label[for="${c.id}"]`) || c.closest('label')) : null;
+    }
+    const unlabelled = [...document.querySelectorAll('input, textarea, select')].filter((c) => c.type !== 'hidden'
+      && !document.querySelector(`label[for="${c.id}"]`) && !c.closest('label') && !c.getAttribute('aria-label')).map((c) => c.id);
+    return { names, controls, unlabelled, scroll: document.documentElement.scrollWidth };
+  });
+  for (const n of result.names) assert.equal(result.controls[n], true, `a labelled control for ${n}`);
+  assert.deepEqual(result.unlabelled, []);
+  assert.ok(result.scroll <= 375, `fits 375 px wide (scroll width ${result.scroll})`);
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'api-key', 'keyboard reaches the first control');
+  await page.screenshot({ path: path.join(shots, 'narrow.png'), fullPage: true });
+});

@@ -1,0 +1,295 @@
+// The Foley playground. Plain ES modules, no framework: it speaks the same API as any client.
+import { loadRequestSchema, buildFields, check, setError, collect } from './form.js';
+import { putWithProgress, decodeAudio, drawWaveform, motionBeats } from './media.js';
+
+const $ = (id) => document.getElementById(id);
+const EXAMPLES = [
+  'A rubber ball bouncing on a wooden floor in an empty room',
+  'Heavy rain on a tin roof, distant thunder',
+  'Footsteps on gravel, wind in the trees',
+  'A campfire crackling at night, crickets',
+  'Glass shatters on a tiled kitchen floor',
+  'Waves crashing on a rocky shore, seagulls',
+];
+const KEY_STORE = 'foley.apiKey';
+
+let fields;
+let config = { devKey: null, pricePerSecondUsd: 0.001 };
+let lastRequest = null;
+let timer = null;
+
+function key() {
+  return $('api-key').value.trim();
+}
+
+async function api(method, path, body) {
+  const headers = { Authorization: `Bearer ${key()}` };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  let json = null;
+  try {
+    json = await r.json();
+  } catch {
+    json = { code: r.status, message: `HTTP ${r.status}`, data: null };
+  }
+  return { status: r.status, json };
+}
+
+function setStatus(text, failed = false) {
+  $('status').textContent = text;
+  $('status').classList.toggle('failed', failed);
+}
+
+function mode() {
+  return document.querySelector('input[name=mode]:checked').value;
+}
+
+function usd(n) {
+  return `$${n.toFixed(3)}`;
+}
+
+function showPrice() {
+  const d = Number(fields.get('duration').input.value || fields.get('duration').prop.default || 8);
+  $('price').textContent = Number.isFinite(d) ? `Price: ${usd(d * config.pricePerSecondUsd)}` : '';
+}
+
+async function upload() {
+  const file = $('file').files[0];
+  if (!file) {
+    $('upload-status').textContent = 'Choose a file first.';
+    return;
+  }
+  $('upload-status').textContent = 'Asking for an upload ticket…';
+  const t = await api('POST', '/api/v3/media/uploads', { filename: file.name, size: file.size, content_type: file.type || undefined });
+  if (t.status !== 200) {
+    $('upload-status').textContent = `Upload refused: ${t.json.message}`;
+    return;
+  }
+  const bar = $('upload-progress');
+  bar.hidden = false;
+  bar.value = 0;
+  try {
+    await putWithProgress(t.json.data.upload, file, (f) => { bar.value = Math.round(f * 100); });
+    bar.value = 100;
+    $('video').value = t.json.data.download_url;
+    $('upload-status').textContent = `Uploaded ${file.name} (${file.size} bytes).`;
+  } catch (e) {
+    $('upload-status').textContent = `Upload failed: ${e.message}`;
+  }
+}
+
+function clearErrors() {
+  $('form-error').textContent = '';
+  $('video-error').textContent = '';
+  $('video').removeAttribute('aria-invalid');
+  for (const f of fields.values()) setError(f, '');
+}
+
+function showApiError(res) {
+  const errors = res.json.errors || [];
+  let placed = false;
+  for (const e of errors) {
+    const f = fields.get(e.field);
+    if (f) {
+      setError(f, e.message);
+      placed = true;
+    } else if (e.field === 'video') {
+      $('video-error').textContent = `video: ${e.message}`;
+      $('video').setAttribute('aria-invalid', 'true');
+      placed = true;
+    }
+  }
+  const prefix = res.status === 401 ? 'Not authorized' : `Refused (${res.status})`;
+  $('form-error').textContent = placed && errors.length === errors.filter((e) => fields.get(e.field) || e.field === 'video').length
+    ? `${prefix}: see the fields marked below.` : `${prefix}: ${res.json.message}`;
+  setStatus(`${prefix}: ${res.json.message}`, true);
+}
+
+async function generate(ev) {
+  ev.preventDefault();
+  clearErrors();
+  for (const f of fields.values()) check(f); // flags, but the API has the last word
+  const body = collect(fields);
+  if (mode() === 'video') body.video = $('video').value.trim();
+  const path = mode() === 'video' ? '/api/v3/wavespeed-ai/mmaudio-v2' : '/api/v3/wavespeed-ai/mmaudio-v2/text-to-audio';
+  lastRequest = { url: new URL(path, location.href).href, body };
+  $('copy-curl').disabled = false;
+  $('copy-js').disabled = false;
+  resetResult();
+  setStatus('Submitting…');
+  const res = await api('POST', path, body);
+  if (res.status !== 200) {
+    showApiError(res);
+    return;
+  }
+  follow(res.json.data, Number(body.duration ?? fields.get('duration').prop.default));
+}
+
+function resetResult() {
+  clearInterval(timer);
+  $('player').replaceChildren();
+  $('waveform').hidden = true;
+  $('download').hidden = true;
+  $('beats').textContent = '';
+}
+
+function follow(data, seconds) {
+  const started = performance.now();
+  const price = usd(seconds * config.pricePerSecondUsd);
+  let busy = false;
+  const tick = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const r = await fetch(data.urls.get, { headers: { Authorization: `Bearer ${key()}` } });
+      const j = await r.json();
+      const d = j.data || {};
+      const elapsed = ((performance.now() - started) / 1000).toFixed(1);
+      if (d.status === 'completed') {
+        clearInterval(timer);
+        setStatus(`completed in ${elapsed} s · ${price}`);
+        await showResult(d);
+        refresh();
+      } else if (d.status === 'failed' || d.status === 'cancelled') {
+        clearInterval(timer);
+        setStatus(`${d.status === 'failed' ? 'Failed' : 'Cancelled'}: ${d.error || 'no reason given'}`, true);
+        refresh();
+      } else {
+        setStatus(`${d.status || 'waiting'} · ${elapsed} s · ${price}`);
+      }
+    } finally {
+      busy = false;
+    }
+  };
+  setStatus(`${data.status} · 0.0 s · ${price}`);
+  timer = setInterval(tick, 700);
+  tick();
+}
+
+async function showResult(d) {
+  const url = d.outputs[0];
+  const isVideo = d.model === 'wavespeed-ai/mmaudio-v2';
+  const media = document.createElement(isVideo ? 'video' : 'audio');
+  media.controls = true;
+  media.crossOrigin = 'anonymous';
+  media.src = url;
+  media.id = 'output';
+  $('player').append(media);
+  const a = $('download');
+  a.href = url;
+  a.hidden = false;
+  a.textContent = `Download the ${isVideo ? 'video' : 'audio'}`;
+  try {
+    const audio = await decodeAudio(url);
+    media.dataset.audioSeconds = audio.duration.toFixed(3);
+    let beats = [];
+    if (isVideo) {
+      beats = await motionBeats(url, audio.duration);
+      $('beats').textContent = `Motion beats (red): ${beats.map((t) => t.toFixed(2) + ' s').join(', ') || 'none'}`;
+    }
+    $('waveform').hidden = false;
+    drawWaveform($('waveform'), audio, beats);
+  } catch (e) {
+    $('beats').textContent = `The waveform could not be drawn here (${e.message}); the file is fine.`;
+  }
+}
+
+function snippet(kind) {
+  if (!lastRequest) return '';
+  const body = JSON.stringify(lastRequest.body);
+  if (kind === 'curl') {
+    return `curl -s ${lastRequest.url} \\\n  -H "Authorization: Bearer $FOLEY_KEY" -H "Content-Type: application/json" \\\n  -d '${body.replace(/'/g, "'\\''")}'`;
+  }
+  return `const r = await fetch(${JSON.stringify(lastRequest.url)}, {\n  method: 'POST',\n`
+    + `  headers: { Authorization: \`Bearer \${process.env.FOLEY_KEY}\`, 'Content-Type': 'application/json' },\n`
+    + `  body: JSON.stringify(${body}),\n});\nconsole.log((await r.json()).data);`;
+}
+
+async function copy(kind) {
+  const text = snippet(kind);
+  $('snippet').hidden = false;
+  $('snippet').textContent = text;
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    // shown below the buttons either way
+  }
+}
+
+async function refresh() {
+  if (!key()) return;
+  const list = await api('GET', '/api/v3/predictions?limit=20');
+  const tbody = document.querySelector('#history tbody');
+  tbody.replaceChildren();
+  if (list.status !== 200) {
+    $('usage').textContent = `History unavailable: ${list.json.message}`;
+    return;
+  }
+  for (const p of list.json.data.items) {
+    const tr = document.createElement('tr');
+    const cells = [p.created_at.replace('T', ' ').slice(0, 19), p.status, p.input?.prompt ?? '', String(p.input?.duration ?? ''),
+      usd(p.cost_usd || 0)];
+    cells.forEach((t, i) => {
+      const td = document.createElement('td');
+      td.textContent = t;
+      if (i === 2) td.className = 'prompt';
+      tr.append(td);
+    });
+    const links = document.createElement('td');
+    const r = document.createElement('a');
+    r.href = p.urls.get;
+    r.textContent = 'result';
+    links.append(r);
+    if (p.outputs && p.outputs[0]) {
+      const o = document.createElement('a');
+      o.href = p.outputs[0];
+      o.textContent = ' output';
+      links.append(o);
+    }
+    tr.append(links);
+    tbody.append(tr);
+  }
+  const today = new Date().toISOString().slice(0, 10);
+  const month = today.slice(0, 8) + '01';
+  const u = await api('GET', `/api/v3/usage?from=${month}&to=${today}`);
+  if (u.status === 200) {
+    const d = u.json.data;
+    const t = d.days.find((x) => x.date === today) || { seconds: 0, cost_usd: 0 };
+    $('usage').textContent = `Today: ${t.seconds} s, ${usd(t.cost_usd)} · This month: ${d.total.seconds} s, ${usd(d.total.cost_usd)}`;
+  }
+}
+
+async function main() {
+  try {
+    config = await (await fetch('/playground/config.json')).json();
+  } catch {
+    // defaults
+  }
+  const stored = sessionStorage.getItem(KEY_STORE);
+  $('api-key').value = stored || config.devKey || '';
+  $('api-key').addEventListener('input', () => sessionStorage.setItem(KEY_STORE, key()));
+  const schema = await loadRequestSchema();
+  fields = buildFields($('fields'), schema);
+  for (const text of EXAMPLES) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'chip';
+    b.textContent = text;
+    b.addEventListener('click', () => { fields.get('prompt').input.value = text; check(fields.get('prompt')); });
+    $('examples').append(b);
+  }
+  fields.get('duration').input.addEventListener('input', showPrice);
+  showPrice();
+  for (const r of document.querySelectorAll('input[name=mode]')) {
+    r.addEventListener('change', () => { $('video-source').hidden = mode() !== 'video'; });
+  }
+  $('upload').addEventListener('click', upload);
+  $('job').addEventListener('submit', generate);
+  $('copy-curl').addEventListener('click', () => copy('curl'));
+  $('copy-js').addEventListener('click', () => copy('js'));
+  $('refresh').addEventListener('click', refresh);
+  document.body.dataset.ready = 'true';
+  refresh();
+}
+
+main();

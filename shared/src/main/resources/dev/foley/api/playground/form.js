@@ -1,0 +1,114 @@
+// The parameter form, generated from the API's own OpenAPI document: a parameter added to the API
+// appears here without editing the page. Everything shown is set as text, never as HTML.
+
+const TEXTAREAS = new Set(['prompt', 'negative_prompt']);
+
+export async function loadRequestSchema() {
+  const doc = await (await fetch('/openapi.json')).json();
+  return doc.components.schemas.VideoToAudioRequest;
+}
+
+function el(tag, attrs = {}, text) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v !== undefined && v !== null) e.setAttribute(k, String(v));
+  }
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function rangeText(p) {
+  const parts = [];
+  if (p.minimum !== undefined && p.maximum !== undefined) parts.push(`${p.minimum} to ${p.maximum}`);
+  if (p.maxLength !== undefined) parts.push(`up to ${p.maxLength} characters`);
+  if (p.default !== undefined && p.default !== '') parts.push(`default ${p.default}`);
+  return parts.join(', ');
+}
+
+/** Builds one control per property (the video source is its own control) and returns them by name. */
+export function buildFields(container, schema) {
+  const fields = new Map();
+  const required = new Set(schema.required || []);
+  for (const [name, p] of Object.entries(schema.properties)) {
+    if (name === 'video') continue;
+    const wrap = el('div', { class: 'field', 'data-field': name });
+    const id = `field-${name}`;
+    const hintId = `${name}-hint`;
+    const errId = `${name}-error`;
+    let input;
+    if (p.type === 'boolean') {
+      input = el('input', { id, name, type: 'checkbox', 'aria-describedby': `${hintId} ${errId}` });
+      input.checked = p.default === true;
+      const label = el('label', { for: id, class: 'inline' });
+      label.append(input, document.createTextNode(' ' + name));
+      wrap.append(label);
+    } else {
+      wrap.append(el('label', { for: id }, name + (required.has(name) ? ' (required)' : '')));
+      if (p.type === 'string' && TEXTAREAS.has(name)) {
+        input = el('textarea', { id, name, maxlength: p.maxLength, 'aria-describedby': `${hintId} ${errId}` });
+      } else if (p.type === 'integer' || p.type === 'number') {
+        input = el('input', { id, name, type: 'number', min: p.minimum, max: p.maximum,
+          step: p.type === 'integer' ? 1 : 'any', inputmode: p.type === 'integer' ? 'numeric' : 'decimal',
+          'aria-describedby': `${hintId} ${errId}` });
+      } else {
+        input = el('input', { id, name, type: 'text', maxlength: p.maxLength, 'aria-describedby': `${hintId} ${errId}` });
+      }
+      if (p.default !== undefined && p.default !== null && p.default !== '') input.value = String(p.default);
+      if (required.has(name)) input.setAttribute('aria-required', 'true');
+      wrap.append(input);
+    }
+    const hint = el('span', { id: hintId, class: 'hint' }, [p.description || '', rangeText(p)].filter(Boolean).join(' · '));
+    const error = el('p', { id: errId, class: 'error', role: 'alert' });
+    wrap.append(hint, error);
+    container.append(wrap);
+    const field = { name, prop: p, input, error, required: required.has(name) };
+    input.addEventListener('input', () => check(field));
+    fields.set(name, field);
+  }
+  return fields;
+}
+
+/** Flags a value the API would refuse, before anything is sent. Returns true when it looks fine. */
+export function check(f) {
+  let msg = '';
+  const p = f.prop;
+  if (p.type === 'integer' || p.type === 'number') {
+    const raw = f.input.value.trim();
+    if (raw === '') {
+      if (f.required) msg = 'required';
+    } else {
+      const n = Number(raw);
+      const range = `between ${p.minimum} and ${p.maximum}`;
+      if (!Number.isFinite(n) || (p.type === 'integer' && !Number.isInteger(n))
+          || (p.minimum !== undefined && n < p.minimum) || (p.maximum !== undefined && n > p.maximum)) {
+        msg = `must be ${p.type === 'integer' ? 'an integer' : 'a number'} ${range}, got ${raw}`;
+      }
+    }
+  } else if (p.type === 'string') {
+    if (f.required && f.input.value.trim() === '') msg = 'required';
+  }
+  setError(f, msg);
+  return msg === '';
+}
+
+export function setError(f, msg) {
+  f.error.textContent = msg ? `${f.name}: ${msg}` : '';
+  if (msg) f.input.setAttribute('aria-invalid', 'true'); else f.input.removeAttribute('aria-invalid');
+}
+
+/** The request body: every filled control, typed as the schema says. */
+export function collect(fields) {
+  const body = {};
+  for (const f of fields.values()) {
+    const p = f.prop;
+    if (p.type === 'boolean') {
+      if (f.input.checked || p.default === true) body[f.name] = f.input.checked;
+      continue;
+    }
+    const raw = f.input.value;
+    if (raw.trim() === '' && !f.required) continue;
+    body[f.name] = (p.type === 'integer' || p.type === 'number') && raw.trim() !== '' && Number.isFinite(Number(raw))
+      ? Number(raw) : raw;
+  }
+  return body;
+}
