@@ -110,20 +110,27 @@ public final class FoleyCli {
         };
     }
 
+    /** The local AWS endpoint: the one named by --aws-endpoint, or a moto_server started here (then {@code moto} is set). */
+    record Endpoint(URI uri, MotoServer moto) {
+    }
+
+    static Endpoint endpoint(Args a, Path data, int port, String log, PrintStream out) throws Exception {
+        if (a.has("aws-endpoint")) {
+            return new Endpoint(URI.create(a.opt("aws-endpoint", null)), null);
+        }
+        Path python = MotoServer.findOrInstall(data, out);
+        out.println("starting the local AWS endpoint (moto_server) on 127.0.0.1:" + port + " ...");
+        MotoServer moto = MotoServer.start(python, port, data.resolve(log));
+        return new Endpoint(moto.endpoint(), moto);
+    }
+
     private static int serve(Args a, PrintStream out) throws Exception {
         int port = a.intOpt("port", 8080);
         int awsPort = a.intOpt("aws-port", 4566);
         Path data = Path.of(a.opt("data", ".foley"));
-        MotoServer moto = null;
-        URI endpoint;
-        if (a.has("aws-endpoint")) {
-            endpoint = URI.create(a.opt("aws-endpoint", null));
-        } else {
-            Path exe = MotoServer.findOrInstall(data, out);
-            out.println("starting the local AWS endpoint (moto_server) on 127.0.0.1:" + awsPort + " ...");
-            moto = MotoServer.start(exe, awsPort, data.resolve("moto.log"));
-            endpoint = moto.endpoint();
-        }
+        Endpoint aws = endpoint(a, data, awsPort, "moto.log", out);
+        MotoServer moto = aws.moto();
+        URI endpoint = aws.uri();
         String devKey = a.has("dev-key") ? a.opt("dev-key", null) : storedDevKey(data);
         var o = new LocalFoley.Options(port, endpoint, template(a), a.opt("table", LocalFoley.LOCAL_TABLE),
                 devKey, a.flag("strict-urls"), new HashMap<>(System.getenv()), data);
@@ -179,15 +186,9 @@ public final class FoleyCli {
 
     private static int generate(Args a, PrintStream out) throws Exception {
         Path data = Path.of(a.opt("data", ".foley"));
-        MotoServer moto = null;
-        URI endpoint;
-        if (a.has("aws-endpoint")) {
-            endpoint = URI.create(a.opt("aws-endpoint", null));
-        } else {
-            Path python = MotoServer.findOrInstall(data, out);
-            moto = MotoServer.start(python, LocalFoley.freePort(), data.resolve("moto-generate.log"));
-            endpoint = moto.endpoint();
-        }
+        Endpoint aws = endpoint(a, data, LocalFoley.freePort(), "moto-generate.log", out);
+        MotoServer moto = aws.moto();
+        URI endpoint = aws.uri();
         Map<String, String> env = new HashMap<>(System.getenv());
         env.putIfAbsent("FOLEY_OUTPUTS_BUCKET", "foley-outputs");
         var o = new LocalFoley.Options(0, endpoint, template(a), "foley-generate", KeyMaterial.newKey(), false, env, data);

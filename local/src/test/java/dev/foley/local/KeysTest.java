@@ -10,9 +10,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,25 +20,6 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 /** API keys: the CLI, storage as a hash only, and the authenticator's short cache. */
 @ExtendWith(Moto.class)
 class KeysTest {
-
-    static final class MutableClock extends Clock {
-        Instant now = Instant.parse("2026-11-26T12:00:00Z");
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     static String cli(String... args) throws Exception {
         var buf = new ByteArrayOutputStream();
@@ -94,15 +72,15 @@ class KeysTest {
     void disabledKeyStopsWorkingWhenTheCacheEntryExpires() throws Exception {
         var s = Moto.settings(Moto.tableName("cache"), Map.of());
         var dynamo = Moto.freshTable(s);
-        var clock = new MutableClock();
+        var clock = new TestClock();
         var store = new ApiKeyStore(dynamo, s.table(), clock);
         var k = store.create("cached");
         var auth = new KeyAuthenticator(store, clock, Duration.ofSeconds(60));
         auth.authenticate("Bearer " + k.plainKey());
         store.disable(k.key().keyId());
-        clock.now = clock.now.plusSeconds(30);
+        clock.advance(Duration.ofSeconds(30));
         assertEquals(k.key().keyId(), auth.authenticate("Bearer " + k.plainKey()).keyId(), "within the TTL the cache answers");
-        clock.now = clock.now.plusSeconds(31);
+        clock.advance(Duration.ofSeconds(31));
         assertThrows(KeyAuthenticator.Unauthenticated.class, () -> auth.authenticate("Bearer " + k.plainKey()));
         // A key made after a miss works at once: misses are not cached.
         assertThrows(KeyAuthenticator.Unauthenticated.class, () -> auth.authenticate("Bearer fk_later"));

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -54,13 +53,6 @@ class PlaygroundBrowserTest {
     }
 
     static int run(List<String> command, Map<String, String> env, Path log) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(command).directory(DIR.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        if (!p.waitFor(6, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new AssertionError(command + " timed out");
-        }
-        return p.exitValue();
+        return SdkCompatTest.run(DIR, command, env, log);
     }
 }

@@ -77,12 +77,17 @@ class SdkCompatTest {
     }
 
     static int run(List<String> command, Map<String, String> env, Path log) throws Exception {
+        return run(DIR, command, env, log);
+    }
+
+    /** Runs a node/npm command in {@code dir}, its output to {@code log}, within six minutes. */
+    static int run(Path dir, List<String> command, Map<String, String> env, Path log) throws Exception {
         Files.createDirectories(log.getParent());
-        ProcessBuilder pb = new ProcessBuilder(command).directory(DIR.toFile()).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         pb.environment().putAll(env);
         Process p = pb.start();
-        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+        if (!p.waitFor(6, TimeUnit.MINUTES)) {
             p.destroyForcibly();
             throw new AssertionError(command + " timed out");
         }

@@ -35,20 +35,14 @@ public final class AwsClients {
     }
 
     public DynamoDbClient dynamo() {
-        var b = DynamoDbClient.builder()
-                .httpClient(http)
-                .region(Region.of(settings.region()))
-                .credentialsProvider(credentials);
+        var b = configure(DynamoDbClient.builder());
         settings.endpointFor(settings.dynamoEndpoint()).ifPresent(b::endpointOverride);
         return b.build();
     }
 
     /** S3, path-style when an endpoint is configured (moto, LocalStack). */
     public software.amazon.awssdk.services.s3.S3Client s3() {
-        var b = software.amazon.awssdk.services.s3.S3Client.builder()
-                .httpClient(http)
-                .region(Region.of(settings.region()))
-                .credentialsProvider(credentials);
+        var b = configure(software.amazon.awssdk.services.s3.S3Client.builder());
         settings.endpointFor(settings.s3Endpoint()).ifPresent(e -> b.endpointOverride(e).forcePathStyle(true));
         return b.build();
     }
@@ -65,30 +59,26 @@ public final class AwsClients {
     }
 
     public software.amazon.awssdk.services.lambda.LambdaClient lambda() {
-        var b = software.amazon.awssdk.services.lambda.LambdaClient.builder()
-                .httpClient(http)
-                .region(Region.of(settings.region()))
-                .credentialsProvider(credentials);
-        settings.awsEndpoint().ifPresent(b::endpointOverride);
-        return b.build();
+        return withEndpoint(configure(software.amazon.awssdk.services.lambda.LambdaClient.builder())).build();
     }
 
     public software.amazon.awssdk.services.ssm.SsmClient ssm() {
-        var b = software.amazon.awssdk.services.ssm.SsmClient.builder()
-                .httpClient(http)
-                .region(Region.of(settings.region()))
-                .credentialsProvider(credentials);
-        settings.awsEndpoint().ifPresent(b::endpointOverride);
-        return b.build();
+        return withEndpoint(configure(software.amazon.awssdk.services.ssm.SsmClient.builder())).build();
     }
 
     public software.amazon.awssdk.services.sqs.SqsClient sqs() {
-        var b = software.amazon.awssdk.services.sqs.SqsClient.builder()
-                .httpClient(http)
-                .region(Region.of(settings.region()))
-                .credentialsProvider(credentials);
+        return withEndpoint(configure(software.amazon.awssdk.services.sqs.SqsClient.builder())).build();
+    }
+
+    /** The settings every client shares: our HTTP client, the region, the credentials. */
+    private <B extends software.amazon.awssdk.awscore.client.builder.AwsClientBuilder<B, ?>
+            & software.amazon.awssdk.core.client.builder.SdkSyncClientBuilder<B, ?>> B configure(B b) {
+        return b.httpClient(http).region(Region.of(settings.region())).credentialsProvider(credentials);
+    }
+
+    private <B extends software.amazon.awssdk.core.client.builder.SdkClientBuilder<B, ?>> B withEndpoint(B b) {
         settings.awsEndpoint().ifPresent(b::endpointOverride);
-        return b.build();
+        return b;
     }
 
     public SdkHttpClient httpClient() {

@@ -110,30 +110,22 @@ public final class ApiKeyStore {
 
     /** Disables the key with this id; false when there is none. */
     public boolean disable(String keyId) {
-        for (ApiKey k : list()) {
-            if (k.keyId().equals(keyId)) {
-                guarded(() -> dynamo.updateItem(r -> r.tableName(table)
-                        .key(Map.of(PK, s(KEY_PREFIX + k.hash()), SK, s(KEY_SK)))
-                        .updateExpression("SET disabled = :t")
-                        .expressionAttributeValues(Map.of(":t", bool(true)))));
-                return true;
-            }
-        }
-        return false;
+        return update(keyId, "SET disabled = :v", bool(true));
     }
 
     /** Adds credit to a key's prepaid balance (making it prepaid if it was not). */
     public boolean credit(String keyId, long microUsd) {
-        for (ApiKey k : list()) {
-            if (k.keyId().equals(keyId)) {
-                guarded(() -> dynamo.updateItem(r -> r.tableName(table)
-                        .key(Map.of(PK, s(KEY_PREFIX + k.hash()), SK, s(KEY_SK)))
-                        .updateExpression("ADD balance_micro_usd :c")
-                        .expressionAttributeValues(Map.of(":c", n(microUsd)))));
-                return true;
-            }
-        }
-        return false;
+        return update(keyId, "ADD balance_micro_usd :v", n(microUsd));
+    }
+
+    /** One update of the key with this id; false when there is none. */
+    private boolean update(String keyId, String expression, AttributeValue value) {
+        Optional<ApiKey> k = byId(keyId);
+        k.ifPresent(key -> guarded(() -> dynamo.updateItem(r -> r.tableName(table)
+                .key(Map.of(PK, s(KEY_PREFIX + key.hash()), SK, s(KEY_SK)))
+                .updateExpression(expression)
+                .expressionAttributeValues(Map.of(":v", value)))));
+        return k.isPresent();
     }
 
     /**
