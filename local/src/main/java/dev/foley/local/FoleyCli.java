@@ -346,7 +346,7 @@ public final class FoleyCli {
                     } else if (i + 1 < argv.size()) {
                         value = argv.get(++i);
                     } else {
-                        throw new UsageException("--" + name + " needs a value");
+                        value = null; // reported by allowOnly: unknown option, or one missing its value
                     }
                     opts.put(name, value);
                 } else {
@@ -357,9 +357,12 @@ public final class FoleyCli {
         }
 
         void allowOnly(java.util.Set<String> known) throws UsageException {
-            for (String o : options.keySet()) {
-                if (!known.contains(o)) {
-                    throw new UsageException("unknown option --" + o);
+            for (var o : options.entrySet()) {
+                if (!known.contains(o.getKey())) {
+                    throw new UsageException("unknown option --" + o.getKey());
+                }
+                if (o.getValue() == null) {
+                    throw new UsageException("--" + o.getKey() + " needs a value");
                 }
             }
         }

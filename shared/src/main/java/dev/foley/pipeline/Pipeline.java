@@ -299,7 +299,8 @@ public final class Pipeline {
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "after-finish work failed for " + p.id(), e);
         }
-        return moved.get().webhook() != null ? deliverWebhook(moved.get()) : moved.get();
+        // Deliver at once when this process can build the body's links; else the poller does, due now.
+        return moved.get().webhook() != null && webhooks.knowsBaseUrl() ? deliverWebhook(moved.get()) : moved.get();
     }
 
     private Prediction deliverWebhook(Prediction p) {

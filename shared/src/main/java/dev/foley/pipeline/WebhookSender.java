@@ -61,6 +61,15 @@ public final class WebhookSender {
         this.retention = retention;
     }
 
+    /**
+     * Whether this process knows the public base URL a webhook's {@code urls.get} needs. The API
+     * function of a stack without {@code PublicBaseUrl} does not (its own URL would be a circular
+     * reference in the template); it leaves delivery to the poller, which does.
+     */
+    public boolean knowsBaseUrl() {
+        return !publicBaseUrl.isEmpty();
+    }
+
     public static String messageId(Prediction p) {
         return "msg_" + p.id();
     }
