@@ -98,9 +98,9 @@ public final class FoleyCli {
                 URI endpoint = a.has("aws-endpoint") ? URI.create(a.opt("aws-endpoint", null)) : null;
                 String which = a.positional().isEmpty() ? "api" : a.positional().get(0);
                 switch (which) {
-                    case "api" -> dev.foley.local.bench.ApiBench.run(Path.of(a.opt("data", ".foley")), endpoint, a.intOpt("n", 2000), out);
-                    case "pipeline" -> dev.foley.local.bench.PipelineBench.run(Path.of(a.opt("data", ".foley")), endpoint, out);
-                    case "startup" -> dev.foley.local.bench.PipelineBench.withMoto(Path.of(a.opt("data", ".foley")), endpoint, out,
+                    case "api" -> dev.foley.local.bench.ApiBench.run(dataDir(a), endpoint, a.intOpt("n", 2000), out);
+                    case "pipeline" -> dev.foley.local.bench.PipelineBench.run(dataDir(a), endpoint, out);
+                    case "startup" -> dev.foley.local.bench.PipelineBench.withMoto(dataDir(a), endpoint, out,
                             e -> dev.foley.local.bench.HandlerStartup.run(e, out));
                     default -> throw new UsageException("bench takes api, pipeline or startup");
                 }
@@ -127,7 +127,7 @@ public final class FoleyCli {
     private static int serve(Args a, PrintStream out) throws Exception {
         int port = a.intOpt("port", 8080);
         int awsPort = a.intOpt("aws-port", 4566);
-        Path data = Path.of(a.opt("data", ".foley"));
+        Path data = dataDir(a);
         Endpoint aws = endpoint(a, data, awsPort, "moto.log", out);
         MotoServer moto = aws.moto();
         URI endpoint = aws.uri();
@@ -185,7 +185,7 @@ public final class FoleyCli {
     }
 
     private static int generate(Args a, PrintStream out) throws Exception {
-        Path data = Path.of(a.opt("data", ".foley"));
+        Path data = dataDir(a);
         Endpoint aws = endpoint(a, data, LocalFoley.freePort(), "moto-generate.log", out);
         MotoServer moto = aws.moto();
         URI endpoint = aws.uri();
@@ -296,8 +296,18 @@ public final class FoleyCli {
         }
     }
 
+    /** The project folder: FOLEY_HOME (set by ./foley), else the current directory. */
+    public static Path home() {
+        String h = System.getenv("FOLEY_HOME");
+        return h == null || h.isBlank() ? Path.of("") : Path.of(h);
+    }
+
+    static Path dataDir(Args a) {
+        return a.has("data") ? Path.of(a.opt("data", null)) : home().resolve(".foley");
+    }
+
     private static Path template(Args a) throws UsageException {
-        Path t = Path.of(a.opt("template", "template.yaml"));
+        Path t = a.has("template") ? Path.of(a.opt("template", null)) : home().resolve("template.yaml");
         if (!Files.isRegularFile(t)) {
             throw new UsageException("cannot find " + t.toAbsolutePath() + "; run from the project folder or pass --template");
         }

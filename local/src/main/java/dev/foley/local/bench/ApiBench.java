@@ -55,7 +55,7 @@ public final class ApiBench {
             env.put("AWS_ENDPOINT_URL", endpoint.toString());
             Settings s = Settings.fromEnv(env);
             DynamoDbClient dynamo = LocalFoley.clients(s).dynamo();
-            TemplateTable.read(Path.of("template.yaml")).ensure(dynamo, s.table());
+            TemplateTable.read(dev.foley.local.FoleyCli.home().resolve("template.yaml")).ensure(dynamo, s.table());
             new ApiKeyStore(dynamo, s.table(), Clock.systemUTC()).create("bench", KEY);
             // Submit runs its real provider call against a stand-in that answers at once on loopback.
             List<AutoCloseable> owned = new ArrayList<>();

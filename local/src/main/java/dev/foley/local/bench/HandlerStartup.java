@@ -55,7 +55,7 @@ public final class HandlerStartup {
                     {"api", "dev.foley.functions.api.ApiHandler"},
                     {"completion", "dev.foley.functions.completion.CompletionHandler"},
                     {"ingest", "dev.foley.functions.ingest.IngestHandler"}}) {
-                Path zip = Path.of("functions", f[0], "target", f[0] + ".zip");
+                Path zip = dev.foley.local.FoleyCli.home().resolve(Path.of("functions", f[0], "target", f[0] + ".zip"));
                 Path dir = unzip(zip);
                 String cp = dir + java.io.File.pathSeparator + dir.resolve("lib") + "/*" + java.io.File.pathSeparator
                         + System.getProperty("java.class.path");

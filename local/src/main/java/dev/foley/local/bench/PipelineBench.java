@@ -79,7 +79,7 @@ public final class PipelineBench {
         Settings s = Settings.fromEnv(env);
         var clients = LocalFoley.clients(s);
         DynamoDbClient dynamo = clients.dynamo();
-        TemplateTable.read(Path.of("template.yaml")).ensure(dynamo, s.table());
+        TemplateTable.read(dev.foley.local.FoleyCli.home().resolve("template.yaml")).ensure(dynamo, s.table());
         try (var s3 = clients.s3()) {
             try {
                 s3.createBucket(r -> r.bucket("bench-outputs"));
@@ -88,7 +88,7 @@ public final class PipelineBench {
             }
         }
         List<AutoCloseable> owned = new ArrayList<>();
-        Foley foley = Foley.wire(s, dynamo, clients.s3(), clients.presigner(), LocalFoley.providers(env, Path.of(".foley"), owned),
+        Foley foley = Foley.wire(s, dynamo, clients.s3(), clients.presigner(), LocalFoley.providers(env, dev.foley.local.FoleyCli.home().resolve(".foley"), owned),
                 Clock.systemUTC());
         String keyId = foley.keys().create("bench", KEY).key().keyId();
         ExecutorService completions = Executors.newVirtualThreadPerTaskExecutor();
