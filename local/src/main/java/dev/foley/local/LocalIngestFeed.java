@@ -13,7 +13,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 /**
  * Local mode's S3 trigger. The local endpoint's S3 cannot invoke a Lambda function, but it can
  * notify an SQS queue (as S3 does): uploads under {@code inputs/} are announced on
- * {@code foley-ingest}, and this loop hands each notification, read as the Lambda runtime reads
+ * {@code foley-ingest-<bucket hash>}, and this loop hands each notification, read as the Lambda runtime reads
  * an S3 event, to the same {@link IngestHandler} a deployed stack runs.
  */
 final class LocalIngestFeed implements AutoCloseable {
@@ -54,7 +54,8 @@ final class LocalIngestFeed implements AutoCloseable {
 
     /** Creates the queue, points the bucket's object-created notifications under inputs/ at it, and starts feeding. */
     static LocalIngestFeed start(SqsClient sqs, S3Client s3, String bucket, IngestHandler handler) {
-        String url = sqs.createQueue(r -> r.queueName(QUEUE)).queueUrl();
+        // One queue per bucket: several local stacks may share one endpoint (the tests do).
+        String url = sqs.createQueue(r -> r.queueName(QUEUE + "-" + Integer.toHexString(bucket.hashCode()))).queueUrl();
         String arn = sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNamesWithStrings("QueueArn"))
                 .attributesAsStrings().get("QueueArn");
         s3.putBucketNotificationConfiguration(r -> r.bucket(bucket).notificationConfiguration(n -> n.queueConfigurations(q -> q

@@ -5,6 +5,7 @@ condition check and the write: two racing conditional writes can both succeed th
 DynamoDB never allows. Serialising requests restores DynamoDB's per-item atomicity while keeping
 HTTP/1.1 keep-alive. Written by ./foley next to its data; not a fake of any API: it is moto.
 """
+import io
 import sys
 import threading
 
@@ -16,6 +17,20 @@ _lock = threading.Lock()
 
 def _serialised(app):
     def wrapped(environ, start_response):
+        # Read the request body before taking the lock: a client that sends its body slowly (or
+        # stalls) must only hold up its own request, never everybody's.
+        stream = environ.get("wsgi.input")
+        length = environ.get("CONTENT_LENGTH")
+        if stream is not None:
+            if length:
+                body = stream.read(int(length))
+            elif environ.get("wsgi.input_terminated"):
+                body = stream.read()
+            else:
+                body = b""
+            environ["wsgi.input"] = io.BytesIO(body)
+            if not length and body:
+                environ["CONTENT_LENGTH"] = str(len(body))
         with _lock:
             # Consume the response inside the lock so no two requests interleave.
             return list(app(environ, start_response))
