@@ -281,6 +281,20 @@ class ApiHttpTest {
     }
 
     @Test
+    void browsersOnOtherOriginsMayCallTheApi() throws Exception {
+        HttpResponse<String> pre = http.send(HttpRequest.newBuilder(URI.create(foley.baseUrl() + "/api/v3/wavespeed-ai/mmaudio-v2"))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).header("Origin", "https://app.example.com")
+                .header("Access-Control-Request-Method", "POST").header("Access-Control-Request-Headers", "authorization, content-type")
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(204, pre.statusCode());
+        assertEquals("*", pre.headers().firstValue("access-control-allow-origin").orElse(""));
+        assertTrue(pre.headers().firstValue("access-control-allow-headers").orElse("").contains("authorization"));
+        Reply r = get("/api/v3/predictions/0123456789abcdef0123456789abcdef/result", key);
+        assertEquals("*", r.response().headers().firstValue("access-control-allow-origin").orElse(""));
+        assertError(call("OPTIONS", "/nowhere", null), 404, "no such route");
+    }
+
+    @Test
     void healthNeedsNoKey() throws Exception {
         Reply r = call("GET", "/health", null);
         assertEquals(200, r.status());

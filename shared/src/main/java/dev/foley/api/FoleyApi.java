@@ -77,7 +77,24 @@ public final class FoleyApi {
         this.callbacks = callbacks;
     }
 
+    /**
+     * Browsers may call the API from other origins (a web app of yours): auth is a bearer key,
+     * never a cookie, so any origin may read the answers it is given a key for.
+     */
+    static final Map<String, String> CORS = Map.of(
+            "access-control-allow-origin", "*",
+            "access-control-allow-methods", "GET, POST, OPTIONS",
+            "access-control-allow-headers", "authorization, content-type, idempotency-key, x-client-name, x-client-version, x-client-os",
+            "access-control-max-age", "3600");
+
     public ApiResponse handle(ApiRequest req) {
+        ApiResponse r = answer(req);
+        var h = new HashMap<>(r.headers());
+        h.putIfAbsent("access-control-allow-origin", "*");
+        return new ApiResponse(r.status(), Map.copyOf(h), r.body());
+    }
+
+    private ApiResponse answer(ApiRequest req) {
         try {
             return route(req);
         } catch (ApiException e) {
@@ -115,6 +132,9 @@ public final class FoleyApi {
                     matched = r;
                 }
             }
+        }
+        if (matched == null && "OPTIONS".equals(req.method()) && !allowed.isEmpty()) {
+            return new ApiResponse(204, CORS, ""); // a CORS preflight
         }
         if (matched == null) {
             if (allowed.isEmpty()) {
