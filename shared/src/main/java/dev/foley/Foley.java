@@ -51,8 +51,8 @@ public final class Foley {
         this.clock = clock;
     }
 
-    public static Foley wire(Settings s, DynamoDbClient dynamo, S3Client s3, S3Presigner presigner, ProviderChain providers,
-            Clock clock) {
+    public static Foley wire(Settings s, DynamoDbClient dynamo, java.util.function.Supplier<S3Client> s3,
+            java.util.function.Supplier<S3Presigner> presigner, ProviderChain providers, Clock clock) {
         var predictions = new PredictionStore(dynamo, s.table(), clock, s.dueShards(), s.retention());
         var keys = new ApiKeyStore(dynamo, s.table(), clock);
         var usage = new UsageStore(dynamo, s.table());
@@ -88,9 +88,11 @@ public final class Foley {
         var env = dev.foley.config.Secrets.resolve(processEnv, clients::ssm);
         var providers = dev.foley.provider.Providers.fromEnv(env, java.util.Map.of(), dev.foley.provider.ProviderHttp.standard(),
                 dev.foley.provider.ProviderHttp.Policies.DEFAULT, clock);
-        Foley f = wire(s, clients.dynamo(), clients.s3(), clients.presigner(), providers, clock);
+        // S3 clients are built on first use: most API requests never touch S3.
+        Foley f = wire(s, clients.dynamo(), dev.foley.aws.Lazy.of(clients::s3), dev.foley.aws.Lazy.of(clients::presigner),
+                providers, clock);
         s.completionFunction().ifPresent(fn ->
-                f.pipeline().completionBy(new dev.foley.aws.LambdaCompletionTrigger(clients.lambda(), fn)));
+                f.pipeline().completionBy(new dev.foley.aws.LambdaCompletionTrigger(dev.foley.aws.Lazy.of(clients::lambda), fn)));
         return f;
     }
 

@@ -95,7 +95,7 @@ public final class LocalFoley implements AutoCloseable {
         Settings settings = Settings.fromEnv(env);
         List<AutoCloseable> owned = new ArrayList<>();
         ProviderChain providers = providers(env, o.dataDir(), owned);
-        Foley foley = Foley.wire(settings, dynamo, clients.s3(), clients.presigner(), providers, Clock.systemUTC());
+        Foley foley = Foley.wire(settings, dynamo, dev.foley.aws.Lazy.of(clients::s3), dev.foley.aws.Lazy.of(clients::presigner), providers, Clock.systemUTC());
         // Completion runs in-process, as the completion function would, on its own threads.
         ExecutorService completions = Executors.newVirtualThreadPerTaskExecutor();
         owned.add(completions::shutdownNow);

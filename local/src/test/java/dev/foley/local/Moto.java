@@ -98,7 +98,7 @@ public final class Moto implements BeforeAllCallback {
         var clients = LocalFoley.clients(s);
         LocalFoley.ensureBucket(clients, s.outputsBucket());
         LocalFoley.ensureBucket(clients, s.uploadsBucket());
-        return dev.foley.Foley.wire(s, dynamo, clients.s3(), clients.presigner(), providers, clock);
+        return dev.foley.Foley.wire(s, dynamo, dev.foley.aws.Lazy.of(clients::s3), dev.foley.aws.Lazy.of(clients::presigner), providers, clock);
     }
 
     /** Providers built from an environment exactly as Lambda builds them. */

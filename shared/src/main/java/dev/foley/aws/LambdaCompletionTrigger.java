@@ -15,10 +15,10 @@ public final class LambdaCompletionTrigger implements Pipeline.CompletionTrigger
 
     private static final System.Logger LOG = System.getLogger("foley.completion");
 
-    private final LambdaClient lambda;
+    private final java.util.function.Supplier<LambdaClient> lambda;
     private final String function;
 
-    public LambdaCompletionTrigger(LambdaClient lambda, String function) {
+    public LambdaCompletionTrigger(java.util.function.Supplier<LambdaClient> lambda, String function) {
         this.lambda = lambda;
         this.function = function;
     }
@@ -26,7 +26,7 @@ public final class LambdaCompletionTrigger implements Pipeline.CompletionTrigger
     @Override
     public void trigger(String predictionId) {
         try {
-            lambda.invoke(r -> r.functionName(function).invocationType(InvocationType.EVENT)
+            lambda.get().invoke(r -> r.functionName(function).invocationType(InvocationType.EVENT)
                     .payload(SdkBytes.fromUtf8String("{\"prediction_id\":\"" + predictionId + "\"}")));
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "could not invoke completion for {0} (the poller will retry): {1}",

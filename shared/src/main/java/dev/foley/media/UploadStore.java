@@ -23,11 +23,11 @@ public final class UploadStore {
     static final Duration DOWNLOAD_TTL = Duration.ofHours(24);
     static final Duration PUT_TTL = Duration.ofHours(1);
 
-    private final S3Client s3;
-    private final S3Presigner presigner;
+    private final java.util.function.Supplier<S3Client> s3;
+    private final java.util.function.Supplier<S3Presigner> presigner;
     private final String bucket;
 
-    public UploadStore(S3Client s3, S3Presigner presigner, String bucket) {
+    public UploadStore(java.util.function.Supplier<S3Client> s3, java.util.function.Supplier<S3Presigner> presigner, String bucket) {
         this.s3 = s3;
         this.presigner = presigner;
         this.bucket = bucket;
@@ -39,20 +39,20 @@ public final class UploadStore {
 
     public Ticket ticket(String keyId, String filename, long size, String contentType) {
         String key = key(keyId, filename);
-        var put = presigner.presignPutObject(r -> r.signatureDuration(PUT_TTL)
+        var put = presigner.get().presignPutObject(r -> r.signatureDuration(PUT_TTL)
                 .putObjectRequest(o -> o.bucket(bucket).key(key).contentType(contentType).contentLength(size)));
         return new Ticket(put.url().toString(), Map.of("Content-Type", contentType), downloadUrl(key), key);
     }
 
     public String putBytes(String keyId, String filename, byte[] bytes, String contentType) {
         String key = key(keyId, filename);
-        s3.putObject(r -> r.bucket(bucket).key(key).contentType(contentType), RequestBody.fromBytes(bytes));
+        s3.get().putObject(r -> r.bucket(bucket).key(key).contentType(contentType), RequestBody.fromBytes(bytes));
         return downloadUrl(key);
     }
 
     /** A presigned GET of an object in the uploads bucket (also what S3-triggered predictions fetch). */
     public String downloadUrl(String key) {
-        return presigner.presignGetObject(r -> r.signatureDuration(DOWNLOAD_TTL)
+        return presigner.get().presignGetObject(r -> r.signatureDuration(DOWNLOAD_TTL)
                 .getObjectRequest(g -> g.bucket(bucket).key(key))).url().toString();
     }
 

@@ -58,13 +58,14 @@ public final class Ingest {
     private final PredictionStore store;
     private final ApiKeyStore keys;
     private final UploadStore uploads;
-    private final S3Client s3;
+    private final java.util.function.Supplier<S3Client> s3;
     private final RequestValidator validator;
     private final Pipeline pipeline;
     private final Clock clock;
     private final Optional<String> ingestKeyId;
 
-    public Ingest(PredictionStore store, ApiKeyStore keys, UploadStore uploads, S3Client s3, RequestValidator validator,
+    public Ingest(PredictionStore store, ApiKeyStore keys, UploadStore uploads, java.util.function.Supplier<S3Client> s3,
+            RequestValidator validator,
             Pipeline pipeline, Clock clock, Optional<String> ingestKeyId) {
         this.store = store;
         this.keys = keys;
@@ -90,7 +91,7 @@ public final class Ingest {
         }
         HeadObjectResponse head;
         try {
-            head = s3.headObject(r -> r.bucket(bucket).key(key));
+            head = s3.get().headObject(r -> r.bucket(bucket).key(key));
         } catch (NoSuchKeyException e) {
             return Outcome.IGNORED; // deleted since
         }
@@ -143,7 +144,7 @@ public final class Ingest {
             if (p.phase() == Phase.COMPLETED && !p.outputKeys().isEmpty()) {
                 String target = OUTPUTS + p.ingestKey().substring(INPUTS.length());
                 String source = p.outputKeys().get(0);
-                s3.copyObject(r -> r.sourceBucket(pipeline.outputs().bucket()).sourceKey(source)
+                s3.get().copyObject(r -> r.sourceBucket(pipeline.outputs().bucket()).sourceKey(source)
                         .destinationBucket(uploads.bucket()).destinationKey(target));
                 ObjectNode data = PredictionView.data(p, "", pipeline.outputs()::links);
                 putJson(target + ".result.json", Envelope.ok(data));
@@ -172,7 +173,7 @@ public final class Ingest {
         }
         for (String sidecar : sidecarsFor(key)) {
             try {
-                byte[] bytes = s3.getObjectAsBytes(r -> r.bucket(uploads.bucket()).key(sidecar)).asByteArray();
+                byte[] bytes = s3.get().getObjectAsBytes(r -> r.bucket(uploads.bucket()).key(sidecar)).asByteArray();
                 JsonNode n = Json.parse(bytes);
                 if (!n.isObject()) {
                     errors.add(new FieldError(sidecar, "must be a JSON object"));
@@ -218,7 +219,7 @@ public final class Ingest {
     private List<String> videosFor(String sidecarKey) {
         String stem = sidecarKey.substring(0, sidecarKey.length() - ".json".length());
         List<String> out = new ArrayList<>();
-        for (var o : s3.listObjectsV2(r -> r.bucket(uploads.bucket()).prefix(stem).maxKeys(50)).contents()) {
+        for (var o : s3.get().listObjectsV2(r -> r.bucket(uploads.bucket()).prefix(stem).maxKeys(50)).contents()) {
             String k = o.key();
             if (!k.endsWith(".json") && (k.equals(stem) || (k.startsWith(stem + ".") && k.indexOf('/', stem.length()) < 0))) {
                 out.add(k);
@@ -237,7 +238,7 @@ public final class Ingest {
     }
 
     private void putJson(String key, String json) {
-        s3.putObject(r -> r.bucket(uploads.bucket()).key(key).contentType("application/json"),
+        s3.get().putObject(r -> r.bucket(uploads.bucket()).key(key).contentType("application/json"),
                 RequestBody.fromString(json, StandardCharsets.UTF_8));
     }
 }

@@ -51,15 +51,16 @@ public final class OutputStore {
     static final int PART = 8 * 1024 * 1024;
     private static final String DONE_MARK = "foley-copied";
 
-    private final S3Client s3;
-    private final S3Presigner presigner;
+    private final java.util.function.Supplier<S3Client> s3;
+    private final java.util.function.Supplier<S3Presigner> presigner;
     private final String bucket;
     private final Duration linkTtl;
     private final Optional<String> publicBase;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
             .followRedirects(HttpClient.Redirect.NORMAL).build();
 
-    public OutputStore(S3Client s3, S3Presigner presigner, String bucket, Duration linkTtl, Optional<String> publicBase) {
+    public OutputStore(java.util.function.Supplier<S3Client> s3, java.util.function.Supplier<S3Presigner> presigner, String bucket,
+            Duration linkTtl, Optional<String> publicBase) {
         this.s3 = s3;
         this.presigner = presigner;
         this.bucket = bucket;
@@ -72,7 +73,7 @@ public final class OutputStore {
     }
 
     public S3Client s3() {
-        return s3;
+        return s3.get();
     }
 
     /** Copies each upstream output; returns the object keys, in order. */
@@ -96,7 +97,7 @@ public final class OutputStore {
             if (publicBase.isPresent()) {
                 out.add(publicBase.get() + "/" + key);
             } else {
-                out.add(presigner.presignGetObject(r -> r.signatureDuration(linkTtl)
+                out.add(presigner.get().presignGetObject(r -> r.signatureDuration(linkTtl)
                         .getObjectRequest(g -> g.bucket(bucket).key(key))).url().toString());
             }
         }
@@ -105,7 +106,7 @@ public final class OutputStore {
 
     private boolean alreadyCopied(String key) {
         try {
-            return "1".equals(s3.headObject(r -> r.bucket(bucket).key(key)).metadata().get(DONE_MARK));
+            return "1".equals(s3.get().headObject(r -> r.bucket(bucket).key(key)).metadata().get(DONE_MARK));
         } catch (NoSuchKeyException e) {
             return false;
         } catch (S3Exception e) {
@@ -141,7 +142,7 @@ public final class OutputStore {
     }
 
     private void upload(InputStream in, String key, String contentType) throws IOException, CopyException {
-        String uploadId = s3.createMultipartUpload(r -> r.bucket(bucket).key(key).contentType(contentType)
+        String uploadId = s3.get().createMultipartUpload(r -> r.bucket(bucket).key(key).contentType(contentType)
                 .metadata(Map.of(DONE_MARK, "1"))).uploadId();
         try {
             byte[] buf = new byte[PART];
@@ -159,7 +160,7 @@ public final class OutputStore {
                 md5OfMd5s.update(md5);
                 int pn = partNumber;
                 int len = n;
-                String etag = s3.uploadPart(r -> r.bucket(bucket).key(key).uploadId(uploadId).partNumber(pn)
+                String etag = s3.get().uploadPart(r -> r.bucket(bucket).key(key).uploadId(uploadId).partNumber(pn)
                                 .contentLength((long) len).contentMD5(Base64.getEncoder().encodeToString(md5)),
                         RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buf, 0, len), len,
                                 "application/octet-stream")).eTag();
@@ -172,16 +173,16 @@ public final class OutputStore {
                     break;
                 }
             }
-            String finalEtag = s3.completeMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId)
+            String finalEtag = s3.get().completeMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId)
                     .multipartUpload(m -> m.parts(parts))).eTag();
             String expected = HexFormat.of().formatHex(md5OfMd5s.digest()) + "-" + parts.size();
             if (!unquote(finalEtag).equalsIgnoreCase(expected)) {
-                s3.deleteObject(r -> r.bucket(bucket).key(key));
+                s3.get().deleteObject(r -> r.bucket(bucket).key(key));
                 throw new CopyException("the copied object's checksum does not match what was read", true);
             }
         } catch (CopyException | IOException | RuntimeException e) {
             try {
-                s3.abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId));
+                s3.get().abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId));
             } catch (RuntimeException ignored) {
                 // completed already, or gone
             }

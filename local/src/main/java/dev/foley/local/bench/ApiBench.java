@@ -65,7 +65,7 @@ public final class ApiBench {
                     "WAVESPEED_API_KEY", "bench");
             var providers = LocalFoley.providers(providerEnv, data, owned);
             var clients = LocalFoley.clients(s);
-            ApiHandler handler = new ApiHandler(Foley.wire(s, dynamo, clients.s3(), clients.presigner(), providers,
+            ApiHandler handler = new ApiHandler(Foley.wire(s, dynamo, dev.foley.aws.Lazy.of(clients::s3), dev.foley.aws.Lazy.of(clients::presigner), providers,
                     Clock.systemUTC()).api());
 
             String body = "{\"video\":\"https://cdn.example.com/bounce-4s.mp4\",\"prompt\":\"a ball bounces on wood\",\"duration\":4}";

@@ -42,7 +42,7 @@ public final class CopyBench {
         } catch (RuntimeException exists) {
             // fine
         }
-        var store = new OutputStore(s3, clients.presigner(), "bench-copy", Duration.ofHours(1), Optional.empty());
+        var store = new OutputStore(() -> s3, clients::presigner, "bench-copy", Duration.ofHours(1), Optional.empty());
         var req = new PredictionRequest(Kind.VIDEO, "https://x/a.mp4", "p", "", 25, 8, 4.5, false, null, false);
         Prediction p = new Prediction("0123456789abcdef0123456789abcdef", "k", req, null,
                 dev.foley.prediction.Phase.UPSTREAM_DONE, 3, Instant.now(), Instant.now(), List.of(), List.of(source), List.of(),

@@ -88,7 +88,7 @@ public final class PipelineBench {
             }
         }
         List<AutoCloseable> owned = new ArrayList<>();
-        Foley foley = Foley.wire(s, dynamo, clients.s3(), clients.presigner(), LocalFoley.providers(env, dev.foley.local.FoleyCli.home().resolve(".foley"), owned),
+        Foley foley = Foley.wire(s, dynamo, dev.foley.aws.Lazy.of(clients::s3), dev.foley.aws.Lazy.of(clients::presigner), LocalFoley.providers(env, dev.foley.local.FoleyCli.home().resolve(".foley"), owned),
                 Clock.systemUTC());
         String keyId = foley.keys().create("bench", KEY).key().keyId();
         ExecutorService completions = Executors.newVirtualThreadPerTaskExecutor();
