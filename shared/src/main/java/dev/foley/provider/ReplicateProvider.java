@@ -30,7 +30,7 @@ public final class ReplicateProvider implements InferenceProvider {
     private final Optional<String> version;
     private final ProviderHttp http;
     private final ProviderHttp.Policies policies;
-    private volatile String webhookSecret;
+    private final FetchedSecret webhookSecret;
 
     public ReplicateProvider(URI base, String token, String model, Optional<String> version, Optional<String> webhookSecret,
             ProviderHttp http, ProviderHttp.Policies policies) {
@@ -40,7 +40,9 @@ public final class ReplicateProvider implements InferenceProvider {
         this.version = version;
         this.http = http;
         this.policies = policies;
-        this.webhookSecret = webhookSecret.orElse(null);
+        this.webhookSecret = new FetchedSecret(NAME, webhookSecret, () -> ProviderHttp.json(NAME,
+                http.call(NAME, () -> authed("/v1/webhooks/default/secret").GET(), true, policies.read()), false)
+                .path("key").asText(null));
     }
 
     @Override
@@ -136,7 +138,7 @@ public final class ReplicateProvider implements InferenceProvider {
 
     @Override
     public JobUpdate verifyCallback(Map<String, String> headers, byte[] body) throws InvalidCallbackException {
-        WebhookSignatures.standardVerify(secret(), headers, body);
+        WebhookSignatures.standardVerify(webhookSecret.get(), headers, body);
         JsonNode p;
         try {
             p = Json.MAPPER.readTree(body);
@@ -151,23 +153,6 @@ public final class ReplicateProvider implements InferenceProvider {
         } catch (ProviderException e) {
             throw new InvalidCallbackException(e.getMessage());
         }
-    }
-
-    private String secret() throws InvalidCallbackException {
-        String s = webhookSecret;
-        if (s == null) {
-            try {
-                var r = http.call(NAME, () -> authed("/v1/webhooks/default/secret").GET(), true, policies.read());
-                s = ProviderHttp.json(NAME, r, false).path("key").asText(null);
-            } catch (ProviderException e) {
-                throw new InvalidCallbackException("cannot fetch the replicate webhook secret: " + e.getMessage());
-            }
-            if (s == null || s.isBlank()) {
-                throw new InvalidCallbackException("replicate returned no webhook secret");
-            }
-            webhookSecret = s;
-        }
-        return s;
     }
 
     private HttpRequest.Builder authed(String path) {

@@ -29,7 +29,7 @@ public final class WaveSpeedProvider implements InferenceProvider {
     private final ProviderHttp http;
     private final ProviderHttp.Policies policies;
     private final Clock clock;
-    private volatile String webhookSecret;
+    private final FetchedSecret webhookSecret;
 
     public WaveSpeedProvider(URI base, String apiKey, Optional<String> webhookSecret, ProviderHttp http,
             ProviderHttp.Policies policies, Clock clock) {
@@ -38,7 +38,11 @@ public final class WaveSpeedProvider implements InferenceProvider {
         this.http = http;
         this.policies = policies;
         this.clock = clock;
-        this.webhookSecret = webhookSecret.orElse(null);
+        this.webhookSecret = new FetchedSecret(NAME, webhookSecret, () -> {
+            var r = http.call(NAME, () -> authed("/api/v3/webhook/secret").GET(), true, policies.read());
+            JsonNode d = ProviderHttp.json(NAME, r, false).path("data");
+            return d.isTextual() ? d.asText() : d.path("secret").asText(null);
+        });
     }
 
     @Override
@@ -94,7 +98,7 @@ public final class WaveSpeedProvider implements InferenceProvider {
 
     @Override
     public JobUpdate verifyCallback(Map<String, String> headers, byte[] body) throws InvalidCallbackException {
-        WebhookSignatures.wavespeedVerify(secret(), headers, body, clock);
+        WebhookSignatures.wavespeedVerify(webhookSecret.get(), headers, body, clock);
         JsonNode data;
         try {
             data = Json.MAPPER.readTree(body);
@@ -146,24 +150,6 @@ public final class WaveSpeedProvider implements InferenceProvider {
         ProviderException.Kind kind = code == 401 || code == 403 ? ProviderException.Kind.CONFIGURATION
                 : code == 429 || code >= 500 ? ProviderException.Kind.RETRYABLE : ProviderException.Kind.REJECTED;
         return new ProviderException(kind, NAME + " said " + code + ": " + message, code, Optional.empty(), false, List.of());
-    }
-
-    private String secret() throws InvalidCallbackException {
-        String s = webhookSecret;
-        if (s == null) {
-            try {
-                var r = http.call(NAME, () -> authed("/api/v3/webhook/secret").GET(), true, policies.read());
-                JsonNode d = ProviderHttp.json(NAME, r, false).path("data");
-                s = d.isTextual() ? d.asText() : d.path("secret").asText(null);
-            } catch (ProviderException e) {
-                throw new InvalidCallbackException("cannot fetch the wavespeed webhook secret: " + e.getMessage());
-            }
-            if (s == null || s.isBlank()) {
-                throw new InvalidCallbackException("wavespeed returned no webhook secret");
-            }
-            webhookSecret = s;
-        }
-        return s;
     }
 
     private HttpRequest.Builder authed(String path) {
