@@ -179,6 +179,9 @@ public final class SubmitRoute {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // The prediction is stored and the poller carries on: answer with where it is now.
+            LOG.log(Level.ERROR, "sync wait for " + current.id() + " stopped early", e);
         }
         ObjectNode data = view(current, base);
         if (!current.phase().terminal()) {
