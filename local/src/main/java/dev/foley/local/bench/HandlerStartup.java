@@ -57,8 +57,8 @@ public final class HandlerStartup {
                     {"ingest", "dev.foley.functions.ingest.IngestHandler"}}) {
                 Path zip = dev.foley.local.FoleyCli.home().resolve(Path.of("functions", f[0], "target", f[0] + ".zip"));
                 Path dir = unzip(zip);
-                String cp = dir + java.io.File.pathSeparator + dir.resolve("lib") + "/*" + java.io.File.pathSeparator
-                        + System.getProperty("java.class.path");
+                // The zip alone, plus this one harness class: a dependency missing from the zip fails here.
+                String cp = dir + java.io.File.pathSeparator + dir.resolve("lib") + "/*" + java.io.File.pathSeparator + harness();
                 List<Long> times = new ArrayList<>();
                 String classes = "?";
                 for (int i = 0; i < 3; i++) {
@@ -88,6 +88,17 @@ public final class HandlerStartup {
                 out.printf("| %s | %.1f MB | %d ms | %s |%n", f[0], Files.size(zip) / 1e6, times.get(1), classes);
             }
         }
+    }
+
+    /** A folder holding only this class, so nothing but the zip supplies the function's classes. */
+    private static Path harness() throws Exception {
+        Path dir = Files.createTempDirectory("foley-harness");
+        Path f = dir.resolve("dev/foley/local/bench/HandlerStartup.class");
+        Files.createDirectories(f.getParent());
+        try (var in = HandlerStartup.class.getResourceAsStream("HandlerStartup.class")) {
+            Files.write(f, in.readAllBytes());
+        }
+        return dir;
     }
 
     private static Path unzip(Path zip) throws Exception {
