@@ -61,6 +61,21 @@ test('upload a clip, generate, and the video plays with a soundtrack of the requ
   assert.deepEqual(errors, []);
 });
 
+test('text-to-audio: the video source goes away and the audio plays at the requested length', async () => {
+  const { page, errors } = await open();
+  await page.check('input[name=mode][value=text]');
+  assert.equal(await page.isVisible('#video'), false);
+  await page.click('#examples button >> nth=1');
+  assert.match(await page.inputValue('#field-prompt'), /rain/i);
+  await page.fill('#field-duration', '3');
+  await page.click('#generate');
+  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('completed'), null, { timeout: 60000 });
+  await page.waitForSelector('audio#output[data-audio-seconds]', { timeout: 30000 });
+  const seconds = Number(await page.getAttribute('#output', 'data-audio-seconds'));
+  assert.ok(Math.abs(seconds - 3) < 0.1, `audio of ${seconds} s`);
+  assert.deepEqual(errors, []);
+});
+
 test('an out-of-range duration shows the API message next to the field', async () => {
   const { page } = await open();
   await page.fill('#video', 'https://example.com/clip.mp4');

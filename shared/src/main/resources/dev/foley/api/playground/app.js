@@ -236,15 +236,16 @@ async function refresh() {
       tr.append(td);
     });
     const links = document.createElement('td');
-    const r = document.createElement('a');
-    r.href = p.urls.get;
-    r.textContent = 'result';
-    links.append(r);
+    // The result URL needs the key, so it is shown (to copy), not linked; the output is a plain link.
+    const id = document.createElement('code');
+    id.textContent = p.id.slice(0, 8);
+    id.title = p.urls.get;
+    links.append(id);
     if (p.outputs && p.outputs[0]) {
       const o = document.createElement('a');
       o.href = p.outputs[0];
-      o.textContent = ' output';
-      links.append(o);
+      o.textContent = 'output';
+      links.append(document.createTextNode(' '), o);
     }
     tr.append(links);
     tbody.append(tr);
