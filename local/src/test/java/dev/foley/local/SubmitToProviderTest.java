@@ -101,8 +101,8 @@ class SubmitToProviderTest {
 
     @Test
     void aRetryableFailureEverywhereLeavesItCreatedAndDueLater() {
-        wavespeed.failNext(Op.SUBMIT, Fault.status(503, "a"), Fault.status(503, "b"), Fault.status(503, "c"));
-        fal.failNext(Op.SUBMIT, Fault.status(500, "x"), Fault.status(500, "y"), Fault.status(500, "z"));
+        wavespeed.failNext(Op.SUBMIT, Fault.status(503, "a"), Fault.status(503, "b"));
+        fal.failNext(Op.SUBMIT, Fault.status(500, "x"), Fault.status(500, "y"));
         JsonNode d = submit(BODY);
         assertEquals("created", d.get("status").asText());
         assertEquals("", d.get("error").asText());
@@ -110,12 +110,13 @@ class SubmitToProviderTest {
         assertEquals(Phase.ACCEPTED, p.phase());
         assertNull(p.job());
         assertTrue(Long.parseLong(item(p.id()).get("due_at").n()) > Instant.now().toEpochMilli(), "due again, later");
-        assertTrue(p.attempts().size() >= 6, "every attempt is recorded: " + p.attempts());
+        assertTrue(p.attempts().size() >= 4, "every attempt is recorded: " + p.attempts());
+        assertEquals(2, p.attempts().stream().filter(a -> a.contains("wavespeed POST")).count(), p.attempts().toString());
     }
 
     @Test
     void primary503FallsBackToTheNextProviderAndRecordsWhichServed() {
-        wavespeed.failNext(Op.SUBMIT, Fault.status(503, "a"), Fault.status(503, "b"), Fault.status(503, "c"));
+        wavespeed.failNext(Op.SUBMIT, Fault.status(503, "a"), Fault.status(503, "b"));
         int before = fal.requests(Op.SUBMIT).size();
         JsonNode d = submit(BODY);
         assertEquals("processing", d.get("status").asText());

@@ -31,8 +31,12 @@ public final class ProviderHttp {
 
     /** How hard to try one call. */
     public record Policy(int maxAttempts, Duration baseDelay, Duration maxDelay, Duration timeout) {
-        public static final Policy SUBMIT = new Policy(3, Duration.ofMillis(200), Duration.ofSeconds(2), Duration.ofSeconds(20));
-        public static final Policy READ = new Policy(4, Duration.ofMillis(200), Duration.ofSeconds(3), Duration.ofSeconds(10));
+        /**
+         * A submit runs inside the API's request (API Gateway cuts at 30 s, the function at 29 s):
+         * two tries of 10 s at most, then the prediction stays accepted and the poller tries again.
+         */
+        public static final Policy SUBMIT = new Policy(2, Duration.ofMillis(200), Duration.ofSeconds(2), Duration.ofSeconds(10));
+        public static final Policy READ = new Policy(3, Duration.ofMillis(200), Duration.ofSeconds(2), Duration.ofSeconds(8));
     }
 
     /** The policies of one provider: for its submits, and for its reads and cancels. */
