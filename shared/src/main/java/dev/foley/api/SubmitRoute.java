@@ -99,7 +99,7 @@ public final class SubmitRoute {
         if (!errors.isEmpty()) {
             throw ApiException.invalid(errors);
         }
-        Prediction p = Prediction.accepted(ids.next(), key.keyId(), request, webhook, clock.instant());
+        Prediction p = Prediction.accepted(ids.next(), key.keyId(), request, webhook, clock.instant()).withKeyHash(key.hash());
         IdempotencyClaim claim = idemKey == null ? null : new IdempotencyClaim(key.keyId(), idemKey,
                 KeyMaterial.sha256Hex(kind.code() + "\n" + Json.write(request.toJson()) + "\n" + webhook));
         long cost = pipeline.costOf(p);
@@ -108,7 +108,7 @@ public final class SubmitRoute {
                 throw new ApiException(402, "insufficient balance: this request costs " + usd(cost)
                         + "; add credit to the key (./foley keys credit) or use a shorter duration");
             }
-            p = p.withReservation(cost, key.hash());
+            p = p.withReservation(cost);
         }
         PredictionStore.Created created;
         try {
@@ -199,7 +199,7 @@ public final class SubmitRoute {
     private void refundIfReserved(Prediction p) {
         if (p.reservedMicroUsd() > 0) {
             try {
-                keys.refund(p.reserveKey(), p.reservedMicroUsd());
+                keys.refund(p.keyHash(), p.reservedMicroUsd());
             } catch (RuntimeException e) {
                 LOG.log(Level.ERROR, "could not refund the reservation of a prediction that was not stored", e);
             }

@@ -109,7 +109,7 @@ public final class Ingest {
         } catch (InvalidRequestException e) {
             errors.addAll(e.errors());
         }
-        Optional<ApiKey> account = ingestKeyId.flatMap(keys::byId);
+        Optional<ApiKey> account = ingestAccount();
         if (account.isEmpty()) {
             errors.add(new FieldError("INGEST_KEY_ID", ingestKeyId.isEmpty()
                     ? "is not set: S3-triggered predictions need a key to be charged to"
@@ -120,7 +120,7 @@ public final class Ingest {
             return Outcome.REJECTED;
         }
         Prediction p = Prediction.accepted(IdGenerator.random().next(), account.get().keyId(), request, webhook, clock.instant())
-                .withIngestKey(key);
+                .withIngestKey(key).withKeyHash(account.get().hash());
         var claim = new PredictionStore.IdempotencyClaim(account.get().keyId(), "s3:" + KeyMaterial.sha256Hex(key + "#" + version),
                 KeyMaterial.sha256Hex(key + "#" + version));
         try {
@@ -133,6 +133,23 @@ public final class Ingest {
         }
         pipeline.submit(p);
         return Outcome.STARTED;
+    }
+
+    private volatile ApiKey cachedAccount;
+    private volatile long cachedAt;
+
+    /** The key S3-triggered predictions are charged to, looked up (an administrative scan) at most once a minute. */
+    private Optional<ApiKey> ingestAccount() {
+        ApiKey k = cachedAccount;
+        if (k != null && System.nanoTime() - cachedAt < 60_000_000_000L) {
+            return Optional.of(k);
+        }
+        Optional<ApiKey> found = ingestKeyId.flatMap(keys::byId).filter(a -> !a.disabled());
+        found.ifPresent(a -> {
+            cachedAccount = a;
+            cachedAt = System.nanoTime();
+        });
+        return found;
     }
 
     /** Writes the result beside the upload when an S3-triggered prediction ends. Called by the pipeline. */

@@ -285,7 +285,7 @@ public final class Pipeline {
      */
     Prediction finish(Prediction p, Phase to, Change change) {
         if (p.reservedMicroUsd() > 0 && to != Phase.COMPLETED) {
-            change.alsoWrite(ApiKeyStore.refundItem(store.table(), p.reserveKey(), p.reservedMicroUsd()));
+            change.alsoWrite(ApiKeyStore.refundItem(store.table(), p.keyHash(), p.reservedMicroUsd()));
         }
         if (p.webhook() != null) {
             change.set("webhook_state", "pending").due(clock.instant());

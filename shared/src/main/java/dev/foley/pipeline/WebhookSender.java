@@ -78,7 +78,8 @@ public final class WebhookSender {
     public Delivery deliver(Prediction p) {
         ObjectNode data = PredictionView.dataWithInput(p, publicBaseUrl, links);
         byte[] body = Json.write(data).getBytes(StandardCharsets.UTF_8);
-        Optional<ApiKey> key = keys.byId(p.keyId()).map(keys::withWebhookSecret);
+        Optional<ApiKey> key = (p.keyHash() != null ? keys.findByHash(p.keyHash()) : keys.byId(p.keyId()))
+                .map(keys::withWebhookSecret);
         int attempt = p.webhookAttempts() + 1;
         PinnedHttp.Result r;
         if (key.isEmpty()) {

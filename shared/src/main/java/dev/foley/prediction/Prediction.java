@@ -14,7 +14,8 @@ import java.util.List;
  * @param chargeMicroUsd  what the completed prediction cost, in micro-dollars (0 until completed)
  * @param reservedMicroUsd what a prepaid key reserved for it at submit (refunded if it does not complete)
  * @param webhookState    {@code null} (no webhook, or not yet due), {@code pending}, {@code delivered}, {@code gave_up}
- * @param reserveKey      the key item (SHA-256) a reservation was taken from, for its refund
+ * @param keyHash         the SHA-256 of the API key (its item's address): webhooks find the key's
+ *                        secret by it without a scan, and a reservation is refunded to it
  * @param ingestKey       for an S3-triggered prediction, the uploaded object's key ({@code inputs/…})
  */
 public record Prediction(
@@ -39,7 +40,7 @@ public record Prediction(
         String webhookState,
         int webhookAttempts,
         Instant completedAt,
-        String reserveKey,
+        String keyHash,
         String ingestKey) {
 
     public Prediction {
@@ -60,11 +61,18 @@ public record Prediction(
     public Prediction withIngestKey(String objectKey) {
         return new Prediction(id, keyId, request, webhook, phase, version, createdAt, updatedAt, outputKeys, upstreamOutputs,
                 nsfw, error, inferenceMs, job, attempts, checks, chargeMicroUsd, reservedMicroUsd, webhookState, webhookAttempts,
-                completedAt, reserveKey, objectKey);
+                completedAt, keyHash, objectKey);
     }
 
-    /** The same, with a prepaid reservation taken from the key item {@code keyHash}. */
-    public Prediction withReservation(long microUsd, String keyHash) {
+    /** The same, made with the key whose SHA-256 is {@code hash}. */
+    public Prediction withKeyHash(String hash) {
+        return new Prediction(id, keyId, request, webhook, phase, version, createdAt, updatedAt, outputKeys, upstreamOutputs,
+                nsfw, error, inferenceMs, job, attempts, checks, chargeMicroUsd, reservedMicroUsd, webhookState, webhookAttempts,
+                completedAt, hash, ingestKey);
+    }
+
+    /** The same, with a prepaid reservation taken from its key ({@link #keyHash()}). */
+    public Prediction withReservation(long microUsd) {
         return new Prediction(id, keyId, request, webhook, phase, version, createdAt, updatedAt, outputKeys, upstreamOutputs,
                 nsfw, error, inferenceMs, job, attempts, checks, chargeMicroUsd, microUsd, webhookState, webhookAttempts,
                 completedAt, keyHash, ingestKey);

@@ -357,12 +357,14 @@ public final class PredictionStore {
         if (!p.error().isEmpty()) {
             item.put("error", s(p.error()));
         }
+        if (p.keyHash() != null) {
+            item.put("key_hash", s(p.keyHash()));
+        }
         if (p.ingestKey() != null) {
             item.put("ingest_key", s(p.ingestKey()));
         }
         if (p.reservedMicroUsd() > 0) {
             item.put("reserved_micro_usd", n(p.reservedMicroUsd()));
-            item.put("reserve_key", s(p.reserveKey()));
         }
         return item;
     }
@@ -396,7 +398,7 @@ public final class PredictionStore {
                 str(item, "webhook_state"),
                 (int) num(item, "webhook_attempts", 0),
                 item.containsKey("completed_at") ? Instant.ofEpochMilli(num(item, "completed_at", 0)) : null,
-                str(item, "reserve_key"),
+                str(item, "key_hash"),
                 str(item, "ingest_key"));
     }
 
