@@ -185,6 +185,10 @@ public final class FoleyCli {
     }
 
     private static int generate(Args a, PrintStream out) throws Exception {
+        String video = a.opt("video", null);
+        if (video != null && !video.matches("(?i)https?://.*") && !java.nio.file.Files.isRegularFile(Path.of(video))) {
+            throw new UsageException("--video: no such file: " + video); // before starting anything
+        }
         Path data = dataDir(a);
         Endpoint aws = endpoint(a, data, LocalFoley.freePort(), "moto-generate.log", out);
         MotoServer moto = aws.moto();

@@ -122,6 +122,9 @@ public final class LocalFoley implements AutoCloseable {
                     } catch (InterruptedException e) {
                         return;
                     } catch (RuntimeException e) {
+                        if (!running) {
+                            return; // shutting down: the endpoint may already be gone
+                        }
                         System.err.println("foley: poller tick failed: " + e.getMessage());
                         try {
                             Thread.sleep(1000);
@@ -137,6 +140,12 @@ public final class LocalFoley implements AutoCloseable {
         public void close() {
             running = false;
             thread.interrupt();
+            try {
+                // Let an in-flight tick finish before the caller stops the AWS endpoint under it.
+                thread.join(Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

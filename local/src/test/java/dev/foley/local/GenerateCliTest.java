@@ -54,4 +54,14 @@ class GenerateCliTest {
                 "--data", tmp.toString(), "--template", Moto.template().toString()));
         assertTrue(bad.toString().contains("duration: must be an integer between 1 and 30, got \"forty\""), bad.toString());
     }
+
+    @Test
+    void aMissingClipIsNamedBeforeAnythingStarts() {
+        var buf = new ByteArrayOutputStream();
+        Path missing = tmp.resolve("no-such-clip.mp4");
+        var e = assertThrows(FoleyCli.UsageException.class, () -> run(buf, "generate", "--video", missing.toString(),
+                "--prompt", "x", "--data", tmp.toString()));
+        assertEquals("--video: no such file: " + missing, e.getMessage());
+        assertEquals("", buf.toString(StandardCharsets.UTF_8), "nothing was started");
+    }
 }
