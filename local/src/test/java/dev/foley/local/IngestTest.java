@@ -129,6 +129,31 @@ class IngestTest {
         assertEquals(before, count());
     }
 
+    @Test
+    void aPrepaidIngestKeyPaysUpFrontOrNothingStarts() throws Exception {
+        var keys = foley.foley().keys();
+        String hash = dev.foley.auth.KeyMaterial.sha256Hex(foley.apiKey());
+        String keyId = keys.findByHash(hash).orElseThrow().keyId();
+        long start = keys.findByHash(hash).orElseThrow().balanceMicroUsd() == null ? 0
+                : keys.findByHash(hash).orElseThrow().balanceMicroUsd();
+        keys.credit(keyId, 2_000 - start); // prepaid, $0.002: less than a 4-second track costs
+        int before = count();
+        s3.putObject(r -> r.bucket(bucket).key("inputs/prepaid/short.mp4").metadata(Map.of("prompt", "a ball", "duration", "4")),
+                CLIP);
+        JsonNode err = Json.parse(new String(await("outputs/prepaid/short.mp4.error.json")));
+        assertEquals(402, err.get("code").asInt());
+        assertTrue(err.get("message").asText().contains("this upload costs $0.004"), err.toString());
+        assertEquals(before, count(), "nothing was stored");
+        assertEquals(2_000L, keys.findByHash(hash).orElseThrow().balanceMicroUsd(), "nothing was taken");
+
+        keys.credit(keyId, 1_000_000);
+        s3.putObject(r -> r.bucket(bucket).key("inputs/prepaid/paid.mp4").metadata(Map.of("prompt", "a ball", "duration", "4")),
+                CLIP);
+        assertEquals("completed", Json.parse(new String(await("outputs/prepaid/paid.mp4.result.json"))).at("/data/status").asText());
+        assertEquals(1_002_000L - 4_000L, keys.findByHash(hash).orElseThrow().balanceMicroUsd(), "the track was paid for once");
+        keys.credit(keyId, 1_000_000_000); // plenty for the other tests here
+    }
+
     static int count() throws Exception {
         var list = foley.foley().predictions().list(foley.foley().keys().findByHash(
                 dev.foley.auth.KeyMaterial.sha256Hex(foley.apiKey())).orElseThrow().keyId(), 100, null);

@@ -105,7 +105,7 @@ public final class SubmitRoute {
         long cost = pipeline.costOf(p);
         if (key.prepaid()) {
             if (!keys.reserve(key, cost)) {
-                throw new ApiException(402, "insufficient balance: this request costs " + usd(cost)
+                throw new ApiException(402, "insufficient balance: this request costs " + Pipeline.usd(cost)
                         + "; add credit to the key (./foley keys credit) or use a shorter duration");
             }
             p = p.withReservation(cost);
@@ -204,12 +204,6 @@ public final class SubmitRoute {
                 LOG.log(Level.ERROR, "could not refund the reservation of a prediction that was not stored", e);
             }
         }
-    }
-
-    static String usd(long micro) {
-        return "$" + java.math.BigDecimal.valueOf(micro, 6).stripTrailingZeros().setScale(
-                Math.max(3, java.math.BigDecimal.valueOf(micro, 6).stripTrailingZeros().scale()), java.math.RoundingMode.UNNECESSARY)
-                .toPlainString();
     }
 
     private static boolean isJson(String contentType) {

@@ -123,33 +123,55 @@ public final class Ingest {
                 .withIngestKey(key).withKeyHash(account.get().hash());
         var claim = new PredictionStore.IdempotencyClaim(account.get().keyId(), "s3:" + KeyMaterial.sha256Hex(key + "#" + version),
                 KeyMaterial.sha256Hex(key + "#" + version));
+        long cost = pipeline.costOf(p);
+        if (account.get().prepaid()) {
+            // As the API does: a prepaid key pays up front, or nothing starts.
+            if (!keys.reserve(account.get(), cost)) {
+                writeError(key, 402, "insufficient balance: this upload costs " + Pipeline.usd(cost)
+                        + "; add credit to the ingest key (./foley keys credit) and upload again", List.of(), null);
+                return Outcome.REJECTED;
+            }
+            p = p.withReservation(cost);
+        }
         try {
             PredictionStore.Created created = store.create(p, claim);
             if (created instanceof PredictionStore.Created.Replayed) {
+                refundIfReserved(p); // the first delivery holds its own reservation
                 return Outcome.REPLAYED;
             }
         } catch (IdempotencyConflictException impossible) {
+            refundIfReserved(p);
             return Outcome.REPLAYED;
+        } catch (RuntimeException e) {
+            refundIfReserved(p); // the event is retried
+            throw e;
         }
         pipeline.submit(p);
         return Outcome.STARTED;
     }
 
-    private volatile ApiKey cachedAccount;
+    private volatile String cachedHash;
     private volatile long cachedAt;
 
-    /** The key S3-triggered predictions are charged to, looked up (an administrative scan) at most once a minute. */
+    /**
+     * The key S3-triggered predictions are charged to. Finding its address from its id is an
+     * administrative scan, done at most once a minute; the key itself (disabled? prepaid?) is read
+     * fresh each time, by address.
+     */
     private Optional<ApiKey> ingestAccount() {
-        ApiKey k = cachedAccount;
-        if (k != null && System.nanoTime() - cachedAt < 60_000_000_000L) {
-            return Optional.of(k);
-        }
-        Optional<ApiKey> found = ingestKeyId.flatMap(keys::byId).filter(a -> !a.disabled());
-        found.ifPresent(a -> {
-            cachedAccount = a;
+        String hash = cachedHash;
+        if (hash == null || System.nanoTime() - cachedAt > 60_000_000_000L) {
+            hash = ingestKeyId.flatMap(keys::byId).map(ApiKey::hash).orElse(null);
+            cachedHash = hash;
             cachedAt = System.nanoTime();
-        });
-        return found;
+        }
+        return hash == null ? Optional.empty() : keys.findByHash(hash).filter(a -> !a.disabled());
+    }
+
+    private void refundIfReserved(Prediction p) {
+        if (p.reservedMicroUsd() > 0) {
+            keys.refund(p.keyHash(), p.reservedMicroUsd());
+        }
     }
 
     /** Writes the result beside the upload when an S3-triggered prediction ends. Called by the pipeline. */

@@ -103,6 +103,13 @@ public final class Pipeline {
         return p.request().duration() * microUsdPerSecond;
     }
 
+    /** Micro-dollars as a price: {@code $0.004}. */
+    public static String usd(long micro) {
+        return "$" + java.math.BigDecimal.valueOf(micro, 6).stripTrailingZeros().setScale(
+                Math.max(3, java.math.BigDecimal.valueOf(micro, 6).stripTrailingZeros().scale()), java.math.RoundingMode.UNNECESSARY)
+                .toPlainString();
+    }
+
     /** Does whatever is due for {@code p} now and returns its new state. */
     public Prediction step(Prediction p) {
         if (!p.phase().terminal() && clock.instant().isAfter(p.createdAt().plus(deadline))) {
