@@ -117,5 +117,9 @@ class UploadsTest {
         var truncated = post("/api/v3/media/upload/binary", "multipart/form-data; boundary=XyZ",
                 java.util.Arrays.copyOf(multipart("XyZ", "file", "a.mp4", "video/mp4", data), 5000));
         assertEquals(400, truncated.statusCode());
+        var oddType = post("/api/v3/media/upload/binary", "multipart/form-data; boundary=XyZ",
+                multipart("XyZ", "file", "a.mp4", "<b>video</b>", data));
+        assertEquals(400, oddType.statusCode(), oddType.body());
+        assertTrue(oddType.body().contains("file: its Content-Type must be a MIME type like video/mp4"), oddType.body());
     }
 }

@@ -64,7 +64,7 @@ public final class MediaRoutes {
         }
         String type = n.hasNonNull("content_type") ? n.get("content_type").asText("") : guess(filename);
         if (!n.path("content_type").isMissingNode() && !n.path("content_type").isNull()
-                && (!n.get("content_type").isTextual() || !type.matches("[a-zA-Z0-9.+-]+/[a-zA-Z0-9.+-]+"))) {
+                && (!n.get("content_type").isTextual() || !type.matches(MIME))) {
             errors.add(new FieldError("content_type", "must be a MIME type like video/mp4"));
         }
         if (!errors.isEmpty()) {
@@ -80,6 +80,8 @@ public final class MediaRoutes {
         d.put("download_url", t.downloadUrl());
         return FoleyApi.ok(d);
     }
+
+    private static final String MIME = "[a-zA-Z0-9.+-]+/[a-zA-Z0-9.+-]+";
 
     ApiResponse binary(ApiRequest req, ApiKey key) throws ApiException {
         byte[] body = req.body() == null ? new byte[0] : req.body();
@@ -102,7 +104,10 @@ public final class MediaRoutes {
             throw ApiException.invalid(List.of(new FieldError("file", "is empty")));
         }
         String filename = file.filename() == null || file.filename().isBlank() ? "upload" : file.filename();
-        String ct = file.contentType() == null ? guess(filename) : file.contentType();
+        String ct = file.contentType() == null ? guess(filename) : file.contentType().split(";", 2)[0].strip();
+        if (!ct.matches(MIME)) {
+            throw ApiException.invalid(List.of(new FieldError("file", "its Content-Type must be a MIME type like video/mp4")));
+        }
         String url = uploads.putBytes(key.keyId(), filename, file.data(), ct);
         ObjectNode d = Json.object();
         d.put("type", UploadStore.mediaType(ct));
