@@ -149,13 +149,31 @@ public final class FoleyCli {
         }
         MotoServer m = moto;
         CountDownLatch stop = new CountDownLatch(1);
+        var stopping = new java.util.concurrent.atomic.AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopping.set(true);
             foley.close();
             if (m != null) {
                 m.close();
             }
             stop.countDown();
         }));
+        if (m != null) {
+            // Without its AWS endpoint serve can do nothing useful: say so once and stop.
+            m.onUnexpectedExit(() -> {
+                try {
+                    Thread.sleep(1000); // Ctrl-C reaches moto too: give our own shutdown a moment to show itself
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (stopping.get()) {
+                    return;
+                }
+                System.err.println("foley: the local AWS endpoint (moto_server) stopped; see " + data.resolve("moto.log")
+                        + ". Stopping; local data went with it.");
+                System.exit(1);
+            });
+        }
         out.printf("""
 
                 Foley is running (local mode).

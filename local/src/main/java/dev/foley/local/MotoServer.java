@@ -24,6 +24,7 @@ public final class MotoServer implements AutoCloseable {
 
     private final Process process;
     private final URI endpoint;
+    private volatile boolean closing;
 
     private MotoServer(Process process, URI endpoint) {
         this.process = process;
@@ -32,6 +33,15 @@ public final class MotoServer implements AutoCloseable {
 
     public URI endpoint() {
         return endpoint;
+    }
+
+    /** Runs {@code then} if moto stops without being closed (killed, crashed). */
+    public void onUnexpectedExit(Runnable then) {
+        process.onExit().thenRun(() -> {
+            if (!closing) {
+                then.run();
+            }
+        });
     }
 
     /**
@@ -112,6 +122,7 @@ public final class MotoServer implements AutoCloseable {
 
     @Override
     public void close() {
+        closing = true;
         process.descendants().forEach(ProcessHandle::destroy);
         process.destroy();
         try {
