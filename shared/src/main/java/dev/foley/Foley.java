@@ -56,17 +56,19 @@ public final class Foley {
         var predictions = new PredictionStore(dynamo, s.table(), clock, s.dueShards(), s.retention());
         var keys = new ApiKeyStore(dynamo, s.table(), clock);
         var usage = new UsageStore(dynamo, s.table());
-        var outputs = new OutputStore(s3, presigner, s.outputsBucket(), s.linkTtl(), s.outputsPublicBase());
-        var webhooks = new WebhookSender(new PinnedHttp(s.strictUrls()), keys, dynamo, s.table(), clock, outputs::links,
-                s.publicBaseUrl().orElse(""), s.retention());
-        var pipeline = new Pipeline(predictions, providers, outputs, webhooks, usage, clock, s.callbackBase(),
-                s.microUsdPerSecond(), s.deadline());
+        var fetcher = new PinnedHttp(s.strictUrls());
+        var outputs = new OutputStore(s3, presigner, s.outputsBucket(), s.linkTtl(), s.outputsPublicBase(), fetcher);
+        var webhooks = new WebhookSender(fetcher, keys, clock, outputs::links, s.publicBaseUrl().orElse(""));
+        // Providers push to us when a callback base is set, or (a deployed stack) to the API's own URL.
+        var lifecycle = new dev.foley.lifecycle.Lifecycle(s.deadline(), s.callbackBase().isPresent() || s.strictUrls());
+        var pipeline = new Pipeline(predictions, new dev.foley.store.WebhookAttempts(dynamo, s.table(), clock, s.retention()),
+                providers, outputs, webhooks, clock, lifecycle, s.callbackBase(), s.microUsdPerSecond(), s.owner());
         var submit = new SubmitRoute(predictions, keys, new RequestValidator(new UrlPolicy(s.strictUrls())),
                 IdGenerator.random(), clock, s.publicBaseUrl(), pipeline, s.syncWait(), s.strictUrls());
         var uploads = new dev.foley.media.UploadStore(s3, presigner, s.uploadsBucket());
         var ingest = new dev.foley.pipeline.Ingest(predictions, keys, uploads, s3, new RequestValidator(new UrlPolicy(s.strictUrls())),
                 pipeline, clock, s.ingestKeyId());
-        pipeline.onFinished(ingest::finished);
+        pipeline.resultFilesBy(ingest::writeResult);
         var api = new FoleyApi(new KeyAuthenticator(keys, clock, s.keyCacheTtl()), submit,
                 new PredictionRoutes(predictions, pipeline), new AccountRoutes(keys, usage, clock, s.microUsdPerSecond()),
                 new CallbackRoute(pipeline),

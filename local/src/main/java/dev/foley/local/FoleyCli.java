@@ -42,6 +42,8 @@ public final class FoleyCli {
               bench startup             each function's zip in a fresh JVM: size, first answer, classes
               bench pipeline            idle poller run, 2,000 due predictions, completion-to-webhook
                                         latency (push and poll), heap while copying 500 MB
+              bench jobs                provider jobs per prediction at each provider latency, with the
+                                        poller racing the API (polled and pushed)
 
               keys create --name NAME   make an API key (printed once), with its webhook secret
                         [--webhook-scheme wavespeed|standard] [--balance-usd N (prepaid)]
@@ -102,7 +104,8 @@ public final class FoleyCli {
                     case "pipeline" -> dev.foley.local.bench.PipelineBench.run(dataDir(a), endpoint, out);
                     case "startup" -> dev.foley.local.bench.PipelineBench.withMoto(dataDir(a), endpoint, out,
                             e -> dev.foley.local.bench.HandlerStartup.run(e, out));
-                    default -> throw new UsageException("bench takes api, pipeline or startup");
+                    case "jobs" -> dev.foley.local.bench.JobsBench.run(dataDir(a), endpoint, out);
+                    default -> throw new UsageException("bench takes api, pipeline, startup or jobs");
                 }
                 yield 0;
             }

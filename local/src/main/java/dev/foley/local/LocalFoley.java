@@ -99,7 +99,7 @@ public final class LocalFoley implements AutoCloseable {
         // Completion runs in-process, as the completion function would, on its own threads.
         ExecutorService completions = Executors.newVirtualThreadPerTaskExecutor();
         owned.add(completions::shutdownNow);
-        foley.pipeline().completionBy(id -> completions.submit(() -> foley.pipeline().complete(id)));
+        foley.pipeline().completionBy(id -> completions.submit(() -> foley.pipeline().runToRest(id)));
         LocalPoller poller = new LocalPoller(foley.poller(16, Duration.ofSeconds(60)));
         owned.add(0, poller);
         owned.add(0, LocalIngestFeed.start(clients.sqs(), clients.s3(), settings.uploadsBucket(),
@@ -117,7 +117,8 @@ public final class LocalFoley implements AutoCloseable {
             thread = Thread.ofPlatform().daemon().name("foley-local-poller").start(() -> {
                 while (running) {
                     try {
-                        poller.runFor(Duration.ofSeconds(60), Duration.ofMillis(100));
+                        poller.runFor(Duration.ofSeconds(60), Duration.ofMillis(100),
+                                dev.foley.time.Deadline.in(java.time.Clock.systemUTC(), Duration.ofSeconds(90)));
                         Thread.sleep(100);
                     } catch (InterruptedException e) {
                         return;
@@ -149,7 +150,7 @@ public final class LocalFoley implements AutoCloseable {
         }
     }
 
-    static void ensureBucket(AwsClients clients, String bucket) {
+    public static void ensureBucket(AwsClients clients, String bucket) {
         try (var s3 = clients.s3()) {
             try {
                 s3.createBucket(r -> r.bucket(bucket));

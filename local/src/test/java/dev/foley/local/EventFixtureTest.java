@@ -108,11 +108,11 @@ class EventFixtureTest {
 
     @Test
     void snapStartPrimingWritesNothing() throws Exception {
-        var before = foley.predictions().dynamo().scan(r -> r.tableName(foley.settings().table())).count();
+        var before = Moto.dynamo(foley.settings()).scan(r -> r.tableName(foley.settings().table())).count();
         handler.beforeCheckpoint(null);
         new dev.foley.functions.poller.PollerHandler(foley.poller(4, java.time.Duration.ofSeconds(60))).beforeCheckpoint(null);
         new dev.foley.functions.completion.CompletionHandler(foley.pipeline()).beforeCheckpoint(null);
-        assertEquals(before, foley.predictions().dynamo().scan(r -> r.tableName(foley.settings().table())).count());
+        assertEquals(before, Moto.dynamo(foley.settings()).scan(r -> r.tableName(foley.settings().table())).count());
     }
 
     @Test

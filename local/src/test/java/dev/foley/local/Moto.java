@@ -74,6 +74,11 @@ public final class Moto implements BeforeAllCallback {
         return dynamo;
     }
 
+    /** A DynamoDB client on the shared moto (for tests that read the raw table). */
+    public static DynamoDbClient dynamo(Settings settings) {
+        return LocalFoley.clients(settings).dynamo();
+    }
+
     public static String tableName(String prefix) {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
@@ -103,7 +108,12 @@ public final class Moto implements BeforeAllCallback {
 
     /** Providers built from an environment exactly as Lambda builds them. */
     public static dev.foley.provider.ProviderChain providers(Map<String, String> env) {
-        return dev.foley.provider.Providers.fromEnv(env, Map.of(), dev.foley.provider.ProviderHttp.standard(),
-                dev.foley.provider.ProviderHttp.Policies.DEFAULT, java.time.Clock.systemUTC());
+        return providers(env, dev.foley.provider.ProviderHttp.Policies.DEFAULT);
+    }
+
+    /** The same, with these call policies (short timeouts, for tests of what happens past them). */
+    public static dev.foley.provider.ProviderChain providers(Map<String, String> env, dev.foley.provider.ProviderHttp.Policies policies) {
+        return dev.foley.provider.Providers.fromEnv(env, Map.of(), dev.foley.provider.ProviderHttp.standard(), policies,
+                java.time.Clock.systemUTC());
     }
 }

@@ -13,7 +13,10 @@ import dev.foley.prediction.RequestValidator;
 import dev.foley.provider.emulator.FalEmulator;
 import dev.foley.provider.emulator.ProviderEmulator.Op;
 import dev.foley.provider.emulator.ProviderEmulator.Script;
+import dev.foley.prediction.ProviderJob;
 import dev.foley.store.PredictionStore;
+import dev.foley.time.Deadline;
+import java.util.List;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,15 +41,21 @@ class OrphanJobTest {
             var pipeline = Moto.foley(s, dynamo, chain).pipeline();
             var request = new RequestValidator(new UrlPolicy(true)).validate(Kind.VIDEO,
                     Json.parse("{\"video\":\"https://cdn.example.com/a.mp4\",\"prompt\":\"waves\"}"));
-            Prediction p = Prediction.accepted(IdGenerator.random().next(), "k", request, null, Instant.now());
+            Prediction p = Prediction.accepted(IdGenerator.random().next(), "k", request, null, Instant.now())
+                    .claimedForSubmit("test", Instant.now().plusSeconds(40));
             store.create(p, null);
             // The client cancels while our submit is on its way.
-            store.transition(p, Phase.CANCELLED, new PredictionStore.Change().error("cancelled by the client")).orElseThrow();
+            assertTrue(pipeline.cancel(p).isPresent());
 
-            Prediction after = pipeline.submit(p); // p is the stale read from before the cancel
+            Prediction after = pipeline.submitClaimed(p, Optional.empty(), Deadline.in(Clock.systemUTC(), Duration.ofSeconds(20)));
             assertEquals(Phase.CANCELLED, after.phase(), "the cancel stands");
             assertEquals(1, fal.requests(Op.SUBMIT).size());
             assertEquals(1, fal.requests(Op.CANCEL).size(), "the orphaned job is cancelled upstream");
+            Prediction recorded = store.get(p.id()).orElseThrow();
+            assertEquals(1, recorded.jobs().started().size(), "the orphan is on the record: " + recorded.jobs());
+            assertEquals(recorded.jobs().started().stream().map(ProviderJob::key).toList(), List.copyOf(recorded.jobs().stopped()),
+                    "and it is marked stopped");
+            assertNull(recorded.job(), "an orphan is never the tracked job");
         }
     }
 }

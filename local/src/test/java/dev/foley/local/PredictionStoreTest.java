@@ -6,7 +6,9 @@ import dev.foley.config.Settings;
 import dev.foley.net.UrlPolicy;
 import dev.foley.prediction.IdGenerator;
 import dev.foley.prediction.Kind;
+import dev.foley.prediction.Notifications;
 import dev.foley.prediction.Phase;
+import dev.foley.prediction.ProviderJob;
 import dev.foley.prediction.Prediction;
 import dev.foley.prediction.PredictionRequest;
 import dev.foley.prediction.RequestValidator;
@@ -96,10 +98,14 @@ class PredictionStoreTest {
             try (var pool = Executors.newFixedThreadPool(threads)) {
                 List<Future<?>> fs = new ArrayList<>();
                 for (int i = 0; i < threads; i++) {
-                    Phase target = i % 2 == 0 ? Phase.SUBMITTED : Phase.CANCELLED;
+                    boolean claim = i % 2 == 0;
                     fs.add(pool.submit(() -> {
                         go.await();
-                        if (store.transition(p, target, null).isPresent()) {
+                        // Half claim the submit, half cancel: one of them wins, whatever the mix.
+                        Optional<Prediction> won = claim
+                                ? store.claim(p, PredictionStore.Step.SUBMIT, "t", Instant.now().plusSeconds(30), false)
+                                : store.finish(p, Phase.CANCELLED, "cancelled", false, Notifications.NONE, null, List.of());
+                        if (won.isPresent()) {
                             winners.incrementAndGet();
                         }
                         return null;
@@ -110,10 +116,10 @@ class PredictionStoreTest {
                     f.get();
                 }
             }
-            assertEquals(1, winners.get(), "exactly one writer may move a prediction out of a phase");
+            assertEquals(1, winners.get(), "exactly one writer may claim or move a prediction");
             Prediction after = store.get(p.id()).orElseThrow();
             assertEquals(2, after.version());
-            assertNotEquals(Phase.ACCEPTED, after.phase());
+            assertTrue(after.phase() == Phase.CANCELLED || after.lease() != null, after.toString());
         }
     }
 
@@ -121,16 +127,55 @@ class PredictionStoreTest {
     void staleVersionLosesAndTerminalPhaseLeavesTheDueIndex() throws Exception {
         Prediction p = newPrediction("key_stale", Instant.now());
         store.create(p, null);
-        Prediction submitted = store.transition(p, Phase.SUBMITTED, null).orElseThrow();
+        Prediction claimed = store.claim(p, PredictionStore.Step.SUBMIT, "t", Instant.now().plusSeconds(30), false).orElseThrow();
+        Prediction submitted = store.recordSubmitted(claimed, ProviderJob.of("wavespeed", "j1"), Instant.now(), List.of("ok"))
+                .orElseThrow();
         assertEquals(Phase.SUBMITTED, submitted.phase());
-        assertTrue(store.transition(p, Phase.CANCELLED, null).isEmpty(), "a stale read must lose");
-        Prediction failed = store.transition(submitted, Phase.FAILED,
-                new PredictionStore.Change().error("provider said no")).orElseThrow();
+        assertNull(submitted.lease(), "the record ends the claim");
+        assertEquals(0, submitted.jobs().unconfirmed(), "a job came back: nothing unconfirmed");
+        assertTrue(store.finish(p, Phase.CANCELLED, "x", false, Notifications.NONE, null, List.of()).isEmpty(),
+                "a stale read must lose");
+        assertTrue(store.claim(p, PredictionStore.Step.SUBMIT, "t", Instant.now().plusSeconds(30), false).isEmpty(),
+                "a stale claim must lose");
+        Prediction failed = store.finish(submitted, Phase.FAILED, "provider said no", true, Notifications.NONE, null, List.of())
+                .orElseThrow();
         assertEquals("provider said no", failed.error());
         var item = dynamo.getItem(r -> r.tableName(settings.table())
                 .key(Map.of("PK", AttributeValue.fromS("P#" + p.id()), "SK", AttributeValue.fromS("P")))).item();
         assertFalse(item.containsKey("due_at"));
         assertFalse(item.containsKey("due_shard"));
+    }
+
+    @Test
+    void aLiveLeaseBlocksAClaimAndAnExpiredOneIsTakenOver() throws Exception {
+        Instant t = Instant.now();
+        Prediction p = newPrediction("key_lease", t).claimedForSubmit("api", t.plusSeconds(40));
+        store.create(p, null);
+        Prediction stored = store.get(p.id()).orElseThrow();
+        assertEquals(t.plusSeconds(40).toEpochMilli(), stored.dueAt().toEpochMilli(), "due when the lease ends");
+        assertEquals(1, stored.jobs().unconfirmed(), "the stored claim counts its submit");
+        assertTrue(store.claim(stored, PredictionStore.Step.SUBMIT, "poller", Instant.now().plusSeconds(40), false).isEmpty(),
+                "nobody takes a live lease");
+        var later = new PredictionStore(dynamo, settings.table(), Clock.fixed(t.plusSeconds(41), java.time.ZoneOffset.UTC), 4,
+                Duration.ofDays(7));
+        Prediction taken = later.claim(stored, PredictionStore.Step.SUBMIT, "poller", t.plusSeconds(81), false).orElseThrow();
+        assertEquals("poller", taken.lease().owner());
+        assertEquals(2, taken.jobs().unconfirmed(), "the crashed holder's submit stays counted: at most one more");
+    }
+
+    @Test
+    void aStaleFailureNeverOverwritesARecordedSuccess() throws Exception {
+        Prediction p = newPrediction("key_stale2", Instant.now());
+        store.create(p, null);
+        Prediction claimed = store.claim(p, PredictionStore.Step.SUBMIT, "a", Instant.now().plusSeconds(30), false).orElseThrow();
+        store.recordSubmitted(claimed, ProviderJob.of("wavespeed", "won"), Instant.now(), List.of("won")).orElseThrow();
+        assertTrue(store.recordSubmitFailure(claimed, true, Instant.now(), List.of("timed out")).isEmpty(),
+                "a step on a stale snapshot acts on nothing");
+        Prediction after = store.get(p.id()).orElseThrow();
+        assertEquals(Phase.SUBMITTED, after.phase());
+        assertEquals("won", after.job().id());
+        store.appendAttempts(p.id(), List.of("the late failure, for the record"));
+        assertTrue(store.get(p.id()).orElseThrow().attempts().stream().anyMatch(a -> a.endsWith("the late failure, for the record")));
     }
 
     @Test

@@ -2,12 +2,10 @@ package dev.foley.api;
 
 import dev.foley.pipeline.Pipeline;
 import dev.foley.prediction.IdGenerator;
-import dev.foley.prediction.Phase;
 import dev.foley.prediction.Prediction;
 import dev.foley.provider.InferenceProvider;
 import dev.foley.provider.InvalidCallbackException;
 import dev.foley.provider.JobUpdate;
-import dev.foley.provider.ProviderException;
 import java.lang.System.Logger.Level;
 import java.util.Optional;
 
@@ -15,8 +13,9 @@ import java.util.Optional;
  * {@code POST /internal/callbacks/{provider}/{id}}: a provider pushing a job's result. The
  * provider's signature is checked (forged and stale ones are 401s), then the same transition a
  * status check would make is applied, so completion does not wait for the next poll. Duplicates
- * are harmless (the transition's condition no longer holds). A callback for another job than the
- * one stored is an orphan of a retried submit: it is cancelled at the provider.
+ * are harmless (the transition's condition no longer holds). A callback for a job the prediction
+ * does not track is adopted if the prediction still waits for a submit's answer, and otherwise
+ * recorded as an orphan (stopped at the provider if it still runs): see {@link Pipeline#onCallback}.
  */
 public final class CallbackRoute {
 
@@ -46,17 +45,9 @@ public final class CallbackRoute {
             throw new ApiException(401, "callback refused: " + e.getMessage());
         }
         Prediction p = pipeline.store().get(id).orElseThrow(() -> new ApiException(404, "no such prediction"));
-        if (p.job() == null || !p.job().provider().equals(providerName) || !p.job().id().equals(update.jobId())) {
-            // Not the job we track: an orphan (a submit that timed out after creating it). Stop it.
-            try {
-                provider.get().cancel(new dev.foley.provider.ProviderJob(providerName, update.jobId(), java.util.Map.of()));
-            } catch (ProviderException | RuntimeException e) {
-                LOG.log(Level.WARNING, "could not cancel orphan job {0}: {1}", update.jobId(), e.getMessage());
-            }
+        Pipeline.CallbackOutcome outcome = pipeline.onCallback(p, provider.get(), update);
+        if (outcome == Pipeline.CallbackOutcome.ORPHAN || outcome == Pipeline.CallbackOutcome.IGNORED) {
             return ApiResponse.json(200, "{\"ok\":true,\"ignored\":\"not the job this prediction tracks\"}");
-        }
-        if (p.phase() == Phase.SUBMITTED) {
-            pipeline.apply(p, update.status());
         }
         return ApiResponse.json(200, "{\"ok\":true}");
     }

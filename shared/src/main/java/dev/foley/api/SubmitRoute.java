@@ -4,12 +4,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.foley.auth.ApiKey;
 import dev.foley.auth.KeyMaterial;
 import dev.foley.json.Json;
+import dev.foley.lifecycle.Lifecycle;
 import dev.foley.pipeline.Pipeline;
 import dev.foley.prediction.FieldError;
 import dev.foley.prediction.IdGenerator;
 import dev.foley.prediction.InvalidRequestException;
 import dev.foley.prediction.Kind;
-import dev.foley.prediction.Phase;
 import dev.foley.prediction.Prediction;
 import dev.foley.prediction.PredictionRequest;
 import dev.foley.prediction.RequestValidator;
@@ -17,6 +17,7 @@ import dev.foley.store.ApiKeyStore;
 import dev.foley.store.IdempotencyConflictException;
 import dev.foley.store.PredictionStore;
 import dev.foley.store.PredictionStore.IdempotencyClaim;
+import dev.foley.time.Deadline;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,6 +27,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
 /**
@@ -36,8 +41,8 @@ import java.util.regex.Pattern;
 public final class SubmitRoute {
 
     public static final int MAX_BODY_BYTES = 64 * 1024;
-    /** API Gateway's HTTP API cuts a request at 30 s: answer before. */
-    static final Duration SYNC_WAIT = Duration.ofSeconds(25);
+    /** The first submit may take this long from the request's start (the API function is cut at 29 s). */
+    static final Duration SUBMIT_BUDGET = Duration.ofSeconds(22);
     private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,255}");
     private static final System.Logger LOG = System.getLogger("foley.api");
 
@@ -69,6 +74,7 @@ public final class SubmitRoute {
     }
 
     ApiResponse handle(ApiRequest req, ApiKey key, Kind kind, String base) throws ApiException {
+        Instant started = clock.instant();
         String type = req.header("content-type");
         if (type != null && !isJson(type)) {
             throw new ApiException(415, "Content-Type must be application/json, got " + FoleyApi.shorten(type, 80)
@@ -99,7 +105,9 @@ public final class SubmitRoute {
         if (!errors.isEmpty()) {
             throw ApiException.invalid(errors);
         }
-        Prediction p = Prediction.accepted(ids.next(), key.keyId(), request, webhook, clock.instant()).withKeyHash(key.hash());
+        // Stored already claimed for its first submit: the poller leaves it alone while this request submits it.
+        Prediction p = Prediction.accepted(ids.next(), key.keyId(), request, webhook, started).withKeyHash(key.hash())
+                .claimedForSubmit(pipeline.owner(), started.plus(Lifecycle.SUBMIT_LEASE));
         IdempotencyClaim claim = idemKey == null ? null : new IdempotencyClaim(key.keyId(), idemKey,
                 KeyMaterial.sha256Hex(kind.code() + "\n" + Json.write(request.toJson()) + "\n" + webhook));
         long cost = pipeline.costOf(p);
@@ -127,17 +135,18 @@ public final class SubmitRoute {
         }
         // Providers can push to the URL this request came in on, when it is a public one (a deployed
         // stack's own API URL); locally they are polled.
-        Prediction now = dispatch(p, pushBase ? Optional.of(base) : Optional.empty());
+        Prediction now = dispatch(p, pushBase ? Optional.of(base) : Optional.empty(),
+                Deadline.at(clock, started.plus(SUBMIT_BUDGET)));
         if (request.enableSyncMode() && !now.phase().terminal()) {
-            return FoleyApi.ok(sync(now, base));
+            return FoleyApi.ok(sync(now, base, Deadline.at(clock, started.plus(syncWait))));
         }
         return FoleyApi.ok(view(now, base));
     }
 
     /** Hands a new prediction to its provider. It is stored already: whatever happens here, the poller can carry on. */
-    private Prediction dispatch(Prediction p, Optional<String> callbackBase) {
+    private Prediction dispatch(Prediction p, Optional<String> callbackBase, Deadline until) {
         try {
-            return pipeline.submit(p, callbackBase);
+            return pipeline.submitClaimed(p, callbackBase, until);
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "submitting prediction " + p.id() + " to its provider failed; the poller will retry", e);
             return p;
@@ -145,43 +154,26 @@ public final class SubmitRoute {
     }
 
     /**
-     * Sync mode: runs the prediction's own steps (status checks at their due times, completion
-     * inline) until it ends or the wait runs out. It sleeps until each next due time: no tight
-     * loop on the table. On time-out, the hosted API's answer: processing, "Sync mode timed out".
+     * Sync mode: the prediction's own steps (status checks at their due times, completion inline)
+     * run on a worker thread until it ends or {@code end} (counted from the request's start) passes;
+     * this thread answers by then whatever the worker is doing (every call the worker makes is
+     * bounded by {@code end} too). It sleeps until each next due time: no tight loop on the table. On
+     * time-out, the hosted API's answer: processing, "Sync mode timed out".
      */
-    private ObjectNode sync(Prediction p, String base) {
-        Instant end = clock.instant().plus(syncWait);
-        Prediction current = p;
+    private ObjectNode sync(Prediction p, String base, Deadline end) {
+        CompletableFuture<Prediction> worker = CompletableFuture.supplyAsync(() -> syncSteps(p, end), SYNC_THREADS);
+        Prediction current;
         try {
-            while (!current.phase().terminal()) {
-                Optional<PredictionStore.Due> d = store.getWithDue(current.id());
-                if (d.isEmpty()) {
-                    break;
-                }
-                current = d.get().prediction();
-                if (current.phase().terminal()) {
-                    break;
-                }
-                if (current.phase() == Phase.UPSTREAM_DONE) {
-                    Prediction done = pipeline.complete(current.id());
-                    current = done == null ? current : done;
-                    continue;
-                }
-                Instant due = d.get().dueAt() == null ? clock.instant().plusMillis(250) : d.get().dueAt();
-                Instant now = clock.instant();
-                if (!due.isBefore(end)) {
-                    break;
-                }
-                if (due.isAfter(now)) {
-                    Thread.sleep(Math.max(1, Duration.between(now, due).toMillis()));
-                }
-                current = pipeline.step(store.get(current.id()).orElse(current));
-            }
+            current = worker.get(Math.max(1, end.remaining().toMillis()), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            current = reread(p);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
+            current = p;
+        } catch (ExecutionException e) {
             // The prediction is stored and the poller carries on: answer with where it is now.
-            LOG.log(Level.ERROR, "sync wait for " + current.id() + " stopped early", e);
+            LOG.log(Level.ERROR, "sync wait for " + p.id() + " stopped early", e.getCause());
+            current = reread(p);
         }
         ObjectNode data = view(current, base);
         if (!current.phase().terminal()) {
@@ -190,6 +182,41 @@ public final class SubmitRoute {
                     + data.at("/urls/get").asText());
         }
         return data;
+    }
+
+    private static final java.util.concurrent.Executor SYNC_THREADS = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+
+    private Prediction syncSteps(Prediction p, Deadline end) {
+        Prediction current = p;
+        try {
+            while (!current.phase().terminal() && !end.passed()) {
+                current = pipeline.advance(current, Pipeline.Mode.REQUEST, end);
+                if (current.phase().terminal()) {
+                    break;
+                }
+                Instant now = clock.instant();
+                // Someone else holds the step (completion copying the outputs, say): look again shortly.
+                Instant due = current.leasedAt(now) || current.dueAt() == null ? now.plusMillis(200) : current.dueAt();
+                if (!due.isBefore(end.at())) {
+                    break;
+                }
+                if (due.isAfter(now)) {
+                    Thread.sleep(Math.max(1, Duration.between(now, due).toMillis()));
+                }
+                current = reread(current);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return current;
+    }
+
+    private Prediction reread(Prediction p) {
+        try {
+            return store.get(p.id()).orElse(p);
+        } catch (RuntimeException e) {
+            return p;
+        }
     }
 
     private ObjectNode view(Prediction p, String base) {

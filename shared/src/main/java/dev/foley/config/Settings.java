@@ -38,6 +38,8 @@ import java.util.Optional;
  * @param playgroundDevKey a key the playground pre-fills ({@code FOLEY_PLAYGROUND_DEV_KEY}; local mode only)
  * @param syncWait         how long {@code enable_sync_mode} holds a submit ({@code FOLEY_SYNC_WAIT_SECONDS},
  *                         25; at most 28, under API Gateway's 30 s)
+ * @param owner            who this process is, on the leases it takes ({@code AWS_LAMBDA_FUNCTION_NAME},
+ *                         set by Lambda itself; {@code local} otherwise)
  */
 public record Settings(
         String table,
@@ -61,7 +63,8 @@ public record Settings(
         String uploadsBucket,
         long uploadMaxBytes,
         Optional<String> ingestKeyId,
-        Optional<String> playgroundDevKey) {
+        Optional<String> playgroundDevKey,
+        String owner) {
 
     public static Settings fromEnv(Map<String, String> env) {
         return new Settings(
@@ -84,11 +87,12 @@ public record Settings(
                 price(env.get("FOLEY_PRICE_PER_SECOND_USD")),
                 Duration.ofSeconds(positive(env, "FOLEY_DEADLINE_SECONDS", 900)),
                 Optional.ofNullable(blankToNull(env.get("FOLEY_COMPLETION_FUNCTION"))),
-                Duration.ofSeconds(Math.min(28, positive(env, "FOLEY_SYNC_WAIT_SECONDS", 25))),
+                Duration.ofSeconds(Math.min(26, positive(env, "FOLEY_SYNC_WAIT_SECONDS", 25))),
                 env.getOrDefault("FOLEY_UPLOADS_BUCKET", "foley-uploads"),
                 positive(env, "FOLEY_UPLOAD_MAX_MB", 500) * 1_000_000L,
                 Optional.ofNullable(blankToNull(env.get("INGEST_KEY_ID"))),
-                Optional.ofNullable(blankToNull(env.get("FOLEY_PLAYGROUND_DEV_KEY"))));
+                Optional.ofNullable(blankToNull(env.get("FOLEY_PLAYGROUND_DEV_KEY"))),
+                Optional.ofNullable(blankToNull(env.get("AWS_LAMBDA_FUNCTION_NAME"))).orElse("local"));
     }
 
     private static long price(String v) {

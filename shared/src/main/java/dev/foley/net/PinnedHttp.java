@@ -1,17 +1,24 @@
 package dev.foley.net;
 
+import dev.foley.time.Deadline;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLParameters;
@@ -19,86 +26,199 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 
 /**
- * A one-shot HTTP/1.1 POST to a user-supplied URL (webhooks) that connects to exactly the address
- * it checked: the host is resolved once, every address is checked against {@link UrlPolicy}
- * (strict: public addresses only), and the socket opens to that checked address, so a DNS answer
- * that changes between check and connect (rebinding) cannot redirect us. TLS still verifies the
- * certificate against the host name. Redirects are not followed. The JDK's HTTP client resolves
- * names itself, which leaves that window open; hence this small client.
+ * The HTTP/1.1 client for every URL Foley itself fetches or posts to that it does not configure
+ * (webhooks, provider output links): it connects to exactly the address it checked. The host is
+ * resolved once, every address is checked against {@link UrlPolicy} (strict: public addresses only),
+ * and the socket opens to that checked address, so a DNS answer that changes between check and
+ * connect (rebinding) cannot redirect us. TLS still verifies the certificate against the host name.
+ * A redirect is followed only by a GET, and only after its target is checked the same way. Reads
+ * time out (a stalled body fails instead of hanging), and a whole download has a deadline. The JDK's
+ * HTTP client resolves names itself, which leaves the rebinding window open; hence this small client.
  */
 public final class PinnedHttp {
 
-    /** What happened: a status, or 0 with an error. */
+    /** What a POST came to: a status, or 0 with an error. */
     public record Result(int status, long latencyMs, String error, String address) {
         public boolean ok() {
             return status >= 200 && status < 300;
         }
     }
 
-    private final boolean strict;
+    /** A fetch that did not get an answer; {@code refused}: the URL is not allowed (never retry). */
+    public static final class FetchException extends IOException {
+        private final boolean refused;
 
-    public PinnedHttp(boolean strict) {
-        this.strict = strict;
+        public FetchException(String message, boolean refused) {
+            super(message, null);
+            this.refused = refused;
+        }
+
+        public boolean refused() {
+            return refused;
+        }
     }
 
+    /** An answer whose body is read as it arrives; closing it closes the connection. */
+    public static final class Response implements Closeable {
+        private final int status;
+        private final Map<String, String> headers;
+        private final InputStream body;
+        private final Socket socket;
+
+        Response(int status, Map<String, String> headers, InputStream body, Socket socket) {
+            this.status = status;
+            this.headers = Map.copyOf(headers);
+            this.body = body;
+            this.socket = socket;
+        }
+
+        public int status() {
+            return status;
+        }
+
+        /** A header by its lower-case name, or null. */
+        public String header(String name) {
+            return headers.get(name.toLowerCase(Locale.ROOT));
+        }
+
+        public InputStream body() {
+            return body;
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    static final int MAX_HEAD_BYTES = 64 * 1024;
+    static final int MAX_REDIRECTS = 5;
+
+    private final java.util.function.Predicate<InetAddress> allowed;
+
+    /** Strict: public addresses only (a deployed stack); otherwise any address (local mode). */
+    public PinnedHttp(boolean strict) {
+        this(strict ? UrlPolicy::isPublic : a -> true);
+    }
+
+    /** With its own rule for which addresses may be connected to (tests). */
+    public PinnedHttp(java.util.function.Predicate<InetAddress> allowed) {
+        this.allowed = allowed;
+    }
+
+    /** One POST (a webhook delivery); redirects are not followed. */
     public Result post(URI url, Map<String, String> headers, byte[] body, Duration timeout) {
         long t0 = System.nanoTime();
-        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(java.util.Locale.ROOT);
-        boolean tls = scheme.equals("https");
-        if (!tls && !scheme.equals("http")) {
-            return new Result(0, 0, "not an http(s) URL", "");
-        }
-        String host = url.getHost();
-        int port = url.getPort() > 0 ? url.getPort() : tls ? 443 : 80;
         InetAddress target;
         try {
-            target = pick(host);
-        } catch (UnknownHostException e) {
-            return new Result(0, ms(t0), "host " + host + " does not resolve", "");
-        } catch (SecurityException e) {
+            target = checkedAddress(url);
+        } catch (FetchException e) {
             return new Result(0, ms(t0), e.getMessage(), "");
         }
-        int timeoutMs = (int) Math.max(1, timeout.toMillis());
-        try (Socket raw = new Socket()) {
-            raw.connect(new InetSocketAddress(target, port), timeoutMs);
-            raw.setSoTimeout(timeoutMs);
-            Socket s = raw;
-            if (tls) {
-                SSLSocket ssl = (SSLSocket) ((SSLSocketFactory) SSLSocketFactory.getDefault())
-                        .createSocket(raw, host, port, true);
-                SSLParameters p = ssl.getSSLParameters();
-                p.setEndpointIdentificationAlgorithm("HTTPS");
-                p.setServerNames(java.util.List.of(new SNIHostName(host)));
-                ssl.setSSLParameters(p);
-                ssl.startHandshake();
-                s = ssl;
-            }
-            String path = (url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath())
-                    + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery());
-            StringBuilder head = new StringBuilder();
-            head.append("POST ").append(path).append(" HTTP/1.1\r\n");
-            head.append("Host: ").append(url.getPort() > 0 ? host + ":" + port : host).append("\r\n");
-            head.append("User-Agent: Foley-Webhooks/1\r\n");
-            head.append("Content-Type: application/json\r\n");
-            head.append("Content-Length: ").append(body.length).append("\r\n");
-            head.append("Connection: close\r\n");
-            for (var h : headers.entrySet()) {
-                if (h.getKey().matches("[A-Za-z0-9-]+") && !h.getValue().contains("\r") && !h.getValue().contains("\n")) {
-                    head.append(h.getKey()).append(": ").append(h.getValue()).append("\r\n");
-                }
-            }
-            head.append("\r\n");
+        Socket s = null;
+        try {
+            s = connect(url, target, timeout, timeout);
+            Map<String, String> h = new HashMap<>(headers);
+            h.put("Content-Type", "application/json");
+            h.put("Content-Length", Integer.toString(body.length));
+            h.put("User-Agent", "Foley-Webhooks/1");
             OutputStream out = s.getOutputStream();
-            out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+            out.write(head("POST", url, h).getBytes(StandardCharsets.ISO_8859_1));
             out.write(body);
             out.flush();
-            int status = statusOf(new BufferedInputStream(s.getInputStream()));
+            int status = readHead(new BufferedInputStream(s.getInputStream()), new HashMap<>());
             return new Result(status, ms(t0), status >= 200 && status < 300 ? ""
                     : status >= 300 && status < 400 ? "redirects are not followed" : "", target.getHostAddress());
-        } catch (java.net.SocketTimeoutException e) {
+        } catch (SocketTimeoutException e) {
             return new Result(0, ms(t0), "no answer within " + timeout.toSeconds() + " s", target.getHostAddress());
         } catch (IOException e) {
             return new Result(0, ms(t0), "connection failed (" + e.getClass().getSimpleName() + ")", target.getHostAddress());
+        } finally {
+            closeQuietly(s);
+        }
+    }
+
+    /**
+     * A GET whose body streams: redirects (301, 302, 303, 307, 308) are followed up to
+     * {@link #MAX_REDIRECTS} times, each target checked like the first. {@code readTimeout} bounds
+     * each read (a stall), {@code until} the whole download. Errors say what happened in general
+     * terms only: no address, no port state.
+     */
+    public Response get(URI url, Map<String, String> headers, Duration readTimeout, Deadline until) throws FetchException {
+        URI current = url;
+        for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+            InetAddress target = checkedAddress(current);
+            Socket s = null;
+            try {
+                Duration left = until.remaining();
+                if (left.isZero()) {
+                    throw new FetchException("out of time", false);
+                }
+                Duration connect = left.compareTo(readTimeout) < 0 ? left : readTimeout;
+                s = connect(current, target, connect, readTimeout);
+                Map<String, String> h = new HashMap<>(headers);
+                h.put("User-Agent", "Foley/1");
+                h.put("Accept-Encoding", "identity");
+                OutputStream out = s.getOutputStream();
+                out.write(head("GET", current, h).getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                InputStream in = new BufferedInputStream(s.getInputStream());
+                Map<String, String> answer = new HashMap<>();
+                int status = readHead(in, answer);
+                String location = answer.get("location");
+                if (List.of(301, 302, 303, 307, 308).contains(status) && location != null) {
+                    closeQuietly(s);
+                    try {
+                        current = current.resolve(location.strip());
+                    } catch (IllegalArgumentException bad) {
+                        throw new FetchException("redirected to an invalid URL", true);
+                    }
+                    continue;
+                }
+                InputStream body;
+                if ("chunked".equalsIgnoreCase(String.valueOf(answer.get("transfer-encoding")).strip())) {
+                    body = new Chunked(in);
+                } else if (answer.containsKey("content-length")) {
+                    long n;
+                    try {
+                        n = Long.parseLong(answer.get("content-length").strip());
+                    } catch (NumberFormatException e) {
+                        throw new FetchException("the answer's Content-Length is not a number", false);
+                    }
+                    body = new Bounded(in, n);
+                } else {
+                    body = in;
+                }
+                return new Response(status, answer, new Timed(body, until), s);
+            } catch (FetchException e) {
+                closeQuietly(s);
+                throw e;
+            } catch (SocketTimeoutException e) {
+                closeQuietly(s);
+                throw new FetchException("no answer in time", false);
+            } catch (IOException e) {
+                closeQuietly(s);
+                throw new FetchException("the connection failed", false);
+            }
+        }
+        throw new FetchException("too many redirects", true);
+    }
+
+    /** The address to connect to for {@code url}: resolved once, and, when strict, every address public. */
+    private InetAddress checkedAddress(URI url) throws FetchException {
+        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("https") && !scheme.equals("http")) {
+            throw new FetchException("not an http(s) URL", true);
+        }
+        if (url.getHost() == null || url.getRawUserInfo() != null) {
+            throw new FetchException("not an http(s) URL with a host", true);
+        }
+        try {
+            return pick(url.getHost());
+        } catch (UnknownHostException e) {
+            throw new FetchException("host " + url.getHost() + " does not resolve", false);
+        } catch (SecurityException e) {
+            throw new FetchException(e.getMessage(), true);
         }
     }
 
@@ -106,30 +226,225 @@ public final class PinnedHttp {
     InetAddress pick(String host) throws UnknownHostException {
         String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
         InetAddress[] all = InetAddress.getAllByName(h);
-        if (strict) {
-            for (InetAddress a : all) {
-                if (!UrlPolicy.isPublic(a)) {
-                    throw new SecurityException("host " + host + " resolves to a non-public address (" + a.getHostAddress() + ")");
-                }
+        for (InetAddress a : all) {
+            if (!allowed.test(a)) {
+                throw new SecurityException("host " + host + " is not a public address");
             }
         }
         return all[0];
     }
 
-    private static int statusOf(InputStream in) throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        int c;
-        while ((c = in.read()) != -1 && c != '\n' && line.size() < 1024) {
-            line.write(c);
-        }
-        String[] parts = line.toString(StandardCharsets.ISO_8859_1).trim().split(" ");
-        if (parts.length < 2 || !parts[0].startsWith("HTTP/")) {
-            throw new IOException("not an HTTP answer");
-        }
+    private static Socket connect(URI url, InetAddress target, Duration connectTimeout, Duration readTimeout) throws IOException {
+        boolean tls = "https".equalsIgnoreCase(url.getScheme());
+        int port = url.getPort() > 0 ? url.getPort() : tls ? 443 : 80;
+        Socket raw = new Socket();
         try {
-            return Integer.parseInt(parts[1]);
-        } catch (NumberFormatException e) {
-            throw new IOException("not an HTTP status");
+            raw.connect(new InetSocketAddress(target, port), (int) Math.max(1, connectTimeout.toMillis()));
+            raw.setSoTimeout((int) Math.max(1, readTimeout.toMillis()));
+            if (!tls) {
+                return raw;
+            }
+            SSLSocket ssl = (SSLSocket) ((SSLSocketFactory) SSLSocketFactory.getDefault()).createSocket(raw, url.getHost(), port, true);
+            SSLParameters p = ssl.getSSLParameters();
+            p.setEndpointIdentificationAlgorithm("HTTPS");
+            p.setServerNames(List.of(new SNIHostName(url.getHost())));
+            ssl.setSSLParameters(p);
+            ssl.startHandshake();
+            return ssl;
+        } catch (IOException e) {
+            raw.close();
+            throw e;
+        }
+    }
+
+    private static String head(String method, URI url, Map<String, String> headers) {
+        boolean tls = "https".equalsIgnoreCase(url.getScheme());
+        int port = url.getPort() > 0 ? url.getPort() : tls ? 443 : 80;
+        String path = (url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath())
+                + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery());
+        StringBuilder head = new StringBuilder();
+        head.append(method).append(' ').append(path).append(" HTTP/1.1\r\n");
+        head.append("Host: ").append(url.getPort() > 0 ? url.getHost() + ":" + port : url.getHost()).append("\r\n");
+        head.append("Connection: close\r\n");
+        for (var h : headers.entrySet()) {
+            if (h.getKey().matches("[A-Za-z0-9-]+") && !h.getValue().contains("\r") && !h.getValue().contains("\n")) {
+                head.append(h.getKey()).append(": ").append(h.getValue()).append("\r\n");
+            }
+        }
+        return head.append("\r\n").toString();
+    }
+
+    /** Reads the status line and headers (skipping 1xx answers); returns the status, fills {@code headers} (lower-case names). */
+    static int readHead(InputStream in, Map<String, String> headers) throws IOException {
+        int total = 0;
+        while (true) {
+            headers.clear();
+            String statusLine = line(in);
+            total += statusLine.length();
+            String[] parts = statusLine.trim().split(" ");
+            if (parts.length < 2 || !parts[0].startsWith("HTTP/")) {
+                throw new IOException("not an HTTP answer");
+            }
+            int status;
+            try {
+                status = Integer.parseInt(parts[1]);
+            } catch (NumberFormatException e) {
+                throw new IOException("not an HTTP status");
+            }
+            while (true) {
+                String l = line(in);
+                total += l.length() + 2;
+                if (total > MAX_HEAD_BYTES) {
+                    throw new IOException("answer head too large");
+                }
+                if (l.isEmpty()) {
+                    break;
+                }
+                int colon = l.indexOf(':');
+                if (colon > 0) {
+                    headers.merge(l.substring(0, colon).strip().toLowerCase(Locale.ROOT), l.substring(colon + 1).strip(),
+                            (a, b) -> a + ", " + b);
+                }
+            }
+            if (status >= 200 || status < 100) {
+                return status;
+            }
+        }
+    }
+
+    /** One line without its CRLF (or LF); at most 8 KiB. */
+    private static String line(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        int c;
+        while ((c = in.read()) != -1 && c != '\n') {
+            if (b.size() >= 8192) {
+                throw new IOException("line too long");
+            }
+            b.write(c);
+        }
+        if (c == -1 && b.size() == 0) {
+            throw new IOException("connection closed before an answer");
+        }
+        String s = b.toString(StandardCharsets.ISO_8859_1);
+        return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    /** A body of {@code Content-Length} bytes: ends there, and fails if the connection ends first. */
+    private static final class Bounded extends FilterInputStream {
+        private long left;
+
+        Bounded(InputStream in, long length) {
+            super(in);
+            left = length;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int n = super.read(b, off, (int) Math.min(len, left));
+            if (n == -1) {
+                throw new IOException("the body ended " + left + " bytes short");
+            }
+            left -= n;
+            return n;
+        }
+    }
+
+    /** A {@code Transfer-Encoding: chunked} body, decoded. */
+    private static final class Chunked extends InputStream {
+        private final InputStream in;
+        private long left;
+        private boolean done;
+
+        Chunked(InputStream in) {
+            this.in = in;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (done) {
+                return -1;
+            }
+            if (left == 0) {
+                String size = line(in);
+                int semi = size.indexOf(';');
+                try {
+                    left = Long.parseLong((semi >= 0 ? size.substring(0, semi) : size).strip(), 16);
+                } catch (NumberFormatException e) {
+                    throw new IOException("bad chunk size");
+                }
+                if (left < 0) {
+                    throw new IOException("bad chunk size");
+                }
+                if (left == 0) {
+                    while (!line(in).isEmpty()) {
+                        // trailers: ignored
+                    }
+                    done = true;
+                    return -1;
+                }
+            }
+            int n = in.read(b, off, (int) Math.min(len, left));
+            if (n == -1) {
+                throw new IOException("the body ended inside a chunk");
+            }
+            left -= n;
+            if (left == 0) {
+                line(in); // the CRLF after the chunk
+            }
+            return n;
+        }
+    }
+
+    /** Fails a read once the whole download's deadline has passed (a body that trickles in forever). */
+    private static final class Timed extends FilterInputStream {
+        private final Deadline until;
+
+        Timed(InputStream in, Deadline until) {
+            super(in);
+            this.until = until;
+        }
+
+        @Override
+        public int read() throws IOException {
+            check();
+            return super.read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            check();
+            return super.read(b, off, len);
+        }
+
+        private void check() throws IOException {
+            if (until.passed()) {
+                throw new IOException("the download took too long");
+            }
+        }
+    }
+
+    private static void closeQuietly(Socket s) {
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
         }
     }
 

@@ -7,6 +7,7 @@ import dev.foley.api.PredictionView;
 import dev.foley.auth.ApiKey;
 import dev.foley.auth.KeyMaterial;
 import dev.foley.json.Json;
+import dev.foley.lifecycle.Lifecycle;
 import dev.foley.media.UploadStore;
 import dev.foley.prediction.FieldError;
 import dev.foley.prediction.IdGenerator;
@@ -19,9 +20,10 @@ import dev.foley.prediction.RequestValidator;
 import dev.foley.store.ApiKeyStore;
 import dev.foley.store.IdempotencyConflictException;
 import dev.foley.store.PredictionStore;
-import java.lang.System.Logger.Level;
+import dev.foley.time.Deadline;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +32,6 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * S3-upload-triggered generation. A video put under {@code inputs/} of the uploads bucket becomes a
@@ -46,7 +47,8 @@ public final class Ingest {
 
     public static final String INPUTS = "inputs/";
     public static final String OUTPUTS = "outputs/";
-    private static final System.Logger LOG = System.getLogger("foley.ingest");
+    /** The first submit of an upload may take this long (the ingest function has a minute). */
+    static final java.time.Duration SUBMIT_BUDGET = java.time.Duration.ofSeconds(25);
     private static final Map<String, String> METADATA = Map.of(
             "prompt", "prompt", "negative-prompt", "negative_prompt", "duration", "duration",
             "guidance-scale", "guidance_scale", "num-inference-steps", "num_inference_steps",
@@ -119,8 +121,10 @@ public final class Ingest {
             writeError(key, 400, errors.stream().map(FieldError::toString).reduce((a, b) -> a + "; " + b).orElse(""), errors, null);
             return Outcome.REJECTED;
         }
-        Prediction p = Prediction.accepted(IdGenerator.random().next(), account.get().keyId(), request, webhook, clock.instant())
-                .withIngestKey(key).withKeyHash(account.get().hash());
+        Instant now = clock.instant();
+        Prediction p = Prediction.accepted(IdGenerator.random().next(), account.get().keyId(), request, webhook, now)
+                .withIngestKey(key).withKeyHash(account.get().hash())
+                .claimedForSubmit(pipeline.owner(), now.plus(Lifecycle.SUBMIT_LEASE));
         var claim = new PredictionStore.IdempotencyClaim(account.get().keyId(), "s3:" + KeyMaterial.sha256Hex(key + "#" + version),
                 KeyMaterial.sha256Hex(key + "#" + version));
         long cost = pipeline.costOf(p);
@@ -146,7 +150,7 @@ public final class Ingest {
             refundIfReserved(p); // the event is retried
             throw e;
         }
-        pipeline.submit(p);
+        pipeline.submitClaimed(p, Optional.empty(), Deadline.at(clock, now.plus(SUBMIT_BUDGET)));
         return Outcome.STARTED;
     }
 
@@ -174,12 +178,15 @@ public final class Ingest {
         }
     }
 
-    /** Writes the result beside the upload when an S3-triggered prediction ends. Called by the pipeline. */
-    public void finished(Prediction p) {
+    /**
+     * Writes the result beside the upload when an S3-triggered prediction ends (the pipeline's
+     * worker calls it, and calls it again later if it throws).
+     */
+    public void writeResult(Prediction p) {
         if (p.ingestKey() == null) {
             return;
         }
-        try {
+        {
             if (p.phase() == Phase.COMPLETED && !p.outputKeys().isEmpty()) {
                 String target = OUTPUTS + p.ingestKey().substring(INPUTS.length());
                 String source = p.outputKeys().get(0);
@@ -190,8 +197,6 @@ public final class Ingest {
             } else if (p.phase().terminal()) {
                 writeError(p.ingestKey(), 200, p.error(), List.of(), PredictionView.data(p, "", PredictionView.OutputLinks.NONE));
             }
-        } catch (S3Exception e) {
-            LOG.log(Level.ERROR, "could not write the result of S3-triggered prediction " + p.id(), e);
         }
     }
 

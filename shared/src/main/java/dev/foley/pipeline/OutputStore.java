@@ -1,13 +1,12 @@
 package dev.foley.pipeline;
 
+import dev.foley.net.PinnedHttp;
 import dev.foley.prediction.Prediction;
+import dev.foley.time.Deadline;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -31,6 +30,8 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * reused buffer, so a 500 MB output never sits in memory; every part carries its MD5 (S3 refuses a
  * part that arrives different), and the object's multipart ETag is checked against the MD5s of the
  * bytes read. A finished copy is marked, so copying again (a retried completion) does nothing.
+ * Downloads go through {@link PinnedHttp} (the address checked is the address used, redirects
+ * re-checked), with a read timeout (a stalled body fails) and a deadline for the whole copy.
  */
 public final class OutputStore {
 
@@ -49,6 +50,8 @@ public final class OutputStore {
     }
 
     static final int PART = 8 * 1024 * 1024;
+    /** A download that sends nothing for this long has stalled. */
+    static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
     private static final String DONE_MARK = "foley-copied";
 
     private final java.util.function.Supplier<S3Client> s3;
@@ -56,11 +59,18 @@ public final class OutputStore {
     private final String bucket;
     private final Duration linkTtl;
     private final Optional<String> publicBase;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-            .followRedirects(HttpClient.Redirect.NORMAL).build();
+    private final PinnedHttp http;
+    private final Duration readTimeout;
 
     public OutputStore(java.util.function.Supplier<S3Client> s3, java.util.function.Supplier<S3Presigner> presigner, String bucket,
-            Duration linkTtl, Optional<String> publicBase) {
+            Duration linkTtl, Optional<String> publicBase, PinnedHttp http) {
+        this(s3, presigner, bucket, linkTtl, publicBase, http, READ_TIMEOUT);
+    }
+
+    public OutputStore(java.util.function.Supplier<S3Client> s3, java.util.function.Supplier<S3Presigner> presigner, String bucket,
+            Duration linkTtl, Optional<String> publicBase, PinnedHttp http, Duration readTimeout) {
+        this.http = http;
+        this.readTimeout = readTimeout;
         this.s3 = s3;
         this.presigner = presigner;
         this.bucket = bucket;
@@ -76,14 +86,14 @@ public final class OutputStore {
         return s3.get();
     }
 
-    /** Copies each upstream output; returns the object keys, in order. */
-    public List<String> copy(Prediction p) throws CopyException {
+    /** Copies each upstream output, done by {@code until}; returns the object keys, in order. */
+    public List<String> copy(Prediction p, Deadline until) throws CopyException {
         List<String> keys = new ArrayList<>();
         List<String> urls = p.upstreamOutputs();
         for (int i = 0; i < urls.size(); i++) {
             String key = "outputs/" + p.id() + "/" + i + extension(urls.get(i));
             if (!alreadyCopied(key)) {
-                copyOne(URI.create(urls.get(i)), key);
+                copyOne(URI.create(urls.get(i)), key, until);
             }
             keys.add(key);
         }
@@ -117,27 +127,19 @@ public final class OutputStore {
         }
     }
 
-    private void copyOne(URI source, String key) throws CopyException {
-        HttpResponse<InputStream> resp;
-        try {
-            resp = http.send(HttpRequest.newBuilder(source).timeout(Duration.ofMinutes(5)).GET().build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
-        } catch (IOException e) {
-            throw new CopyException("the provider's output could not be fetched (" + e.getClass().getSimpleName() + ")", true);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CopyException("interrupted", true);
-        }
-        try (InputStream in = resp.body()) {
-            int status = resp.statusCode();
+    private void copyOne(URI source, String key, Deadline until) throws CopyException {
+        try (PinnedHttp.Response resp = http.get(source, Map.of("Accept", "*/*"), readTimeout, until)) {
+            int status = resp.status();
             if (status != 200) {
-                throw new CopyException("the provider's output answered HTTP " + status,
-                        status == 408 || status == 429 || status >= 500);
+                // A link that 404s may be a CDN not caught up yet: paid work is worth another try.
+                throw new CopyException("the provider's output answered HTTP " + status, true);
             }
-            String type = resp.headers().firstValue("content-type").orElse(guessType(key));
-            upload(in, key, type);
+            String type = Optional.ofNullable(resp.header("content-type")).orElse(guessType(key));
+            upload(resp.body(), key, type);
+        } catch (PinnedHttp.FetchException e) {
+            throw new CopyException("the provider's output could not be fetched: " + e.getMessage(), !e.refused());
         } catch (IOException e) {
-            throw new CopyException("the provider's output broke off while copying", true);
+            throw new CopyException("the provider's output broke off while copying (" + e.getMessage() + ")", true);
         }
     }
 

@@ -2,29 +2,36 @@ package dev.foley.pipeline;
 
 import dev.foley.prediction.Prediction;
 import dev.foley.store.PredictionStore;
+import dev.foley.time.Deadline;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The clock of the pipeline. Each tick makes one query of the {@code due} index per shard (items
- * due within the look-ahead, soonest first), runs {@link Pipeline#step} for those due now with
- * bounded concurrency (virtual threads), and learns when the next one falls due. A scheduled run
- * keeps ticking while anything falls due within its budget, then ends; with nothing due it ends
- * after one tick. Overlapping runs are safe: every step is a conditional write.
+ * The clock of the pipeline. Each tick reads the {@code due} index per shard (a page of what is due
+ * now, and a one-item read of what falls due next) and starts a step for each prediction due now, each on
+ * its own virtual thread, at most {@code concurrency} at once, without waiting for them: one slow
+ * provider call holds up only its own prediction. What is due beyond the free slots waits in a
+ * backlog, started as steps end, so a busy tick does not query the index again. A prediction whose
+ * step is still running here is not started again; one whose step another process holds (a live
+ * lease) is skipped until the lease ends. A scheduled run keeps ticking while anything falls due
+ * within its budget, then waits for the steps it started; with nothing due it ends after one tick.
  */
 public final class Poller {
 
-    /** What one tick did. */
-    public record Tick(int processed, Optional<Instant> nextDue) {
+    /** What one tick did: steps started, and when the next prediction falls due. */
+    public record Tick(int started, Optional<Instant> nextDue) {
     }
 
     private static final System.Logger LOG = System.getLogger("foley.poller");
@@ -33,88 +40,199 @@ public final class Poller {
     private final PredictionStore store;
     private final Pipeline pipeline;
     private final Clock clock;
-    private final int concurrency;
     private final Duration lookahead;
+    private final Semaphore slots;
+    private final int concurrency;
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /** Due now, found by a query, not yet started for want of a slot; with when it was found. */
+    private final java.util.concurrent.ConcurrentLinkedDeque<Found> backlog = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private volatile Deadline backlogUntil = Deadline.NONE;
+
+    private record Found(Prediction prediction, Instant at) {
+    }
+
+    /** A backlog entry older than this is dropped (the index is asked again): its read may be stale. */
+    static final Duration BACKLOG_TTL = Duration.ofSeconds(10);
+    private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+    private final Object progress = new Object();
 
     public Poller(PredictionStore store, Pipeline pipeline, Clock clock, int concurrency, Duration lookahead) {
         this.store = store;
         this.pipeline = pipeline;
         this.clock = clock;
         this.concurrency = concurrency;
+        this.slots = new Semaphore(concurrency);
         this.lookahead = lookahead;
     }
 
-    public Tick tick() {
+    /**
+     * One tick whose steps may run until {@code until} (the end of this poller's invocation): per
+     * shard, one query for what is due now and one single-item read for what falls due next.
+     */
+    public Tick tick(Deadline until) {
+        backlogUntil = until;
         Instant now = clock.instant();
-        List<Prediction> dueNow = new ArrayList<>();
-        Instant next = null;
-        for (int shard = 0; shard < store.dueShards(); shard++) {
-            for (PredictionStore.Due d : store.due(shard, now.plus(lookahead), PAGE)) {
-                if (!d.dueAt().isAfter(now)) {
-                    dueNow.add(d.prediction());
-                } else if (next == null || d.dueAt().isBefore(next)) {
-                    next = d.dueAt();
-                }
+        if (!backlog.isEmpty()) {
+            int started = startFromBacklog(until);
+            if (!backlog.isEmpty() || started > 0) {
+                return new Tick(started, Optional.empty()); // still busy with what the last query found
             }
         }
-        if (!dueNow.isEmpty()) {
-            run(dueNow);
+        if (busy()) {
+            return new Tick(0, Optional.empty()); // nothing much could start: ask the index when slots free up
         }
-        return new Tick(dueNow.size(), Optional.ofNullable(next));
+        // Per shard, a page of what is due now (claimed ones are due only when their lease ends, so
+        // they are not in it), and a one-item read of when the next falls due. A full page means more
+        // is due: the next tick comes at once.
+        Instant next = null;
+        List<Found> found = new ArrayList<>();
+        for (int shard = 0; shard < store.dueShards(); shard++) {
+            List<Prediction> due = store.due(shard, now, PAGE);
+            if (due.size() >= PAGE) {
+                next = now;
+            }
+            for (Prediction p : due) {
+                if (p.leasedAt(now)) {
+                    next = earlier(next, p.lease().until()); // its holder is at it: look again when the lease ends
+                } else if (!inFlight.contains(p.id())) {
+                    found.add(new Found(p, now));
+                }
+            }
+            Optional<Instant> later = store.nextDueAfter(shard, now);
+            if (later.isPresent() && !later.get().isAfter(now.plus(lookahead))) {
+                next = earlier(next, later.get());
+            }
+        }
+        // All of these are due now; in a random order, overlapping pollers mostly claim different ones.
+        Collections.shuffle(found);
+        backlog.addAll(found);
+        int started = startFromBacklog(until);
+        return new Tick(started, Optional.ofNullable(next));
     }
 
-    private void run(List<Prediction> due) {
-        Semaphore permits = new Semaphore(concurrency);
-        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<?>> work = new ArrayList<>();
-            for (Prediction p : due) {
-                work.add(threads.submit(() -> {
-                    permits.acquireUninterruptibly();
-                    try {
-                        pipeline.step(p);
-                    } catch (RuntimeException e) {
-                        // One bad item never stops the others; it stays due and is tried again.
-                        LOG.log(Level.ERROR, "step failed for prediction " + p.id(), e);
-                    } finally {
-                        permits.release();
-                    }
-                }));
+    /** Too few free slots for a query to be worth it (steps that end will free more). */
+    private boolean busy() {
+        return slots.availablePermits() * 4 < concurrency && !inFlight.isEmpty();
+    }
+
+    private static Instant earlier(Instant a, Instant b) {
+        return a == null || b.isBefore(a) ? b : a;
+    }
+
+    private int startFromBacklog(Deadline until) {
+        int started = 0;
+        Instant now = clock.instant();
+        Found f;
+        while (slots.availablePermits() > 0 && (f = backlog.poll()) != null) {
+            if (Duration.between(f.at(), now).compareTo(BACKLOG_TTL) > 0) {
+                backlog.clear(); // stale: the next tick asks the index again
+                break;
             }
-            for (Future<?> f : work) {
-                try {
-                    f.get();
-                } catch (Exception e) {
-                    LOG.log(Level.ERROR, "poller task failed", e);
+            if (start(f.prediction(), until)) {
+                started++;
+            }
+        }
+        return started;
+    }
+
+    /** One tick, then waits for the steps it started (tests and benchmarks read their results). */
+    public Tick tickAndWait() {
+        Tick t = tick(Deadline.NONE);
+        drain(Deadline.in(clock, Duration.ofMinutes(2)));
+        return t;
+    }
+
+    /** Starts a step for {@code p} unless one is running here already or every slot is taken. */
+    private boolean start(Prediction p, Deadline until) {
+        if (!inFlight.add(p.id())) {
+            return false;
+        }
+        if (!slots.tryAcquire()) {
+            inFlight.remove(p.id());
+            return false; // still due: the next tick takes it
+        }
+        threads.submit(() -> {
+            try {
+                pipeline.advance(p, Pipeline.Mode.WORKER, until);
+            } catch (RuntimeException e) {
+                // One bad item never stops the others; it stays due and is tried again.
+                LOG.log(Level.ERROR, "step failed for prediction " + p.id(), e);
+            } finally {
+                inFlight.remove(p.id());
+                slots.release();
+                if (!backlog.isEmpty()) {
+                    startFromBacklog(backlogUntil);
+                }
+                synchronized (progress) {
+                    progress.notifyAll();
                 }
             }
+        });
+        return true;
+    }
+
+    /** Steps started here and not finished. */
+    public int inFlight() {
+        return inFlight.size();
+    }
+
+    /** Waits until every step started here (and the backlog) has ended, or {@code until} passes. */
+    public void drain(Deadline until) {
+        while ((!inFlight.isEmpty() || !backlog.isEmpty()) && !until.passed() && !Thread.currentThread().isInterrupted()) {
+            if (!backlog.isEmpty() && slots.availablePermits() > 0) {
+                startFromBacklog(backlogUntil);
+            }
+            waitForProgress(Duration.ofMillis(Math.min(200, Math.max(1, until.remaining().toMillis()))));
         }
     }
 
     /**
      * Ticks until nothing falls due within {@code budget} from the start (a scheduled run's
-     * minute), sleeping until the next due item but never longer than {@code maxSleep}.
-     * Returns the number of steps run.
+     * minute), sleeping until the next due item (or a step's end) but never longer than
+     * {@code maxSleep}; then waits for its steps, which may run until {@code stepsUntil}.
+     * Returns the number of steps started.
      */
-    public int runFor(Duration budget, Duration maxSleep) throws InterruptedException {
+    public int runFor(Duration budget, Duration maxSleep, Deadline stepsUntil) throws InterruptedException {
         Instant end = clock.instant().plus(budget);
         int total = 0;
-        while (true) {
-            Tick t = tick();
-            total += t.processed();
-            Instant now = clock.instant();
-            if (t.processed() > 0 && now.isBefore(end)) {
-                continue; // there may be more behind a full page, or follow-ups due at once
+        try {
+            while (true) {
+                Tick t = tick(stepsUntil);
+                total += t.started();
+                Instant now = clock.instant();
+                boolean idle = inFlight.isEmpty() && backlog.isEmpty();
+                if (!now.isBefore(end) || (idle && (t.nextDue().isEmpty() || !t.nextDue().get().isBefore(end)))) {
+                    return total;
+                }
+                if (!backlog.isEmpty() || busy()) {
+                    // Steps that end start the backlog themselves, and free slots: wake when one ends.
+                    waitForProgress(maxSleep);
+                } else {
+                    // Sleep until the next due time (at most maxSleep); not woken by every step's end.
+                    Duration wait = t.nextDue().map(d -> Duration.between(now, d)).orElse(maxSleep);
+                    Thread.sleep(Math.max(1, Math.min(wait.toMillis(), maxSleep.toMillis()) + 1));
+                }
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
             }
-            if (t.nextDue().isEmpty() || !t.nextDue().get().isBefore(end)) {
-                return total;
-            }
-            Duration wait = Duration.between(now, t.nextDue().get());
-            if (wait.compareTo(maxSleep) > 0) {
-                wait = maxSleep;
-            }
-            if (!wait.isNegative()) {
-                Thread.sleep(wait.toMillis() + 1);
+        } finally {
+            backlog.clear(); // not started: still due, for the next run
+            drain(stepsUntil);
+        }
+    }
+
+    private void waitForProgress(Duration max) {
+        synchronized (progress) {
+            try {
+                TimeUnit.MILLISECONDS.timedWait(progress, Math.max(1, max.toMillis()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
+    }
+
+    public int concurrency() {
+        return concurrency;
     }
 }

@@ -1,10 +1,12 @@
 package dev.foley.provider;
 
+import dev.foley.prediction.ProviderJob;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.foley.json.Json;
 import dev.foley.prediction.Kind;
 import dev.foley.prediction.PredictionRequest;
+import dev.foley.time.Deadline;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
@@ -76,12 +78,12 @@ public final class FalProvider implements InferenceProvider {
     }
 
     @Override
-    public ProviderJob submit(PredictionRequest request, Optional<URI> callback) throws ProviderException {
+    public ProviderJob submit(PredictionRequest request, Optional<URI> callback, Deadline until) throws ProviderException {
         String path = APP + (request.kind() == Kind.TEXT ? "/text-to-audio" : "")
                 + callback.map(c -> "?fal_webhook=" + URLEncoder.encode(c.toString(), StandardCharsets.UTF_8)).orElse("");
         byte[] body = Json.write(body(request)).getBytes(StandardCharsets.UTF_8);
         var r = http.call(NAME, () -> authed(ProviderHttp.join(base, path)).header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)), false, policies.submit());
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)), false, policies.submit(), until);
         JsonNode n = ProviderHttp.json(NAME, r, true);
         String id = n.path("request_id").asText("");
         if (id.isEmpty()) {
@@ -98,8 +100,9 @@ public final class FalProvider implements InferenceProvider {
     }
 
     @Override
-    public JobStatus check(ProviderJob job) throws ProviderException {
-        var s = http.call(NAME, () -> authed(URI.create(job.url("status"))).GET(), true, policies.read());
+    public JobStatus check(ProviderJob job, Deadline until) throws ProviderException {
+        URI statusUrl = URI.create(urlOf(job, "status", "/status"));
+        var s = http.call(NAME, () -> authed(statusUrl).GET(), true, policies.read(), until);
         JsonNode st = ProviderHttp.json(NAME, s, false);
         String status = st.path("status").asText("");
         if (!status.equals("COMPLETED")) {
@@ -109,14 +112,14 @@ public final class FalProvider implements InferenceProvider {
             throw ProviderException.retryable(NAME + " sent an unknown status '" + clip(status) + "'");
         }
         long inferenceMs = Math.round(st.at("/metrics/inference_time").asDouble(0) * 1000);
-        return result(job, inferenceMs);
+        return result(job, inferenceMs, until);
     }
 
     /** The result GET: 2xx is the output; a non-2xx with fal's error type is the job's failure. */
-    private JobStatus result(ProviderJob job, long inferenceMs) throws ProviderException {
-        URI uri = URI.create(job.url("response"));
+    private JobStatus result(ProviderJob job, long inferenceMs, Deadline until) throws ProviderException {
+        URI uri = URI.create(urlOf(job, "response", ""));
         // Retry only what is not the job's own answer: a 5xx without fal's error type is a gateway hiccup.
-        HttpResponse<byte[]> r = http.getRaw(NAME, () -> authed(uri), policies.read(),
+        HttpResponse<byte[]> r = http.getRaw(NAME, () -> authed(uri), policies.read(), until,
                 x -> x.statusCode() < 500 || isJobError(x));
         int code = r.statusCode();
         if (code >= 200 && code < 300) {
@@ -133,8 +136,9 @@ public final class FalProvider implements InferenceProvider {
         }
         String type = r.headers().firstValue("x-fal-error-type").orElse("");
         String text = ProviderHttp.errorText(r.body());
-        return new JobStatus.Failed((code == 422 ? "fal rejected the input: " : "fal job failed"
-                + (type.isEmpty() ? "" : " (" + type + ")") + ": ") + text);
+        String raw = "fal " + code + (type.isEmpty() ? "" : " " + type) + ": " + text;
+        return new JobStatus.Failed(code == 422 ? ProviderErrors.rejected(code, text)
+                : ProviderErrors.jobFailed((type.isEmpty() ? "" : type + ": ") + text), raw);
     }
 
     private static boolean isJobError(HttpResponse<byte[]> r) {
@@ -156,18 +160,38 @@ public final class FalProvider implements InferenceProvider {
             url = n.at("/audio/url").asText(null);
         }
         if (url == null || url.isBlank()) {
-            return new JobStatus.Failed("fal finished without a video or audio output");
+            return new JobStatus.Failed("the inference provider finished the job without an output");
         }
         return new JobStatus.Done(List.of(url), inferenceMs, List.of(false));
     }
 
+    /** {@code PUT .../requests/{id}/cancel}: {@code OK} or {@code CANCELLATION_REQUESTED}, {@code ALREADY_COMPLETED}, {@code NOT_FOUND}. */
     @Override
-    public void cancel(ProviderJob job) throws ProviderException {
-        String url = job.url("cancel") != null ? job.url("cancel")
-                : ProviderHttp.join(base, APP + "/requests/" + job.id() + "/cancel").toString();
-        var r = http.call(NAME, () -> authed(URI.create(url)).PUT(HttpRequest.BodyPublishers.noBody()), true, policies.read());
-        // OK, CANCELLATION_REQUESTED, ALREADY_COMPLETED and NOT_FOUND all end the matter for us.
-        r.status();
+    public CancelOutcome cancel(ProviderJob job, Deadline until) throws ProviderException {
+        String url = urlOf(job, "cancel", "/cancel");
+        try {
+            var r = http.call(NAME, () -> authed(URI.create(url)).PUT(HttpRequest.BodyPublishers.noBody()), true,
+                    policies.read(), until);
+            String status;
+            try {
+                status = Json.MAPPER.readTree(r.body()).path("status").asText("");
+            } catch (Exception notJson) {
+                status = "";
+            }
+            return switch (status) {
+                case "ALREADY_COMPLETED" -> CancelOutcome.ALREADY_ENDED;
+                case "NOT_FOUND" -> CancelOutcome.NOT_FOUND;
+                default -> CancelOutcome.CANCELLED;
+            };
+        } catch (ProviderException e) {
+            if (e.kind() == ProviderException.Kind.NOT_FOUND) {
+                return CancelOutcome.NOT_FOUND;
+            }
+            if (e.httpStatus() == 400 || e.httpStatus() == 409) {
+                return CancelOutcome.ALREADY_ENDED; // fal answers 400 for a request that already finished
+            }
+            throw e;
+        }
     }
 
     @Override
@@ -200,8 +224,8 @@ public final class FalProvider implements InferenceProvider {
         }
         String err = n.path("error").asText("");
         String detail = n.hasNonNull("payload") ? ProviderHttp.errorText(Json.write(n.get("payload")).getBytes(StandardCharsets.UTF_8)) : "";
-        return new JobUpdate(requestId, new JobStatus.Failed("fal job failed: " + (err.isBlank() ? detail : err)
-                + (!err.isBlank() && !detail.isBlank() && !detail.equals("{}") ? " (" + detail + ")" : "")));
+        String raw = (err.isBlank() ? detail : err) + (!err.isBlank() && !detail.isBlank() && !detail.equals("{}") ? " (" + detail + ")" : "");
+        return new JobUpdate(requestId, new JobStatus.Failed(ProviderErrors.jobFailed(raw), raw));
     }
 
     /** Tries the cached JWKS; with {@code refresh}, fetches it again first (keys rotate). */
@@ -238,6 +262,12 @@ public final class FalProvider implements InferenceProvider {
         } catch (ProviderException e) {
             throw new InvalidCallbackException("cannot fetch fal's JWKS: " + e.getMessage());
         }
+    }
+
+    /** A URL fal gave for the job, or its documented path (a job known from a callback came without them). */
+    private String urlOf(ProviderJob job, String name, String suffix) {
+        String given = job.url(name);
+        return given != null ? given : ProviderHttp.join(base, APP + "/requests/" + job.id() + suffix).toString();
     }
 
     private String sameHost(String given, String fallback) {

@@ -17,7 +17,13 @@ public sealed interface JobStatus {
         }
     }
 
-    /** Ended without output; {@code reason} is written for the client. */
-    record Failed(String reason) implements JobStatus {
+    /**
+     * Ended without output. {@code reason} is written for the client (see {@link ProviderErrors});
+     * {@code detail} is the provider's own words, for the attempt log only.
+     */
+    record Failed(String reason, String detail) implements JobStatus {
+        public Failed(String reason) {
+            this(reason, reason);
+        }
     }
 }

@@ -1,5 +1,14 @@
 package dev.foley.provider;
 
-/** What a verified push notification says: which job, and where it is. */
-public record JobUpdate(String jobId, JobStatus status) {
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * What a verified push notification says: which job, where it is, and the job's input when the
+ * provider echoes it (null otherwise).
+ */
+public record JobUpdate(String jobId, JobStatus status, JsonNode input) {
+
+    public JobUpdate(String jobId, JobStatus status) {
+        this(jobId, status, null);
+    }
 }

@@ -1,21 +1,37 @@
 package dev.foley.provider;
 
 import dev.foley.prediction.PredictionRequest;
+import dev.foley.prediction.ProviderJob;
+import dev.foley.time.Deadline;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The configured providers in order: the primary first, then the fallbacks. A submit that fails
- * retryably (or on a provider's credentials) moves on to the next; an input rejection stops, since
- * another provider would only refuse it again or, worse, charge for it.
+ * The configured providers in order: the primary first, then the fallbacks. A submit that surely
+ * made no job (refused connection, 429, 5xx, refused credentials) moves on to the next; an input
+ * rejection stops, since another provider would only refuse it again or, worse, charge for it; and
+ * so does a submit that may have made a job: sending it elsewhere would make a second one.
  */
 public final class ProviderChain {
 
-    /** A job that was started, by whom, and every attempt it took. */
-    public record Submitted(InferenceProvider provider, ProviderJob job, List<String> attempts) {
+    /** What one pass along the chain came to. */
+    public sealed interface Outcome {
+        List<String> attempts();
+
+        record Started(InferenceProvider provider, ProviderJob job, List<String> attempts) implements Outcome {
+        }
+
+        /** The input was refused; {@code reason} is fit for the client. */
+        record Rejected(String reason, List<String> attempts) implements Outcome {
+        }
+
+        /** No job we know of; {@code maybeCreated}: one may exist anyway. */
+        record NotStarted(boolean maybeCreated, Optional<Duration> retryAfter, List<String> attempts) implements Outcome {
+        }
     }
 
     private final List<InferenceProvider> order;
@@ -39,23 +55,33 @@ public final class ProviderChain {
         return order.stream().filter(p -> p.name().equals(name)).findFirst();
     }
 
-    public Submitted submit(PredictionRequest request, Function<String, Optional<URI>> callbackFor) throws ProviderException {
+    /** One pass along the chain, never past {@code until}. Never throws for a provider's failure. */
+    public Outcome submit(PredictionRequest request, Function<String, Optional<URI>> callbackFor, Deadline until) {
         List<String> attempts = new ArrayList<>();
-        ProviderException last = null;
+        Optional<Duration> retryAfter = Optional.empty();
         for (InferenceProvider p : order) {
+            if (until.passed()) {
+                attempts.add(p.name() + ": not tried, out of time");
+                break;
+            }
             try {
-                ProviderJob job = p.submit(request, callbackFor.apply(p.name()));
+                ProviderJob job = p.submit(request, callbackFor.apply(p.name()), until);
                 attempts.add(p.name() + ": accepted as job " + job.id());
-                return new Submitted(p, job, attempts);
+                return new Outcome.Started(p, job, attempts);
             } catch (ProviderException e) {
                 attempts.addAll(e.attempts());
                 attempts.add(p.name() + ": " + e.kind().name().toLowerCase() + ": " + e.getMessage());
                 if (e.kind() == ProviderException.Kind.REJECTED) {
-                    throw e.withAttempts(attempts);
+                    return new Outcome.Rejected(e.clientReason(), attempts);
                 }
-                last = e;
+                if (e.maybeCreated()) {
+                    return new Outcome.NotStarted(true, e.retryAfter(), attempts);
+                }
+                if (e.retryAfter().isPresent()) {
+                    retryAfter = e.retryAfter();
+                }
             }
         }
-        throw last.withAttempts(attempts);
+        return new Outcome.NotStarted(false, retryAfter, attempts);
     }
 }

@@ -2,6 +2,7 @@ package dev.foley.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.foley.json.Json;
+import dev.foley.time.Deadline;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.http.HttpClient;
@@ -22,20 +23,24 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The one HTTP path to providers: a timeout on every call, bounded retries with exponential
- * backoff and full jitter, {@code Retry-After} honoured, and every failure classified. A request
- * that is not idempotent (a submit) is retried freely only when it cannot have reached the
- * provider (connection refused) or was answered with a retryable status; when it may have
- * created a job (a timeout or a dropped connection after sending) it is retried at most once.
+ * backoff and full jitter, {@code Retry-After} honoured, every failure classified, and nothing
+ * past the caller's deadline ({@code until}: a lease's end, an API request's budget). A request
+ * that is not idempotent (a submit) is retried here only when it cannot have made a job: the
+ * connection was refused, or the provider answered 408, 429, 500 or 503. When it may have made one
+ * (no answer in time, a dropped connection after sending, a gateway's 502 or 504) it is not retried
+ * here at all: the caller records that first, and a prediction retries such a submit at most once
+ * in its life.
  */
 public final class ProviderHttp {
 
     /** How hard to try one call. */
     public record Policy(int maxAttempts, Duration baseDelay, Duration maxDelay, Duration timeout) {
         /**
-         * A submit runs inside the API's request (API Gateway cuts at 30 s, the function at 29 s):
-         * two tries of 10 s at most, then the prediction stays accepted and the poller tries again.
+         * A submit: up to a minute for the answer, cut by the caller's deadline (an API request's
+         * 22 s, a poller's lease), so a slow provider still answers a retry made off the request
+         * path; a second try within the call only when the first surely made no job.
          */
-        public static final Policy SUBMIT = new Policy(2, Duration.ofMillis(200), Duration.ofSeconds(2), Duration.ofSeconds(10));
+        public static final Policy SUBMIT = new Policy(2, Duration.ofMillis(200), Duration.ofSeconds(2), Duration.ofSeconds(60));
         public static final Policy READ = new Policy(3, Duration.ofMillis(200), Duration.ofSeconds(2), Duration.ofSeconds(8));
     }
 
@@ -51,6 +56,9 @@ public final class ProviderHttp {
         }
     }
 
+    /** No attempt is started with less time than this left before the deadline. */
+    static final Duration MIN_ATTEMPT = Duration.ofMillis(500);
+
     private final HttpClient client;
 
     public ProviderHttp(Duration connectTimeout) {
@@ -65,16 +73,25 @@ public final class ProviderHttp {
         return new ProviderHttp(Duration.ofSeconds(5));
     }
 
-    /** Sends {@code request} (built afresh per attempt) and returns the first 2xx answer. */
+    /** Sends {@code request} (built afresh per attempt) and returns the first 2xx answer; no deadline but the policy's. */
     public Response call(String provider, java.util.function.Supplier<HttpRequest.Builder> request, boolean idempotent,
             Policy policy) throws ProviderException {
+        return call(provider, request, idempotent, policy, Deadline.NONE);
+    }
+
+    /** The same, never running past {@code until}. */
+    public Response call(String provider, java.util.function.Supplier<HttpRequest.Builder> request, boolean idempotent,
+            Policy policy, Deadline until) throws ProviderException {
         List<String> attempts = new ArrayList<>();
-        boolean maybeCreated = false;
-        int limit = policy.maxAttempts();
         ProviderException last = null;
-        for (int attempt = 0; attempt < limit; attempt++) {
+        for (int attempt = 0; attempt < policy.maxAttempts(); attempt++) {
+            Duration timeout = timeoutFor(policy, until);
+            if (timeout == null) {
+                attempts.add(provider + ": out of time for another attempt");
+                break;
+            }
             long t0 = System.nanoTime();
-            HttpRequest req = request.get().timeout(policy.timeout()).build();
+            HttpRequest req = request.get().timeout(timeout).build();
             String what = req.method() + " " + req.uri().getPath();
             try {
                 HttpResponse<byte[]> r = client.send(req, HttpResponse.BodyHandlers.ofByteArray());
@@ -85,43 +102,62 @@ public final class ProviderHttp {
                     return new Response(s, r.headers(), r.body());
                 }
                 Optional<Duration> retryAfter = retryAfter(r.headers());
-                String msg = provider + " answered " + s + ": " + errorText(r.body());
+                String text = errorText(r.body());
+                String msg = provider + " answered " + s + ": " + text;
                 if (s == 401 || s == 403) {
                     throw new ProviderException(ProviderException.Kind.CONFIGURATION,
                             provider + " refused our credentials (" + s + "): check its API key", s, Optional.empty(),
-                            maybeCreated, attempts);
+                            false, attempts);
+                }
+                if ((s == 404 || s == 410) && idempotent) {
+                    throw new ProviderException(ProviderException.Kind.NOT_FOUND, msg, s, Optional.empty(), false, attempts);
                 }
                 if (s != 408 && s != 429 && s < 500) {
-                    throw new ProviderException(ProviderException.Kind.REJECTED, msg, s, Optional.empty(), maybeCreated, attempts);
+                    throw new ProviderException(ProviderException.Kind.REJECTED, msg, s, Optional.empty(), false, attempts,
+                            ProviderErrors.rejected(s, text));
                 }
+                // A gateway's 502/504 may hide a request the provider went on to act on.
+                boolean maybeCreated = !idempotent && (s == 502 || s == 504);
                 last = new ProviderException(ProviderException.Kind.RETRYABLE, msg, s, retryAfter, maybeCreated, attempts);
-                if (retryAfter.isPresent() && retryAfter.get().compareTo(policy.maxDelay()) > 0) {
-                    throw last; // longer than this call may wait: the caller schedules the retry
+                if (maybeCreated || (retryAfter.isPresent() && retryAfter.get().compareTo(policy.maxDelay()) > 0)) {
+                    throw last; // not ours to retry (a job may exist), or longer than this call may wait
                 }
-                sleep(retryAfter, policy, attempt, limit);
+                sleep(retryAfter, policy, attempt, until);
             } catch (IOException | UnresolvedAddressException e) {
                 long ms = (System.nanoTime() - t0) / 1_000_000;
                 boolean notSent = e instanceof ConnectException || e instanceof HttpConnectTimeoutException
                         || e instanceof UnresolvedAddressException || e.getCause() instanceof ConnectException
                         || e.getCause() instanceof UnresolvedAddressException;
-                String why = e instanceof HttpTimeoutException && !notSent ? "no answer within " + policy.timeout().toSeconds() + " s"
+                String why = e instanceof HttpTimeoutException && !notSent ? "no answer within " + timeout.toMillis() + " ms"
                         : notSent ? "could not connect" : "connection dropped (" + e.getClass().getSimpleName() + ")";
+                boolean maybeCreated = !notSent && !idempotent;
                 attempts.add(provider + " " + what + " -> " + why + " after " + ms + " ms"
-                        + (!notSent && !idempotent ? " (request sent: a job may exist)" : ""));
-                if (!notSent && !idempotent && !maybeCreated) {
-                    maybeCreated = true;
-                    limit = Math.min(limit, attempt + 2); // a job may exist: one more attempt at most
-                }
+                        + (maybeCreated ? " (request sent: a job may exist)" : ""));
                 last = new ProviderException(ProviderException.Kind.RETRYABLE, provider + ": " + why, 0, Optional.empty(),
                         maybeCreated, attempts);
-                sleep(Optional.empty(), policy, attempt, limit);
+                if (maybeCreated) {
+                    throw last;
+                }
+                sleep(Optional.empty(), policy, attempt, until);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new ProviderException(ProviderException.Kind.RETRYABLE, provider + ": interrupted", 0, Optional.empty(),
-                        maybeCreated, attempts);
+                        !idempotent, attempts);
             }
         }
+        if (last == null) {
+            last = ProviderException.retryable(provider + ": out of time before the call could be made");
+        }
         throw last.withAttempts(attempts);
+    }
+
+    /** The timeout for the next attempt: the policy's, cut to what is left before {@code until}; null when too little is left. */
+    static Duration timeoutFor(Policy policy, Deadline until) {
+        Duration left = until.remaining();
+        if (left.compareTo(MIN_ATTEMPT) < 0) {
+            return null;
+        }
+        return left.compareTo(policy.timeout()) < 0 ? left : policy.timeout();
     }
 
     /**
@@ -130,19 +166,23 @@ public final class ProviderHttp {
      * and connection failures, are retried with backoff; the last answer is returned.
      */
     public HttpResponse<byte[]> getRaw(String provider, java.util.function.Supplier<HttpRequest.Builder> request,
-            Policy policy, java.util.function.Predicate<HttpResponse<byte[]>> isFinal) throws ProviderException {
-        ProviderException last = null;
+            Policy policy, Deadline until, java.util.function.Predicate<HttpResponse<byte[]>> isFinal) throws ProviderException {
+        ProviderException last = ProviderException.retryable(provider + ": out of time before the GET could be made");
         for (int attempt = 0; attempt < policy.maxAttempts(); attempt++) {
+            Duration timeout = timeoutFor(policy, until);
+            if (timeout == null) {
+                break;
+            }
             try {
-                HttpResponse<byte[]> r = client.send(request.get().timeout(policy.timeout()).GET().build(),
+                HttpResponse<byte[]> r = client.send(request.get().timeout(timeout).GET().build(),
                         HttpResponse.BodyHandlers.ofByteArray());
                 if (isFinal.test(r) || attempt + 1 >= policy.maxAttempts()) {
                     return r;
                 }
-                sleep(retryAfter(r.headers()), policy, attempt, policy.maxAttempts());
+                sleep(retryAfter(r.headers()), policy, attempt, until);
             } catch (IOException | UnresolvedAddressException e) {
                 last = ProviderException.retryable(provider + ": " + e.getClass().getSimpleName() + " on GET");
-                sleep(Optional.empty(), policy, attempt, policy.maxAttempts());
+                sleep(Optional.empty(), policy, attempt, until);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw ProviderException.retryable(provider + ": interrupted");
@@ -167,8 +207,8 @@ public final class ProviderHttp {
         }
     }
 
-    private static void sleep(Optional<Duration> retryAfter, Policy policy, int attempt, int limit) throws ProviderException {
-        if (attempt + 1 >= limit) {
+    private static void sleep(Optional<Duration> retryAfter, Policy policy, int attempt, Deadline until) throws ProviderException {
+        if (attempt + 1 >= policy.maxAttempts()) {
             return;
         }
         long cap = Math.min(policy.maxDelay().toMillis(), policy.baseDelay().toMillis() << Math.min(attempt, 20));
@@ -176,6 +216,7 @@ public final class ProviderHttp {
         if (retryAfter.isPresent()) {
             delay = Math.max(delay, retryAfter.get().toMillis());
         }
+        delay = Math.min(delay, Math.max(0, until.remaining().minus(MIN_ATTEMPT).toMillis()));
         try {
             Thread.sleep(delay);
         } catch (InterruptedException e) {

@@ -1,9 +1,11 @@
 package dev.foley.provider;
 
+import dev.foley.prediction.ProviderJob;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.foley.json.Json;
 import dev.foley.prediction.PredictionRequest;
+import dev.foley.time.Deadline;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
@@ -72,7 +74,7 @@ public final class ReplicateProvider implements InferenceProvider {
     }
 
     @Override
-    public ProviderJob submit(PredictionRequest request, Optional<URI> callback) throws ProviderException {
+    public ProviderJob submit(PredictionRequest request, Optional<URI> callback, Deadline until) throws ProviderException {
         ObjectNode body = Json.object();
         version.ifPresent(v -> body.put("version", v));
         body.set("input", input(request));
@@ -84,7 +86,7 @@ public final class ReplicateProvider implements InferenceProvider {
         String path = version.isPresent() ? "/v1/predictions" : "/v1/models/" + model + "/predictions";
         byte[] bytes = Json.write(body).getBytes(StandardCharsets.UTF_8);
         var r = http.call(NAME, () -> authed(path).header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)), false, policies.submit());
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)), false, policies.submit(), until);
         JsonNode n = ProviderHttp.json(NAME, r, true);
         String id = n.path("id").asText("");
         if (id.isEmpty()) {
@@ -95,8 +97,8 @@ public final class ReplicateProvider implements InferenceProvider {
     }
 
     @Override
-    public JobStatus check(ProviderJob job) throws ProviderException {
-        var r = http.call(NAME, () -> authed("/v1/predictions/" + job.id()).GET(), true, policies.read());
+    public JobStatus check(ProviderJob job, Deadline until) throws ProviderException {
+        var r = http.call(NAME, () -> authed("/v1/predictions/" + job.id()).GET(), true, policies.read(), until);
         return status(ProviderHttp.json(NAME, r, false));
     }
 
@@ -114,26 +116,41 @@ public final class ReplicateProvider implements InferenceProvider {
                     out.forEach(o -> outputs.add(o.asText()));
                 }
                 if (outputs.isEmpty()) {
-                    return new JobStatus.Failed("replicate succeeded without an output");
+                    return new JobStatus.Failed("the inference provider finished the job without an output");
                 }
                 long ms = Math.round(p.at("/metrics/predict_time").asDouble(0) * 1000);
                 return new JobStatus.Done(outputs, ms, List.of(false));
             }
             case "failed": {
                 String err = p.path("error").isTextual() ? p.path("error").asText() : Json.write(p.path("error"));
-                return new JobStatus.Failed("replicate prediction failed: " + err);
+                return new JobStatus.Failed(ProviderErrors.jobFailed(err), "replicate failed: " + err);
             }
             case "canceled", "aborted":
-                return new JobStatus.Failed("replicate prediction " + status);
+                return new JobStatus.Failed("the inference provider's job ended: " + status);
             default:
                 throw ProviderException.retryable(NAME + " sent an unknown status '" + status + "'");
         }
     }
 
+    /** {@code POST /v1/predictions/{id}/cancel}: answers the prediction, {@code canceled} or already ended. */
     @Override
-    public void cancel(ProviderJob job) throws ProviderException {
-        http.call(NAME, () -> authed("/v1/predictions/" + job.id() + "/cancel").POST(HttpRequest.BodyPublishers.noBody()),
-                true, policies.read());
+    public CancelOutcome cancel(ProviderJob job, Deadline until) throws ProviderException {
+        try {
+            var r = http.call(NAME, () -> authed("/v1/predictions/" + job.id() + "/cancel")
+                    .POST(HttpRequest.BodyPublishers.noBody()), true, policies.read(), until);
+            String status;
+            try {
+                status = Json.MAPPER.readTree(r.body()).path("status").asText("");
+            } catch (Exception notJson) {
+                status = "";
+            }
+            return status.equals("succeeded") || status.equals("failed") ? CancelOutcome.ALREADY_ENDED : CancelOutcome.CANCELLED;
+        } catch (ProviderException e) {
+            if (e.kind() == ProviderException.Kind.NOT_FOUND) {
+                return CancelOutcome.NOT_FOUND;
+            }
+            throw e;
+        }
     }
 
     @Override
@@ -149,7 +166,7 @@ public final class ReplicateProvider implements InferenceProvider {
             throw new InvalidCallbackException("webhook body has no id");
         }
         try {
-            return new JobUpdate(p.get("id").asText(), status(p));
+            return new JobUpdate(p.get("id").asText(), status(p), p.get("input"));
         } catch (ProviderException e) {
             throw new InvalidCallbackException(e.getMessage());
         }

@@ -1,9 +1,11 @@
 package dev.foley.provider;
 
+import dev.foley.prediction.ProviderJob;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.foley.json.Json;
 import dev.foley.prediction.PredictionRequest;
+import dev.foley.time.Deadline;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
@@ -66,12 +68,12 @@ public final class WaveSpeedProvider implements InferenceProvider {
     }
 
     @Override
-    public ProviderJob submit(PredictionRequest request, Optional<URI> callback) throws ProviderException {
+    public ProviderJob submit(PredictionRequest request, Optional<URI> callback, Deadline until) throws ProviderException {
         String path = "/api/v3/" + request.kind().model()
                 + callback.map(c -> "?webhook=" + URLEncoder.encode(c.toString(), StandardCharsets.UTF_8)).orElse("");
         byte[] body = Json.write(body(request)).getBytes(StandardCharsets.UTF_8);
         var r = http.call(NAME, () -> authed(path).header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)), false, policies.submit());
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)), false, policies.submit(), until);
         JsonNode env = ProviderHttp.json(NAME, r, true);
         checkEnvelope(env, true);
         String id = env.at("/data/id").asText("");
@@ -83,17 +85,31 @@ public final class WaveSpeedProvider implements InferenceProvider {
     }
 
     @Override
-    public JobStatus check(ProviderJob job) throws ProviderException {
-        var r = http.call(NAME, () -> authed("/api/v3/predictions/" + job.id() + "/result").GET(), true, policies.read());
+    public JobStatus check(ProviderJob job, Deadline until) throws ProviderException {
+        var r = http.call(NAME, () -> authed("/api/v3/predictions/" + job.id() + "/result").GET(), true, policies.read(), until);
         JsonNode env = ProviderHttp.json(NAME, r, false);
         checkEnvelope(env, false);
         return status(env.get("data"));
     }
 
-    /** WaveSpeed documents no cancel endpoint for this model: nothing to do; the task runs out upstream. */
+    /**
+     * WaveSpeed's "cancel or delete" call ({@code DELETE /api/v3/predictions/{id}}, answering
+     * {@code status: "deleted"}). Its docs say a task already processing may not stop at once (and
+     * may be partly refunded), so the outcome says so.
+     */
     @Override
-    public void cancel(ProviderJob job) {
-        // Intentionally empty (see the README's provider table).
+    public CancelOutcome cancel(ProviderJob job, Deadline until) throws ProviderException {
+        try {
+            var r = http.call(NAME, () -> authed("/api/v3/predictions/" + job.id()).DELETE(), true, policies.read(), until);
+            JsonNode env = ProviderHttp.json(NAME, r, false);
+            checkEnvelope(env, false);
+            return CancelOutcome.DELETED;
+        } catch (ProviderException e) {
+            if (e.kind() == ProviderException.Kind.NOT_FOUND || e.httpStatus() == 404) {
+                return CancelOutcome.NOT_FOUND;
+            }
+            throw e;
+        }
     }
 
     @Override
@@ -108,7 +124,7 @@ public final class WaveSpeedProvider implements InferenceProvider {
         if (data == null || !data.hasNonNull("id")) {
             throw new InvalidCallbackException("webhook body has no id");
         }
-        return new JobUpdate(data.get("id").asText(), status(data));
+        return new JobUpdate(data.get("id").asText(), status(data), data.get("input"));
     }
 
     static JobStatus status(JsonNode data) {
@@ -120,13 +136,14 @@ public final class WaveSpeedProvider implements InferenceProvider {
                 List<Boolean> nsfw = new ArrayList<>();
                 data.path("has_nsfw_contents").forEach(o -> nsfw.add(o.asBoolean()));
                 if (outputs.isEmpty()) {
-                    yield new JobStatus.Failed("wavespeed completed the task without outputs");
+                    yield new JobStatus.Failed("the inference provider finished the job without an output");
                 }
                 yield new JobStatus.Done(outputs, data.at("/timings/inference").asLong(0), nsfw);
             }
             case "failed", "cancelled", "timeout", "deleted" -> {
                 String err = data.path("error").asText("");
-                yield new JobStatus.Failed(err.isBlank() ? "wavespeed task " + status : err);
+                yield err.isBlank() ? new JobStatus.Failed("the inference provider's job ended: " + status)
+                        : new JobStatus.Failed(ProviderErrors.jobFailed(err), err);
             }
             default -> new JobStatus.Running(-1);
         };
@@ -136,20 +153,22 @@ public final class WaveSpeedProvider implements InferenceProvider {
         int code = env.path("code").asInt(200);
         if (!env.isObject() || !env.path("data").isObject()) {
             if (code != 200) {
-                throw classify(code, env.path("message").asText(""));
+                throw classify(code, env.path("message").asText(""), submit);
             }
             throw new ProviderException(ProviderException.Kind.RETRYABLE, NAME + " answered without data",
                     200, Optional.empty(), submit, List.of());
         }
         if (code != 200) {
-            throw classify(code, env.path("message").asText(""));
+            throw classify(code, env.path("message").asText(""), submit);
         }
     }
 
-    private static ProviderException classify(int code, String message) {
+    private static ProviderException classify(int code, String message, boolean submit) {
         ProviderException.Kind kind = code == 401 || code == 403 ? ProviderException.Kind.CONFIGURATION
+                : code == 404 && !submit ? ProviderException.Kind.NOT_FOUND
                 : code == 429 || code >= 500 ? ProviderException.Kind.RETRYABLE : ProviderException.Kind.REJECTED;
-        return new ProviderException(kind, NAME + " said " + code + ": " + message, code, Optional.empty(), false, List.of());
+        return new ProviderException(kind, NAME + " said " + code + ": " + message, code, Optional.empty(), false, List.of(),
+                kind == ProviderException.Kind.REJECTED ? ProviderErrors.rejected(code, message) : null);
     }
 
     private HttpRequest.Builder authed(String path) {

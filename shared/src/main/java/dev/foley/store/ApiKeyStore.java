@@ -154,7 +154,7 @@ public final class ApiKeyStore {
     }
 
     /** The refund as part of a transaction (it happens exactly when the prediction fails). */
-    public static software.amazon.awssdk.services.dynamodb.model.TransactWriteItem refundItem(String table, String keyHash, long microUsd) {
+    static software.amazon.awssdk.services.dynamodb.model.TransactWriteItem refundItem(String table, String keyHash, long microUsd) {
         return software.amazon.awssdk.services.dynamodb.model.TransactWriteItem.builder().update(u -> u.tableName(table)
                 .key(Map.of(PK, s(KEY_PREFIX + keyHash), SK, s(KEY_SK)))
                 .updateExpression("ADD balance_micro_usd :c")

@@ -8,14 +8,20 @@ import static dev.foley.store.FoleyTable.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.foley.json.Json;
+import dev.foley.prediction.Jobs;
 import dev.foley.prediction.Kind;
+import dev.foley.prediction.Lease;
+import dev.foley.prediction.Notifications;
 import dev.foley.prediction.Phase;
 import dev.foley.prediction.Prediction;
 import dev.foley.prediction.PredictionRequest;
+import dev.foley.prediction.ProviderJob;
+import dev.foley.prediction.WebhookState;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -36,9 +42,12 @@ import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 
 /**
- * Predictions (and the idempotency records that point at them) in the Foley table. Every phase
- * change is a conditional write on the current phase and version: of any number of racing
- * writers, exactly one wins.
+ * Predictions (and the idempotency records that point at them) in the Foley table, in the
+ * domain's words: every method is one transition of the prediction's life (DESIGN.md), written as
+ * one conditional write on the phase and version read, so of any number of racing writers exactly
+ * one wins; the loser gets {@code Optional.empty()} and reads again. A charge or a refund is written
+ * in the same transaction as the transition that causes it. What is written to the table, and under
+ * which attribute names, is in this class (and its neighbours in {@code store/}) alone.
  */
 public final class PredictionStore {
 
@@ -61,7 +70,45 @@ public final class PredictionStore {
     public record Page(List<Prediction> items, Optional<String> nextCursor) {
     }
 
+    /** What a claim is for; a submit claim counts one more submit that may make a job. */
+    public enum Step { SUBMIT, COPY, EFFECTS }
+
     private static final Duration IDEMPOTENCY_TTL = Duration.ofHours(24);
+
+    // Attribute names of a prediction item (the keys, due and by_key attributes are in FoleyTable).
+    private static final String ID = "id";
+    private static final String KEY_HASH = "key_hash";
+    private static final String KIND = "kind";
+    private static final String INPUT = "input";
+    private static final String WEBHOOK = "webhook";
+    private static final String INGEST_KEY = "ingest_key";
+    private static final String PHASE = "phase";
+    private static final String VERSION = "version";
+    private static final String UPDATED_AT = "updated_at";
+    private static final String LEASE_OWNER = "lease_owner";
+    private static final String LEASE_UNTIL = "lease_until";
+    private static final String PROVIDER = "provider";
+    private static final String PROVIDER_JOB = "provider_job";
+    private static final String JOBS = "jobs";
+    private static final String JOBS_STOPPED = "jobs_stopped";
+    private static final String UNCONFIRMED = "unconfirmed";
+    private static final String CHECKS = "checks";
+    private static final String NOT_FOUND_CHECKS = "not_found_checks";
+    private static final String UPSTREAM_AT = "upstream_at";
+    private static final String UPSTREAM_OUTPUTS = "upstream_outputs";
+    private static final String COPY_ATTEMPTS = "copy_attempts";
+    private static final String OUTPUT_KEYS = "output_keys";
+    private static final String NSFW = "nsfw";
+    private static final String INFERENCE_MS = "inference_ms";
+    private static final String ERROR = "error";
+    private static final String COMPLETED_AT = "completed_at";
+    private static final String CHARGE = "charge_micro_usd";
+    private static final String RESERVED = "reserved_micro_usd";
+    private static final String WEBHOOK_STATE = "webhook_state";
+    private static final String WEBHOOK_ATTEMPTS = "webhook_attempts";
+    private static final String WEBHOOK_DUE_AT = "webhook_due_at";
+    private static final String RESULT_FILE_PENDING = "result_file_pending";
+    private static final String ATTEMPTS = "attempts";
 
     private final DynamoDbClient dynamo;
     private final String table;
@@ -77,15 +124,15 @@ public final class PredictionStore {
         this.retention = retention;
     }
 
+    // ---- creating and reading ----
+
     /**
-     * Stores a new prediction, due now. With a claim, the claim and the prediction are written in
-     * one transaction; a repeated claim returns the original prediction, or fails when the request
-     * differs.
+     * Stores a new prediction (due at its {@code dueAt}; already claimed if it carries a lease).
+     * With an idempotency claim, the claim and the prediction are written in one transaction; a
+     * repeated claim returns the original prediction, or fails when the request differs.
      */
     public Created create(Prediction p, IdempotencyClaim claim) throws IdempotencyConflictException {
         Map<String, AttributeValue> item = toItem(p);
-        item.put(DUE_SHARD, s(shardOf(p.id())));
-        item.put(DUE_AT, n(p.createdAt().toEpochMilli()));
         if (claim == null) {
             guarded(() -> dynamo.putItem(r -> r.tableName(table).item(item)
                     .conditionExpression("attribute_not_exists(PK)")));
@@ -126,17 +173,7 @@ public final class PredictionStore {
         throw new StoreUnavailableException("could not settle the Idempotency-Key claim", null);
     }
 
-    /** The prediction and when it is next due (empty when not due), read consistently. */
-    public Optional<Due> getWithDue(String id) {
-        Map<String, AttributeValue> item = guarded(() -> dynamo.getItem(r -> r.tableName(table)
-                .consistentRead(true).key(key(PREDICTION_PREFIX + id, PREDICTION_SK)))).item();
-        if (item == null || item.isEmpty()) {
-            return Optional.empty();
-        }
-        long due = num(item, DUE_AT, 0);
-        return Optional.of(new Due(fromItem(item), due == 0 ? null : Instant.ofEpochMilli(due)));
-    }
-
+    /** The prediction, read consistently. */
     public Optional<Prediction> get(String id) {
         Map<String, AttributeValue> item = guarded(() -> dynamo.getItem(r -> r.tableName(table)
                 .consistentRead(true).key(key(PREDICTION_PREFIX + id, PREDICTION_SK)))).item();
@@ -161,245 +198,477 @@ public final class PredictionStore {
         return new Page(items, next);
     }
 
-    /** What a transition changes besides phase and version. */
-    public static final class Change {
-        final Map<String, AttributeValue> sets = new HashMap<>();
-        final Set<String> removes = new LinkedHashSet<>();
-
-        public Change set(String attribute, AttributeValue value) {
-            sets.put(attribute, value);
-            return this;
-        }
-
-        public Change error(String message) {
-            return set("error", s(message));
-        }
-
-        Instant dueAt;
-
-        /** Keeps (or puts) the prediction in the {@code due} index, due at {@code at}. */
-        public Change due(Instant at) {
-            dueAt = at;
-            removes.remove(DUE_SHARD);
-            removes.remove(DUE_AT);
-            return this;
-        }
-
-        public Change set(String attribute, String value) {
-            return set(attribute, s(value));
-        }
-
-        public Change set(String attribute, long value) {
-            return set(attribute, n(value));
-        }
-
-        public Change set(String attribute, List<String> values) {
-            return set(attribute, AttributeValue.fromL(values.stream().map(Attr::s).toList()));
-        }
-
-        public Change setFlags(String attribute, List<Boolean> values) {
-            return set(attribute, AttributeValue.fromL(values.stream().map(Attr::bool).toList()));
-        }
-
-        public Change remove(String attribute) {
-            removes.add(attribute);
-            return this;
-        }
-
-        final List<TransactWriteItem> alsoWrite = new ArrayList<>();
-
-        /** Another write that must happen if and only if this transition does (a charge, a refund). */
-        public Change alsoWrite(TransactWriteItem item) {
-            alsoWrite.add(item);
-            return this;
-        }
-
-        public Change notDue() {
-            dueAt = null;
-            removes.add(DUE_SHARD);
-            removes.add(DUE_AT);
-            return this;
-        }
-    }
-
-    /**
-     * Moves {@code current} to {@code to} if nobody else has moved it since it was read.
-     * Returns the new state, or empty when another writer won.
-     */
-    public Optional<Prediction> transition(Prediction current, Phase to, Change change) {
-        Instant now = clock.instant();
-        Change c = change == null ? new Change() : change;
-        if (to.terminal() && c.dueAt == null) {
-            c.notDue(); // finished: out of the due index, unless a webhook delivery is still to come
-        }
-        if (c.dueAt != null) {
-            c.sets.put(DUE_SHARD, s(shardOf(current.id())));
-            c.sets.put(DUE_AT, n(c.dueAt.toEpochMilli()));
-        }
-        Map<String, String> names = new HashMap<>();
-        Map<String, AttributeValue> values = new HashMap<>();
-        StringBuilder set = new StringBuilder("SET #phase = :to, #version = :next, #updated = :now");
-        names.put("#phase", "phase");
-        names.put("#version", "version");
-        names.put("#updated", "updated_at");
-        values.put(":to", s(to.code()));
-        values.put(":next", n(current.version() + 1));
-        values.put(":now", n(now.toEpochMilli()));
-        values.put(":from", s(current.phase().code()));
-        values.put(":v", n(current.version()));
-        int i = 0;
-        for (var e : c.sets.entrySet()) {
-            set.append(", #a").append(i).append(" = :a").append(i);
-            names.put("#a" + i, e.getKey());
-            values.put(":a" + i, e.getValue());
-            i++;
-        }
-        StringBuilder expr = new StringBuilder(set);
-        if (!c.removes.isEmpty()) {
-            expr.append(" REMOVE ");
-            int j = 0;
-            for (String r : c.removes) {
-                if (c.sets.containsKey(r)) {
-                    continue;
-                }
-                expr.append(j == 0 ? "" : ", ").append("#r").append(j);
-                names.put("#r" + j, r);
-                j++;
-            }
-            if (j == 0) {
-                expr.setLength(set.length());
-            }
-        }
-        if (!c.alsoWrite.isEmpty()) {
-            // With its companion writes, all or nothing: a charge or refund happens exactly when the
-            // transition does.
-            List<TransactWriteItem> items = new ArrayList<>();
-            items.add(TransactWriteItem.builder().update(u -> u.tableName(table)
-                    .key(key(PREDICTION_PREFIX + current.id(), PREDICTION_SK))
-                    .updateExpression(expr.toString())
-                    .conditionExpression("#phase = :from AND #version = :v")
-                    .expressionAttributeNames(names)
-                    .expressionAttributeValues(values)).build());
-            items.addAll(c.alsoWrite);
-            try {
-                guarded(() -> dynamo.transactWriteItems(r -> r.transactItems(items)));
-            } catch (TransactionCanceledException e) {
-                return Optional.empty();
-            }
-            return get(current.id());
-        }
-        try {
-            var resp = guarded(() -> dynamo.updateItem(r -> r.tableName(table)
-                    .key(key(PREDICTION_PREFIX + current.id(), PREDICTION_SK))
-                    .updateExpression(expr.toString())
-                    .conditionExpression("#phase = :from AND #version = :v")
-                    .expressionAttributeNames(names)
-                    .expressionAttributeValues(values)
-                    .returnValues(ReturnValue.ALL_NEW)));
-            return Optional.of(fromItem(resp.attributes()));
-        } catch (ConditionalCheckFailedException e) {
-            return Optional.empty();
-        }
-    }
-
     /**
      * One query of the {@code due} index for a shard: predictions due by {@code until}, soonest
-     * first. Read from the index (eventually consistent): a stale version only makes a later
-     * conditional write lose, never win wrongly.
+     * first (at most {@code limit}). Read from the index (eventually consistent): a stale version
+     * only makes a later conditional write lose, never win wrongly.
      */
-    public record Due(Prediction prediction, Instant dueAt) {
-    }
-
-    public List<Due> due(int shard, Instant until, int limit) {
+    public List<Prediction> due(int shard, Instant until, int limit) {
         QueryResponse resp = guarded(() -> dynamo.query(r -> r.tableName(table).indexName(DUE_INDEX)
                 .keyConditionExpression("due_shard = :s AND due_at <= :t")
                 .expressionAttributeValues(Map.of(":s", s(Integer.toString(shard)), ":t", n(until.toEpochMilli())))
                 .limit(limit)));
-        List<Due> out = new ArrayList<>();
+        List<Prediction> out = new ArrayList<>();
         for (Map<String, AttributeValue> item : resp.items()) {
-            out.add(new Due(fromItem(item), Instant.ofEpochMilli(num(item, DUE_AT, 0))));
+            if (PREDICTION_SK.equals(str(item, SK))) {
+                out.add(fromItem(item));
+            }
         }
         return out;
+    }
+
+    /** When the soonest prediction due after {@code after} is due, on this shard: one small read. */
+    public Optional<Instant> nextDueAfter(int shard, Instant after) {
+        QueryResponse resp = guarded(() -> dynamo.query(r -> r.tableName(table).indexName(DUE_INDEX)
+                .keyConditionExpression("due_shard = :s AND due_at > :t")
+                .expressionAttributeValues(Map.of(":s", s(Integer.toString(shard)), ":t", n(after.toEpochMilli())))
+                .projectionExpression(DUE_AT)
+                .limit(1)));
+        return resp.items().isEmpty() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(num(resp.items().get(0), DUE_AT, 0)));
     }
 
     public int dueShards() {
         return dueShards;
     }
 
-    public String table() {
-        return table;
+    // ---- claims ----
+
+    /**
+     * Claims {@code p}'s next step for {@code owner} until {@code until}, if nobody moved it since it
+     * was read and nobody holds a live lease on it. While claimed, the prediction is due at the lease's
+     * end, so a poller comes back only if the holder never records (it crashed). A submit claim counts
+     * one more unconfirmed submit; an effects claim that {@code countsWebhookAttempt} counts the
+     * attempt before it is made.
+     */
+    public Optional<Prediction> claim(Prediction p, Step step, String owner, Instant until, boolean countsWebhookAttempt) {
+        Update u = moveFrom(p, p.phase());
+        String now = u.value(n(clock.instant().toEpochMilli()));
+        u.when("(attribute_not_exists(" + u.name(LEASE_UNTIL) + ") OR " + u.name(LEASE_UNTIL) + " < " + now + ")");
+        u.set(LEASE_OWNER, owner).set(LEASE_UNTIL, until.toEpochMilli());
+        due(u, p.id(), until);
+        if (step == Step.SUBMIT) {
+            u.add(UNCONFIRMED, n(1));
+        }
+        if (countsWebhookAttempt) {
+            u.add(WEBHOOK_ATTEMPTS, n(1));
+        }
+        return write(p, u);
     }
 
-    public DynamoDbClient dynamo() {
-        return dynamo;
+    // ---- accepted → submitted ----
+
+    /** The claimed submit made {@code job}: it is the one to follow. */
+    public Optional<Prediction> recordSubmitted(Prediction claimed, ProviderJob job, Instant firstCheck, List<String> lines) {
+        Update u = moveFrom(claimed, Phase.SUBMITTED);
+        winner(u, job);
+        u.add(UNCONFIRMED, n(-1)).set(CHECKS, 0).set(NOT_FOUND_CHECKS, 0).remove(LEASE_OWNER).remove(LEASE_UNTIL)
+                .append(ATTEMPTS, stamped(lines));
+        due(u, claimed.id(), firstCheck);
+        return write(claimed, u);
+    }
+
+    /**
+     * The claimed submit made no job we know of: try again at {@code retryAt} (null: wait for a
+     * callback until then, not due). {@code maybeCreated}: the request reached the provider, so it
+     * stays counted against the prediction's submit budget.
+     */
+    public Optional<Prediction> recordSubmitFailure(Prediction claimed, boolean maybeCreated, Instant retryAt, List<String> lines) {
+        Update u = moveFrom(claimed, Phase.ACCEPTED);
+        if (!maybeCreated) {
+            u.add(UNCONFIRMED, n(-1));
+        }
+        u.remove(LEASE_OWNER).remove(LEASE_UNTIL).append(ATTEMPTS, stamped(lines));
+        due(u, claimed.id(), retryAt);
+        return write(claimed, u);
+    }
+
+    /**
+     * A verified callback names a job while the prediction still waits for its submit's answer (the
+     * answer was lost, or is still on its way): that job is the one to follow. Any submit in flight
+     * loses its claim and treats its own job as an orphan unless it is this one.
+     */
+    public Optional<Prediction> adopt(Prediction p, ProviderJob job, List<String> lines) {
+        Update u = moveFrom(p, Phase.SUBMITTED);
+        winner(u, job);
+        if (p.jobs().unconfirmed() > 0) {
+            u.add(UNCONFIRMED, n(-1));
+        }
+        u.set(CHECKS, 0).set(NOT_FOUND_CHECKS, 0).remove(LEASE_OWNER).remove(LEASE_UNTIL).append(ATTEMPTS, stamped(lines));
+        due(u, p.id(), clock.instant());
+        return write(p, u);
+    }
+
+    /**
+     * A job nobody follows: a submit's answer came after its prediction moved on, or a callback named
+     * a job the prediction does not track. It is recorded ({@code ended}: it has finished by itself,
+     * nothing to stop), and the prediction made due at once, so whoever steps it next stops the job; the version moves, so a writer holding an older read
+     * (and not knowing of this job) loses and reads again.
+     */
+    public Optional<Prediction> recordOrphan(String predictionId, ProviderJob job, boolean ended, List<String> lines) {
+        Update u = new Update();
+        String pk = u.name(PK);
+        u.when("attribute_exists(" + pk + ")");
+        u.setExpression(VERSION, u.name(VERSION) + " + " + u.value(n(1)));
+        u.set(UPDATED_AT, clock.instant().toEpochMilli());
+        u.add(JOBS, AttributeValue.fromSs(List.of(job.toJson())));
+        if (ended) {
+            u.add(JOBS_STOPPED, AttributeValue.fromSs(List.of(job.key())));
+        }
+        u.append(ATTEMPTS, stamped(lines));
+        due(u, predictionId, clock.instant());
+        try {
+            var resp = guarded(() -> dynamo.updateItem(r -> request(r, predictionId, u).returnValues(ReturnValue.ALL_NEW)));
+            return Optional.of(fromItem(resp.attributes()));
+        } catch (ConditionalCheckFailedException gone) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Adds lines to a prediction's attempt log whatever state it is in: what a step did is kept
+     * even when its record lost a race (a late submit's timeout, say).
+     */
+    public void appendAttempts(String predictionId, List<String> lines) {
+        if (lines.isEmpty()) {
+            return;
+        }
+        Update u = new Update();
+        u.when("attribute_exists(" + u.name(PK) + ")");
+        u.append(ATTEMPTS, stamped(lines));
+        try {
+            guarded(() -> dynamo.updateItem(r -> request(r, predictionId, u)));
+        } catch (ConditionalCheckFailedException gone) {
+            // the prediction expired meanwhile: nothing to record on
+        }
+    }
+
+    // ---- submitted: checks ----
+
+    /** A status check (or a failed check call) found the job still running: check again at {@code next}. */
+    public Optional<Prediction> recordCheck(Prediction p, Instant next, int notFoundChecks, List<String> lines) {
+        Update u = moveFrom(p, Phase.SUBMITTED);
+        u.add(CHECKS, n(1)).set(NOT_FOUND_CHECKS, notFoundChecks).append(ATTEMPTS, stamped(lines));
+        due(u, p.id(), next);
+        return write(p, u);
+    }
+
+    /** The provider's job is done: its outputs wait to be copied; completion is due by {@code handOver}. */
+    public Optional<Prediction> markUpstreamDone(Prediction p, List<String> outputs, List<Boolean> nsfw, long inferenceMs,
+            Instant handOver) {
+        Update u = moveFrom(p, Phase.UPSTREAM_DONE);
+        u.set(UPSTREAM_OUTPUTS, AttributeValue.fromL(outputs.stream().map(Attr::s).toList()))
+                .set(NSFW, AttributeValue.fromL(nsfw.stream().map(Attr::bool).toList()))
+                .set(INFERENCE_MS, inferenceMs)
+                .set(UPSTREAM_AT, clock.instant().toEpochMilli())
+                .remove(LEASE_OWNER).remove(LEASE_UNTIL);
+        due(u, p.id(), handOver);
+        return write(p, u);
+    }
+
+    // ---- upstream_done → completed ----
+
+    /** Keeps an upstream-done prediction due (completion is handed it again by {@code at}). */
+    public Optional<Prediction> reschedule(Prediction p, Instant at) {
+        Update u = moveFrom(p, p.phase());
+        due(u, p.id(), at);
+        return write(p, u);
+    }
+
+    /** The claimed copy failed; try again at {@code retryAt}. */
+    public Optional<Prediction> recordCopyFailure(Prediction claimed, Instant retryAt, List<String> lines) {
+        Update u = moveFrom(claimed, Phase.UPSTREAM_DONE);
+        u.add(COPY_ATTEMPTS, n(1)).remove(LEASE_OWNER).remove(LEASE_UNTIL).append(ATTEMPTS, stamped(lines));
+        due(u, claimed.id(), retryAt);
+        return write(claimed, u);
+    }
+
+    /**
+     * Completed, with its outputs in our bucket: charged {@code microUsd} on the prediction and in
+     * the key's usage for today, in one transaction with the transition. What it still owes (its
+     * webhook, its result file) is due at {@code due}.
+     */
+    public Optional<Prediction> complete(Prediction claimed, List<String> outputKeys, long microUsd, Notifications owed, Instant due) {
+        Instant now = clock.instant();
+        Update u = moveFrom(claimed, Phase.COMPLETED);
+        u.set(OUTPUT_KEYS, AttributeValue.fromL(outputKeys.stream().map(Attr::s).toList()))
+                .remove(UPSTREAM_OUTPUTS)
+                .set(COMPLETED_AT, now.toEpochMilli())
+                .set(CHARGE, microUsd)
+                .remove(LEASE_OWNER).remove(LEASE_UNTIL);
+        notifications(u, owed);
+        due(u, claimed.id(), due);
+        TransactWriteItem charge = UsageStore.chargeItem(table, claimed.keyId(), now.atZone(ZoneOffset.UTC).toLocalDate(),
+                claimed.request().duration(), microUsd);
+        return writeWith(claimed, u, charge);
+    }
+
+    // ---- failed, cancelled ----
+
+    /**
+     * Ends {@code p} without a result ({@code to} is failed or cancelled), never charged: a prepaid
+     * reservation goes back to its key in the same transaction. {@code jobEnded}: the tracked job
+     * ended by itself (it failed), so there is nothing to stop.
+     */
+    public Optional<Prediction> finish(Prediction p, Phase to, String error, boolean jobEnded, Notifications owed, Instant due,
+            List<String> lines) {
+        if (to != Phase.FAILED && to != Phase.CANCELLED) {
+            throw new IllegalArgumentException("finish is for failed or cancelled, not " + to);
+        }
+        Update u = moveFrom(p, to);
+        u.set(ERROR, error).remove(LEASE_OWNER).remove(LEASE_UNTIL).append(ATTEMPTS, stamped(lines));
+        if (jobEnded && p.job() != null) {
+            u.add(JOBS_STOPPED, AttributeValue.fromSs(List.of(p.job().key())));
+        }
+        notifications(u, owed);
+        due(u, p.id(), due);
+        if (p.reservedMicroUsd() > 0) {
+            return writeWith(p, u, ApiKeyStore.refundItem(table, p.keyHash(), p.reservedMicroUsd()));
+        }
+        return write(p, u);
+    }
+
+    // ---- effects ----
+
+    /**
+     * What the holder of an effects claim did: jobs stopped (their keys), what is still owed, and
+     * when the prediction is next due (null: never again).
+     */
+    public Optional<Prediction> recordEffects(Prediction claimed, Set<String> stopped, Notifications owed, Instant due,
+            List<String> lines) {
+        Update u = moveFrom(claimed, claimed.phase());
+        if (!stopped.isEmpty()) {
+            u.add(JOBS_STOPPED, AttributeValue.fromSs(List.copyOf(stopped)));
+        }
+        notifications(u, owed);
+        u.remove(LEASE_OWNER).remove(LEASE_UNTIL).append(ATTEMPTS, stamped(lines));
+        due(u, claimed.id(), due);
+        return write(claimed, u);
+    }
+
+    // ---- the write itself ----
+
+    /** An update of {@code p} to phase {@code to}, conditional on the phase and version {@code p} was read at. */
+    private Update moveFrom(Prediction p, Phase to) {
+        Update u = new Update();
+        u.when(u.name(PHASE) + " = " + u.value(s(p.phase().code())));
+        u.when(u.name(VERSION) + " = " + u.value(n(p.version())));
+        u.set(PHASE, to.code()).set(VERSION, p.version() + 1).set(UPDATED_AT, clock.instant().toEpochMilli());
+        return u;
+    }
+
+    private void winner(Update u, ProviderJob job) {
+        u.set(PROVIDER, job.provider()).set(PROVIDER_JOB, job.toJson())
+                .add(JOBS, AttributeValue.fromSs(List.of(job.toJson())));
+    }
+
+    private static void notifications(Update u, Notifications n) {
+        if (n.webhookState() == WebhookState.NONE) {
+            u.remove(WEBHOOK_STATE);
+        } else {
+            u.set(WEBHOOK_STATE, n.webhookState().code());
+        }
+        if (n.webhookDueAt() != null) {
+            u.set(WEBHOOK_DUE_AT, n.webhookDueAt().toEpochMilli());
+        } else {
+            u.remove(WEBHOOK_DUE_AT);
+        }
+        u.set(RESULT_FILE_PENDING, AttributeValue.fromBool(n.resultFilePending()));
+    }
+
+    /** In the {@code due} index at {@code at}, or out of it when null. */
+    private void due(Update u, String id, Instant at) {
+        if (at == null) {
+            u.remove(DUE_SHARD).remove(DUE_AT);
+        } else {
+            u.set(DUE_SHARD, shardOf(id)).set(DUE_AT, at.toEpochMilli());
+        }
+    }
+
+    private Optional<Prediction> write(Prediction p, Update u) {
+        try {
+            var resp = guarded(() -> dynamo.updateItem(r -> request(r, p.id(), u).returnValues(ReturnValue.ALL_NEW)));
+            return Optional.of(fromItem(resp.attributes()));
+        } catch (ConditionalCheckFailedException lost) {
+            return Optional.empty();
+        }
+    }
+
+    /** The update and its companion writes, all or nothing: a charge or refund happens exactly when the transition does. */
+    private Optional<Prediction> writeWith(Prediction p, Update u, TransactWriteItem companion) {
+        String expression = u.expression();
+        String condition = u.condition();
+        TransactWriteItem main = TransactWriteItem.builder().update(x -> x.tableName(table)
+                .key(key(PREDICTION_PREFIX + p.id(), PREDICTION_SK))
+                .updateExpression(expression).conditionExpression(condition)
+                .expressionAttributeNames(u.names()).expressionAttributeValues(u.values())).build();
+        try {
+            guarded(() -> dynamo.transactWriteItems(r -> r.transactItems(main, companion)));
+        } catch (TransactionCanceledException lost) {
+            return Optional.empty();
+        }
+        return get(p.id());
+    }
+
+    private software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest.Builder request(
+            software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest.Builder r, String id, Update u) {
+        String expression = u.expression();
+        String condition = u.condition();
+        return r.tableName(table).key(key(PREDICTION_PREFIX + id, PREDICTION_SK))
+                .updateExpression(expression).conditionExpression(condition)
+                .expressionAttributeNames(u.names()).expressionAttributeValues(u.values());
+    }
+
+    /** Log lines as written: each stamped with the time it was recorded. */
+    private List<String> stamped(List<String> lines) {
+        String at = clock.instant().toString();
+        return lines.stream().map(l -> at + " " + l).toList();
     }
 
     String shardOf(String id) {
         return Integer.toString(Math.floorMod(id.hashCode(), dueShards));
     }
 
+    // ---- mapping ----
+
+    /** Every field of {@code p} as an item (so any state can be stored: new predictions, and tests' fixtures). */
     private Map<String, AttributeValue> toItem(Prediction p) {
         Map<String, AttributeValue> item = new HashMap<>();
         item.put(PK, s(PREDICTION_PREFIX + p.id()));
         item.put(SK, s(PREDICTION_SK));
-        item.put("id", s(p.id()));
+        item.put(ID, s(p.id()));
         item.put(KEY_ID, s(p.keyId()));
-        item.put("kind", s(p.kind().code()));
-        item.put("input", s(Json.write(p.request().toJson())));
-        if (p.webhook() != null) {
-            item.put("webhook", s(p.webhook()));
-        }
-        item.put("phase", s(p.phase().code()));
-        item.put("version", n(p.version()));
+        item.put(KIND, s(p.kind().code()));
+        item.put(INPUT, s(Json.write(p.request().toJson())));
+        putIf(item, WEBHOOK, p.webhook());
+        putIf(item, KEY_HASH, p.keyHash());
+        putIf(item, INGEST_KEY, p.ingestKey());
+        item.put(PHASE, s(p.phase().code()));
+        item.put(VERSION, n(p.version()));
         item.put(CREATED_AT, n(p.createdAt().toEpochMilli()));
-        item.put("updated_at", n(p.updatedAt().toEpochMilli()));
+        item.put(UPDATED_AT, n(p.updatedAt().toEpochMilli()));
         item.put(EXPIRES_AT, n(p.createdAt().plus(retention).getEpochSecond()));
-        if (!p.error().isEmpty()) {
-            item.put("error", s(p.error()));
+        if (p.dueAt() != null) {
+            item.put(DUE_SHARD, s(shardOf(p.id())));
+            item.put(DUE_AT, n(p.dueAt().toEpochMilli()));
         }
-        if (p.keyHash() != null) {
-            item.put("key_hash", s(p.keyHash()));
+        if (p.lease() != null) {
+            item.put(LEASE_OWNER, s(p.lease().owner()));
+            item.put(LEASE_UNTIL, n(p.lease().until().toEpochMilli()));
         }
-        if (p.ingestKey() != null) {
-            item.put("ingest_key", s(p.ingestKey()));
+        Jobs jobs = p.jobs();
+        if (jobs.winner() != null) {
+            item.put(PROVIDER, s(jobs.winner().provider()));
+            item.put(PROVIDER_JOB, s(jobs.winner().toJson()));
         }
-        if (p.reservedMicroUsd() > 0) {
-            item.put("reserved_micro_usd", n(p.reservedMicroUsd()));
+        Set<String> started = new LinkedHashSet<>();
+        jobs.started().forEach(j -> started.add(j.toJson()));
+        if (jobs.winner() != null) {
+            started.add(jobs.winner().toJson());
+        }
+        if (!started.isEmpty()) {
+            item.put(JOBS, AttributeValue.fromSs(List.copyOf(started)));
+        }
+        if (!jobs.stopped().isEmpty()) {
+            item.put(JOBS_STOPPED, AttributeValue.fromSs(List.copyOf(jobs.stopped())));
+        }
+        putIf(item, UNCONFIRMED, jobs.unconfirmed());
+        putIf(item, CHECKS, p.checks());
+        putIf(item, NOT_FOUND_CHECKS, p.notFoundChecks());
+        if (p.upstreamAt() != null) {
+            item.put(UPSTREAM_AT, n(p.upstreamAt().toEpochMilli()));
+        }
+        if (!p.upstreamOutputs().isEmpty()) {
+            item.put(UPSTREAM_OUTPUTS, AttributeValue.fromL(p.upstreamOutputs().stream().map(Attr::s).toList()));
+        }
+        putIf(item, COPY_ATTEMPTS, p.copyAttempts());
+        if (!p.outputKeys().isEmpty()) {
+            item.put(OUTPUT_KEYS, AttributeValue.fromL(p.outputKeys().stream().map(Attr::s).toList()));
+        }
+        if (!p.nsfw().isEmpty()) {
+            item.put(NSFW, AttributeValue.fromL(p.nsfw().stream().map(Attr::bool).toList()));
+        }
+        putIf(item, INFERENCE_MS, p.inferenceMs());
+        putIf(item, ERROR, p.error().isEmpty() ? null : p.error());
+        if (p.completedAt() != null) {
+            item.put(COMPLETED_AT, n(p.completedAt().toEpochMilli()));
+        }
+        putIf(item, CHARGE, p.chargeMicroUsd());
+        putIf(item, RESERVED, p.reservedMicroUsd());
+        Notifications nt = p.notifications();
+        putIf(item, WEBHOOK_STATE, nt.webhookState() == WebhookState.NONE ? null : nt.webhookState().code());
+        putIf(item, WEBHOOK_ATTEMPTS, nt.webhookAttempts());
+        if (nt.webhookDueAt() != null) {
+            item.put(WEBHOOK_DUE_AT, n(nt.webhookDueAt().toEpochMilli()));
+        }
+        if (nt.resultFilePending()) {
+            item.put(RESULT_FILE_PENDING, AttributeValue.fromBool(true));
+        }
+        if (!p.attempts().isEmpty()) {
+            item.put(ATTEMPTS, AttributeValue.fromL(p.attempts().stream().map(Attr::s).toList()));
         }
         return item;
     }
 
-    static Prediction fromItem(Map<String, AttributeValue> item) {
-        Kind kind = Kind.fromCode(str(item, "kind"));
-        JsonNode input = Json.parse(str(item, "input"));
-        List<Boolean> nsfw = new ArrayList<>();
-        if (item.containsKey("nsfw") && item.get("nsfw").hasL()) {
-            item.get("nsfw").l().forEach(v -> nsfw.add(Boolean.TRUE.equals(v.bool())));
+    private static void putIf(Map<String, AttributeValue> item, String name, String v) {
+        if (v != null) {
+            item.put(name, s(v));
         }
-        return new Prediction(
-                str(item, "id"),
-                str(item, KEY_ID),
-                PredictionRequest.fromJson(kind, input),
-                str(item, "webhook"),
-                Phase.fromCode(str(item, "phase")),
-                num(item, "version", 1),
-                Instant.ofEpochMilli(num(item, CREATED_AT, 0)),
-                Instant.ofEpochMilli(num(item, "updated_at", 0)),
-                strings(item, "output_keys"),
-                strings(item, "upstream_outputs"),
-                nsfw,
-                str(item, "error"),
-                num(item, "inference_ms", 0),
-                item.containsKey("provider_job") ? dev.foley.provider.ProviderJob.fromJson(str(item, "provider_job")) : null,
-                strings(item, "attempts"),
-                (int) num(item, "checks", 0),
-                num(item, "charge_micro_usd", 0),
-                num(item, "reserved_micro_usd", 0),
-                str(item, "webhook_state"),
-                (int) num(item, "webhook_attempts", 0),
-                item.containsKey("completed_at") ? Instant.ofEpochMilli(num(item, "completed_at", 0)) : null,
-                str(item, "key_hash"),
-                str(item, "ingest_key"));
+    }
+
+    private static void putIf(Map<String, AttributeValue> item, String name, long v) {
+        if (v != 0) {
+            item.put(name, n(v));
+        }
+    }
+
+    static Prediction fromItem(Map<String, AttributeValue> item) {
+        Kind kind = Kind.fromCode(str(item, KIND));
+        JsonNode input = Json.parse(str(item, INPUT));
+        List<Boolean> nsfw = new ArrayList<>();
+        if (item.containsKey(NSFW) && item.get(NSFW).hasL()) {
+            item.get(NSFW).l().forEach(v -> nsfw.add(Boolean.TRUE.equals(v.bool())));
+        }
+        Set<ProviderJob> started = new LinkedHashSet<>();
+        if (item.containsKey(JOBS) && item.get(JOBS).hasSs()) {
+            item.get(JOBS).ss().forEach(j -> started.add(ProviderJob.fromJson(j)));
+        }
+        Set<String> stopped = new LinkedHashSet<>();
+        if (item.containsKey(JOBS_STOPPED) && item.get(JOBS_STOPPED).hasSs()) {
+            stopped.addAll(item.get(JOBS_STOPPED).ss());
+        }
+        ProviderJob winner = item.containsKey(PROVIDER_JOB) ? ProviderJob.fromJson(str(item, PROVIDER_JOB)) : null;
+        Lease lease = item.containsKey(LEASE_UNTIL)
+                ? new Lease(String.valueOf(str(item, LEASE_OWNER)), instant(item, LEASE_UNTIL)) : null;
+        return Prediction.builder(str(item, ID), str(item, KEY_ID), PredictionRequest.fromJson(kind, input), instant(item, CREATED_AT))
+                .keyHash(str(item, KEY_HASH))
+                .webhook(str(item, WEBHOOK))
+                .ingestKey(str(item, INGEST_KEY))
+                .phase(Phase.fromCode(str(item, PHASE)))
+                .version(num(item, VERSION, 1))
+                .updatedAt(instant(item, UPDATED_AT))
+                .dueAt(instant(item, DUE_AT))
+                .lease(lease)
+                .jobs(new Jobs(winner, started, stopped, (int) num(item, UNCONFIRMED, 0)))
+                .checks((int) num(item, CHECKS, 0))
+                .notFoundChecks((int) num(item, NOT_FOUND_CHECKS, 0))
+                .upstreamAt(instant(item, UPSTREAM_AT))
+                .upstreamOutputs(strings(item, UPSTREAM_OUTPUTS))
+                .copyAttempts((int) num(item, COPY_ATTEMPTS, 0))
+                .outputKeys(strings(item, OUTPUT_KEYS))
+                .nsfw(nsfw)
+                .inferenceMs(num(item, INFERENCE_MS, 0))
+                .error(str(item, ERROR))
+                .completedAt(instant(item, COMPLETED_AT))
+                .chargeMicroUsd(num(item, CHARGE, 0))
+                .reservedMicroUsd(num(item, RESERVED, 0))
+                .notifications(new Notifications(WebhookState.fromCode(str(item, WEBHOOK_STATE)),
+                        (int) num(item, WEBHOOK_ATTEMPTS, 0), instant(item, WEBHOOK_DUE_AT), Attr.flag(item, RESULT_FILE_PENDING)))
+                .attempts(strings(item, ATTEMPTS))
+                .build();
+    }
+
+    private static Instant instant(Map<String, AttributeValue> item, String name) {
+        return item.containsKey(name) ? Instant.ofEpochMilli(num(item, name, 0)) : null;
     }
 
     private static List<String> strings(Map<String, AttributeValue> item, String name) {
@@ -410,7 +679,7 @@ public final class PredictionStore {
         return out;
     }
 
-    private static Map<String, AttributeValue> key(String pk, String sk) {
+    static Map<String, AttributeValue> key(String pk, String sk) {
         return Map.of(PK, s(pk), SK, s(sk));
     }
 

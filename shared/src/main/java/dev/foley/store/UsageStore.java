@@ -35,7 +35,8 @@ public final class UsageStore {
         this.table = table;
     }
 
-    public TransactWriteItem chargeItem(String keyId, LocalDate day, long seconds, long microUsd) {
+    /** The day's usage ADD, written in the same transaction as the completion it counts. */
+    static TransactWriteItem chargeItem(String table, String keyId, LocalDate day, long seconds, long microUsd) {
         return TransactWriteItem.builder().update(u -> u.tableName(table)
                 .key(Map.of(PK, s("U#" + keyId), SK, s("D#" + day)))
                 .updateExpression("ADD predictions :one, seconds :s, micro_usd :c")

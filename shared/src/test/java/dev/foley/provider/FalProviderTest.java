@@ -1,5 +1,8 @@
 package dev.foley.provider;
 
+import dev.foley.time.Deadline;
+
+import dev.foley.prediction.ProviderJob;
 import static dev.foley.provider.Fixtures.FAST;
 import static dev.foley.provider.Fixtures.HTTP;
 import static org.junit.jupiter.api.Assertions.*;
@@ -38,7 +41,7 @@ class FalProviderTest {
 
     @Test
     void mapsOurFieldsToFalsAndUsesItsQueue() throws Exception {
-        ProviderJob job = provider.submit(Fixtures.video(), Optional.of(URI.create("https://foley.example.com/cb/fal/x")));
+        ProviderJob job = provider.submit(Fixtures.video(), Optional.of(URI.create("https://foley.example.com/cb/fal/x")), Deadline.NONE);
         var r = emu.requests(Op.SUBMIT).get(0);
         assertEquals("/fal-ai/mmaudio-v2", r.path());
         assertEquals("fal_webhook=https%3A%2F%2Ffoley.example.com%2Fcb%2Ffal%2Fx", r.query());
@@ -51,14 +54,14 @@ class FalProviderTest {
 
     @Test
     void textToAudioSubmitsToItsEndpointButPollsWithoutTheSubpath() throws Exception {
-        ProviderJob job = provider.submit(Fixtures.text(), Optional.empty());
+        ProviderJob job = provider.submit(Fixtures.text(), Optional.empty(), Deadline.NONE);
         var r = emu.requests(Op.SUBMIT).get(0);
         assertEquals("/fal-ai/mmaudio-v2/text-to-audio", r.path());
         assertFalse(r.json().has("video_url"));
         assertFalse(r.json().has("seed"), "absent seed means random: not sent");
         JobStatus s;
         do {
-            s = provider.check(job);
+            s = provider.check(job, Deadline.NONE);
         } while (s instanceof JobStatus.Running);
         JobStatus.Done d = assertInstanceOf(JobStatus.Done.class, s);
         assertEquals(List.of(emu.outputUrl(job.id(), "wav")), d.outputs());
@@ -69,31 +72,31 @@ class FalProviderTest {
     @Test
     void queuePositionIsReported() throws Exception {
         emu.script(Script.doneAfter(3));
-        ProviderJob job = provider.submit(Fixtures.video(), Optional.empty());
-        assertEquals(new JobStatus.Running(2), provider.check(job));
-        assertEquals(new JobStatus.Running(-1), provider.check(job));
+        ProviderJob job = provider.submit(Fixtures.video(), Optional.empty(), Deadline.NONE);
+        assertEquals(new JobStatus.Running(2), provider.check(job, Deadline.NONE));
+        assertEquals(new JobStatus.Running(-1), provider.check(job, Deadline.NONE));
     }
 
     @Test
     void aFailedJobIsCompletedWithANon2xxResult() throws Exception {
         emu.script(Script.failsWith("runner crashed"));
-        ProviderJob job = provider.submit(Fixtures.video(), Optional.empty());
-        JobStatus.Failed f = assertInstanceOf(JobStatus.Failed.class, provider.check(job));
+        ProviderJob job = provider.submit(Fixtures.video(), Optional.empty(), Deadline.NONE);
+        JobStatus.Failed f = assertInstanceOf(JobStatus.Failed.class, provider.check(job, Deadline.NONE));
         assertTrue(f.reason().contains("runner crashed") && f.reason().contains("runner_error"), f.reason());
         assertEquals(1, emu.requests(Op.RESULT).size(), "a job's own error is not retried");
 
         emu.failuresAreValidation(true).script(Script.failsWith("cannot decode video"));
-        ProviderJob bad = provider.submit(Fixtures.video(), Optional.empty());
-        f = assertInstanceOf(JobStatus.Failed.class, provider.check(bad));
-        assertEquals("fal rejected the input: video_url: cannot decode video", f.reason());
+        ProviderJob bad = provider.submit(Fixtures.video(), Optional.empty(), Deadline.NONE);
+        f = assertInstanceOf(JobStatus.Failed.class, provider.check(bad, Deadline.NONE));
+        assertEquals("the inference provider rejected the input (HTTP 422): video_url: cannot decode video", f.reason());
     }
 
     @Test
     void aGatewayErrorOnTheResultIsRetriedNotAFailure() throws Exception {
-        ProviderJob job = provider.submit(Fixtures.video(), Optional.empty());
+        ProviderJob job = provider.submit(Fixtures.video(), Optional.empty(), Deadline.NONE);
         emu.job(job.id()).checks.set(99);
         emu.failNext(Op.RESULT, Fault.status(502, "<html>bad gateway</html>"));
-        assertInstanceOf(JobStatus.Done.class, provider.check(job));
+        assertInstanceOf(JobStatus.Done.class, provider.check(job, Deadline.NONE));
         assertEquals(2, emu.requests(Op.RESULT).size());
     }
 
@@ -101,21 +104,21 @@ class FalProviderTest {
     void errorsAreClassified() {
         var bad = new FalProvider(emu.base(), "nope", URI.create(emu.jwksUrl()), HTTP, FAST, Clock.systemUTC());
         assertEquals(ProviderException.Kind.CONFIGURATION,
-                assertThrows(ProviderException.class, () -> bad.submit(Fixtures.video(), Optional.empty())).kind());
+                assertThrows(ProviderException.class, () -> bad.submit(Fixtures.video(), Optional.empty(), Deadline.NONE)).kind());
         emu.failNext(Op.SUBMIT, Fault.status(422, "{\"detail\":[{\"loc\":[\"body\",\"duration\"],\"msg\":\"must be <= 30\",\"type\":\"x\"}]}"));
-        var e = assertThrows(ProviderException.class, () -> provider.submit(Fixtures.video(), Optional.empty()));
+        var e = assertThrows(ProviderException.class, () -> provider.submit(Fixtures.video(), Optional.empty(), Deadline.NONE));
         assertEquals(ProviderException.Kind.REJECTED, e.kind());
         assertTrue(e.getMessage().contains("duration: must be <= 30"), e.getMessage());
-        emu.failNext(Op.SUBMIT, Fault.status(504, "timeout"), Fault.status(200, "not json"));
-        e = assertThrows(ProviderException.class, () -> provider.submit(Fixtures.video(), Optional.empty()));
+        emu.failNext(Op.SUBMIT, Fault.status(504, "timeout"));
+        e = assertThrows(ProviderException.class, () -> provider.submit(Fixtures.video(), Optional.empty(), Deadline.NONE));
         assertTrue(e.retryable() && e.maybeCreated());
     }
 
     @Test
     void cancelUsesTheCancelUrl() throws Exception {
         emu.script(Script.neverFinishes());
-        ProviderJob job = provider.submit(Fixtures.video(), Optional.empty());
-        provider.cancel(job);
+        ProviderJob job = provider.submit(Fixtures.video(), Optional.empty(), Deadline.NONE);
+        provider.cancel(job, Deadline.NONE);
         var r = emu.requests(Op.CANCEL).get(0);
         assertEquals("PUT", r.method());
         assertTrue(emu.job(job.id()).cancelled);
@@ -125,13 +128,13 @@ class FalProviderTest {
     void urlsOnAnotherHostAreNotTrustedWithOurKey() throws Exception {
         emu.failNext(Op.SUBMIT, Fault.status(200, "{\"request_id\":\"r1\",\"status_url\":\"https://evil.example.com/s\","
                 + "\"response_url\":\"https://evil.example.com/r\",\"cancel_url\":\"https://evil.example.com/c\"}"));
-        ProviderJob job = provider.submit(Fixtures.video(), Optional.empty());
+        ProviderJob job = provider.submit(Fixtures.video(), Optional.empty(), Deadline.NONE);
         assertEquals(emu.baseUrl() + "/fal-ai/mmaudio-v2/requests/r1/status", job.url("status"));
     }
 
     @Test
     void webhooksAreVerifiedAgainstTheJwks() throws Exception {
-        ProviderJob job = provider.submit(Fixtures.video(), Optional.empty());
+        ProviderJob job = provider.submit(Fixtures.video(), Optional.empty(), Deadline.NONE);
         var ok = emu.webhook(job.id(), true, Instant.now());
         JobUpdate u = provider.verifyCallback(ok.getKey(), ok.getValue());
         assertEquals(new JobUpdate(job.id(), new JobStatus.Done(List.of(emu.outputUrl(job.id(), "mp4")), 0, List.of(false))), u);

@@ -1,5 +1,6 @@
 package dev.foley.provider;
 
+import dev.foley.prediction.ProviderJob;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.time.Clock;
@@ -47,15 +48,17 @@ class ProvidersTest {
                 return "local";
             }
 
-            public ProviderJob submit(dev.foley.prediction.PredictionRequest r, java.util.Optional<java.net.URI> c) {
+            public ProviderJob submit(dev.foley.prediction.PredictionRequest r, java.util.Optional<java.net.URI> c,
+                    dev.foley.time.Deadline until) {
                 throw new UnsupportedOperationException();
             }
 
-            public JobStatus check(ProviderJob j) {
+            public JobStatus check(ProviderJob j, dev.foley.time.Deadline until) {
                 throw new UnsupportedOperationException();
             }
 
-            public void cancel(ProviderJob j) {
+            public CancelOutcome cancel(ProviderJob j, dev.foley.time.Deadline until) {
+                return CancelOutcome.NOT_SUPPORTED;
             }
 
             public JobUpdate verifyCallback(Map<String, String> h, byte[] b) throws InvalidCallbackException {

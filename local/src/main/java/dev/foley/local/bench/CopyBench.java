@@ -42,16 +42,16 @@ public final class CopyBench {
         } catch (RuntimeException exists) {
             // fine
         }
-        var store = new OutputStore(() -> s3, clients::presigner, "bench-copy", Duration.ofHours(1), Optional.empty());
+        var store = new OutputStore(() -> s3, clients::presigner, "bench-copy", Duration.ofHours(1), Optional.empty(),
+                new dev.foley.net.PinnedHttp(false));
         var req = new PredictionRequest(Kind.VIDEO, "https://x/a.mp4", "p", "", 25, 8, 4.5, false, null, false);
-        Prediction p = new Prediction("0123456789abcdef0123456789abcdef", "k", req, null,
-                dev.foley.prediction.Phase.UPSTREAM_DONE, 3, Instant.now(), Instant.now(), List.of(), List.of(source), List.of(),
-                "", 0, null, List.of(), 0, 0, 0, null, 0, null, null, null);
+        Prediction p = Prediction.builder("0123456789abcdef0123456789abcdef", "k", req, Instant.now())
+                .phase(dev.foley.prediction.Phase.UPSTREAM_DONE).upstreamOutputs(List.of(source)).build();
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
             pool.resetPeakUsage();
         }
         long t0 = System.nanoTime();
-        List<String> keys = store.copy(p);
+        List<String> keys = store.copy(p, dev.foley.time.Deadline.NONE);
         double seconds = (System.nanoTime() - t0) / 1e9;
         long peak = 0;
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {

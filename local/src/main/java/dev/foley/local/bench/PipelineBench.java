@@ -15,9 +15,10 @@ import dev.foley.prediction.Kind;
 import dev.foley.prediction.Phase;
 import dev.foley.prediction.Prediction;
 import dev.foley.prediction.PredictionRequest;
-import dev.foley.provider.ProviderJob;
+import dev.foley.prediction.ProviderJob;
 import dev.foley.provider.WebhookSignatures;
 import dev.foley.store.PredictionStore;
+import dev.foley.time.Deadline;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -64,6 +65,11 @@ public final class PipelineBench {
     }
 
     public static Stack stack(URI endpoint, String name) throws Exception {
+        return stack(endpoint, name, Map.of("FOLEY_PUBLIC_BASE_URL", "http://bench.local"));
+    }
+
+    /** A stack with {@code extra} on top of the bench's environment. */
+    public static Stack stack(URI endpoint, String name, Map<String, String> extra) throws Exception {
         ProviderStandIn provider = new ProviderStandIn();
         Map<String, String> env = new HashMap<>();
         env.put("FOLEY_TABLE", name + "-" + System.nanoTime());
@@ -75,7 +81,7 @@ public final class PipelineBench {
         env.put("WAVESPEED_API_KEY", "bench");
         env.put("WAVESPEED_WEBHOOK_SECRET", SECRET);
         env.put("FOLEY_OUTPUTS_BUCKET", "bench-outputs");
-        env.put("FOLEY_PUBLIC_BASE_URL", "http://bench.local");
+        env.putAll(extra);
         Settings s = Settings.fromEnv(env);
         var clients = LocalFoley.clients(s);
         DynamoDbClient dynamo = clients.dynamo();
@@ -92,7 +98,7 @@ public final class PipelineBench {
                 Clock.systemUTC());
         String keyId = foley.keys().create("bench", KEY).key().keyId();
         ExecutorService completions = Executors.newVirtualThreadPerTaskExecutor();
-        foley.pipeline().completionBy(id -> completions.submit(() -> foley.pipeline().complete(id)));
+        foley.pipeline().completionBy(id -> completions.submit(() -> foley.pipeline().runToRest(id)));
         return new Stack(s, dynamo, foley, provider, new ApiHandler(foley.api()), completions, keyId);
     }
 
@@ -137,18 +143,19 @@ public final class PipelineBench {
     static void idle(URI endpoint, PrintStream out) throws Exception {
         try (Stack st = stack(endpoint, "idle")) {
             Poller poller = st.foley().poller(32, Duration.ofSeconds(60));
-            poller.runFor(Duration.ofSeconds(50), Duration.ofSeconds(5)); // warm up
+            poller.runFor(Duration.ofSeconds(50), Duration.ofSeconds(5), Deadline.in(Clock.systemUTC(), Duration.ofSeconds(60))); // warm up
             long[] runs = new long[20];
             for (int i = 0; i < runs.length; i++) {
                 long t0 = System.nanoTime();
-                int steps = poller.runFor(Duration.ofSeconds(50), Duration.ofSeconds(5));
+                int steps = poller.runFor(Duration.ofSeconds(50), Duration.ofSeconds(5),
+                        Deadline.in(Clock.systemUTC(), Duration.ofSeconds(60)));
                 runs[i] = System.nanoTime() - t0;
                 if (steps != 0) {
                     throw new IllegalStateException("idle run did work");
                 }
             }
             out.println();
-            out.printf("idle scheduled run (nothing due, %d shard queries), 20 runs: p50 %.1f ms, max %.1f ms%n",
+            out.printf("idle scheduled run (nothing due: per shard, one query and one next-due read; %d shards), 20 runs: p50 %.1f ms, max %.1f ms%n",
                     st.settings().dueShards(), ApiBench.pct(runs, 50) / 1e6, ApiBench.pct(runs, 100) / 1e6);
         }
     }
@@ -162,24 +169,30 @@ public final class PipelineBench {
             out.println();
             out.println("creating " + n + " submitted predictions due now ...");
             List<Prediction> made = parallel(n, i -> {
-                Prediction p = Prediction.accepted(IdGenerator.random().next(), "bench", request(), null, Instant.now());
-                store.create(p, null);
                 // checks = 4: a still-running job is next checked 15 s later, so the run sees each once
-                return store.transition(p, Phase.SUBMITTED, new PredictionStore.Change()
-                        .set("provider", "wavespeed")
-                        .set("provider_job", new ProviderJob("wavespeed", "job" + i, Map.of()).toJson())
-                        .set("checks", 4L)
-                        .due(Instant.now())).orElseThrow();
+                Prediction p = submitted(IdGenerator.random().next(), "bench", null, "job" + i, 4, Instant.now());
+                store.create(p, null);
+                return p;
             });
             Poller poller = st.foley().poller(32, Duration.ofSeconds(60));
+            // A scheduled run (as Lambda's), timed until every prediction has had its status check:
+            // each is due again 15 s later, so the run itself would go on for its whole budget.
+            int before = st.provider().checks();
             long t0 = System.nanoTime();
-            int processed = 0;
-            int ticks = 0;
-            while (processed < n && ticks < 50) {
-                processed += poller.tick().processed();
-                ticks++;
+            Thread run = Thread.ofPlatform().start(() -> {
+                try {
+                    poller.runFor(Duration.ofSeconds(60), Duration.ofSeconds(5), Deadline.in(Clock.systemUTC(), Duration.ofSeconds(90)));
+                } catch (InterruptedException | RuntimeException stopped) {
+                    // stopped by the bench once every prediction was checked
+                }
+            });
+            while (st.provider().checks() - before < n && System.nanoTime() - t0 < 120_000_000_000L) {
+                Thread.sleep(5);
             }
             long pollerNs = System.nanoTime() - t0;
+            int processed = st.provider().checks() - before;
+            run.interrupt();
+            run.join();
 
             // moto alone, the same DynamoDB operations with the same concurrency: the shard queries,
             // then per prediction the same conditional UpdateItem a status check makes (phase and
@@ -195,20 +208,20 @@ public final class PipelineBench {
                 long v = p.version();
                 st.dynamo().updateItem(u -> u.tableName(st.settings().table())
                         .key(Map.of("PK", AttributeValue.fromS("P#" + p.id()), "SK", AttributeValue.fromS("P")))
-                        .updateExpression("SET #phase = :to, #version = :next, #updated = :now, #a0 = :a0, due_shard = :s, due_at = :d")
+                        .updateExpression("SET #phase = :to, #version = :next, #updated = :now, not_found_checks = :z, due_shard = :s, due_at = :d ADD #a0 :one")
                         .conditionExpression("#phase = :from AND #version >= :v")
                         .expressionAttributeNames(Map.of("#phase", "phase", "#version", "version", "#updated", "updated_at",
                                 "#a0", "checks"))
                         .expressionAttributeValues(Map.of(":to", AttributeValue.fromS("submitted"),
                                 ":from", AttributeValue.fromS("submitted"), ":v", AttributeValue.fromN(Long.toString(v)),
                                 ":next", AttributeValue.fromN(Long.toString(v + 1)), ":now", AttributeValue.fromN("1"),
-                                ":a0", AttributeValue.fromN("6"), ":s", AttributeValue.fromS("0"),
+                                ":one", AttributeValue.fromN("1"), ":z", AttributeValue.fromN("0"), ":s", AttributeValue.fromS("0"),
                                 ":d", AttributeValue.fromN(Long.toString(Instant.now().plusSeconds(60).toEpochMilli()))))
                         .returnValues(software.amazon.awssdk.services.dynamodb.model.ReturnValue.ALL_NEW));
                 return ok.incrementAndGet();
             });
             long rawNs = System.nanoTime() - r0;
-            out.printf("one poller run over %d due predictions (%d ticks, concurrency 32): %.2f s%n", processed, ticks, pollerNs / 1e9);
+            out.printf("one poller run over %d due predictions (concurrency 32): %.2f s%n", processed, pollerNs / 1e9);
             out.printf("moto alone for the same operations (%d items read, %d conditional updates): %.2f s; ratio %.2f%n",
                     found, ok.get(), rawNs / 1e9, pollerNs / (double) rawNs);
         }
@@ -221,29 +234,15 @@ public final class PipelineBench {
         try (Stack st = stack(endpoint, push ? "push" : "poll"); Receiver receiver = new Receiver()) {
             PredictionStore store = st.foley().predictions();
             Poller poller = st.foley().poller(32, Duration.ofSeconds(60));
-            Thread loop = null;
-            if (!push) {
-                loop = Thread.ofPlatform().daemon().start(() -> {
-                    while (!Thread.currentThread().isInterrupted()) {
-                        try {
-                            poller.runFor(Duration.ofSeconds(60), Duration.ofMillis(50));
-                            Thread.sleep(50);
-                        } catch (InterruptedException e) {
-                            return;
-                        }
-                    }
-                });
-            }
+            Thread loop = push ? null : inBackground(poller, Duration.ofMillis(50));
             List<Prediction> ps = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                Prediction p = Prediction.accepted(IdGenerator.random().next(), st.keyId(), request(), receiver.url(), Instant.now());
-                store.create(p, null);
+                String id = IdGenerator.random().next();
                 // submitted, first check already made (checks = 1): the next check is 2 s after each one
-                ps.add(store.transition(p, Phase.SUBMITTED, new PredictionStore.Change()
-                        .set("provider", "wavespeed")
-                        .set("provider_job", new ProviderJob("wavespeed", "job-" + p.id(), Map.of()).toJson())
-                        .set("checks", 1L)
-                        .due(Instant.now().plusMillis(push ? 600_000 : ThreadLocalRandom.current().nextInt(2000)))).orElseThrow());
+                Prediction p = submitted(id, st.keyId(), receiver.url(), "job-" + id, 1,
+                        Instant.now().plusMillis(push ? 600_000 : ThreadLocalRandom.current().nextInt(2000)));
+                store.create(p, null);
+                ps.add(p);
             }
             Map<String, Long> doneAt = new ConcurrentHashMap<>();
             for (Prediction p : ps) {
@@ -285,6 +284,32 @@ public final class PipelineBench {
             long completed = ps.stream().filter(p -> store.get(p.id()).orElseThrow().phase() == Phase.COMPLETED).count();
             out.printf("  (%d of %d completed, copies in S3, webhooks signed and received)%n", completed, ps.size());
         }
+    }
+
+    /** Runs {@code poller} on a thread of its own, as local mode does, until the thread is interrupted. */
+    static Thread inBackground(Poller poller, Duration maxSleep) {
+        return Thread.ofPlatform().daemon().start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    poller.runFor(Duration.ofSeconds(60), maxSleep, Deadline.in(Clock.systemUTC(), Duration.ofSeconds(90)));
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    if (Thread.currentThread().isInterrupted()) {
+                        return; // stopped mid-call by the bench itself
+                    }
+                    throw e;
+                }
+            }
+        });
+    }
+
+    /** A prediction already submitted to the stand-in as {@code job}, due at {@code due}. */
+    static Prediction submitted(String id, String keyId, String webhook, String job, int checks, Instant due) {
+        ProviderJob j = ProviderJob.of("wavespeed", job);
+        return Prediction.builder(id, keyId, request(), Instant.now()).webhook(webhook).phase(Phase.SUBMITTED)
+                .jobs(new dev.foley.prediction.Jobs(j, java.util.Set.of(j), java.util.Set.of(), 0)).checks(checks).dueAt(due).build();
     }
 
     static PredictionRequest request() {

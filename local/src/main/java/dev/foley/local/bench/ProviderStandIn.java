@@ -13,14 +13,49 @@ import java.util.concurrent.Executors;
 
 /**
  * For benchmarks only: a WaveSpeed-shaped provider on 127.0.0.1 that answers at once, so the
- * pipeline's own time is what gets measured. Jobs run until {@link #markDone}; outputs are
- * generated on the fly (any size, never held in memory).
+ * pipeline's own time is what gets measured. Jobs run until {@link #markDone} (or, with
+ * {@link #behave}, for a set time, as a real service's do); outputs are generated on the fly (any
+ * size, never held in memory).
  */
 final class ProviderStandIn implements AutoCloseable {
 
     private final HttpServer server;
     private final Set<String> done = ConcurrentHashMap.newKeySet();
     private volatile long fileSize = 64 * 1024;
+    private volatile java.time.Duration latency = java.time.Duration.ZERO;
+    private volatile java.time.Duration runsFor;
+    private volatile String pushSecret;
+    private final java.util.concurrent.atomic.AtomicInteger submits = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.ScheduledExecutorService timers = java.util.concurrent.Executors.newScheduledThreadPool(1,
+            r -> {
+                Thread t = new Thread(r, "stand-in-jobs");
+                t.setDaemon(true);
+                return t;
+            });
+    private final java.net.http.HttpClient pushClient = java.net.http.HttpClient.newHttpClient();
+
+    /**
+     * Like a real service: every submit is answered {@code latency} late (its job exists from the
+     * request's arrival), jobs finish {@code runsFor} after that, and a submit with {@code ?webhook=}
+     * gets its result pushed, signed with {@code secret} (null: no pushes).
+     */
+    void behave(java.time.Duration latency, java.time.Duration runsFor, String secret) {
+        this.latency = latency;
+        this.runsFor = runsFor;
+        this.pushSecret = secret;
+    }
+
+    private final java.util.concurrent.atomic.AtomicInteger checks = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Status checks answered so far. */
+    int checks() {
+        return checks.get();
+    }
+
+    /** Jobs made so far (one per submit that reached the stand-in). */
+    int submits() {
+        return submits.get();
+    }
 
     ProviderStandIn() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
@@ -38,7 +73,15 @@ final class ProviderStandIn implements AutoCloseable {
                 if (ex.getRequestMethod().equals("POST")) {
                     id = UUID.randomUUID().toString().replace("-", "");
                     status = "created";
+                    submits.incrementAndGet();
+                    java.time.Duration run = runsFor;
+                    if (run != null) {
+                        String jobId = id;
+                        String query = ex.getRequestURI().getRawQuery();
+                        timers.schedule(() -> finish(jobId, query), run.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                    }
                 } else {
+                    checks.incrementAndGet();
                     id = path.split("/")[4];
                     status = done.contains(id) ? "completed" : "processing";
                 }
@@ -46,6 +89,13 @@ final class ProviderStandIn implements AutoCloseable {
                 byte[] body = ("{\"code\":200,\"message\":\"success\",\"data\":{\"id\":\"" + id + "\",\"status\":\"" + status
                         + "\",\"outputs\":[" + outputs + "],\"has_nsfw_contents\":[false],\"timings\":{\"inference\":1000}}}")
                         .getBytes(StandardCharsets.UTF_8);
+                if (ex.getRequestMethod().equals("POST") && !latency.isZero()) {
+                    try {
+                        Thread.sleep(latency.toMillis()); // the job exists already: only the answer is late
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 ex.getResponseHeaders().set("content-type", "application/json");
                 ex.sendResponseHeaders(200, body.length);
                 ex.getResponseBody().write(body);
@@ -56,6 +106,29 @@ final class ProviderStandIn implements AutoCloseable {
 
     void markDone(String jobId) {
         done.add(jobId);
+    }
+
+    private void finish(String jobId, String query) {
+        markDone(jobId);
+        String secret = pushSecret;
+        if (secret == null || query == null || !query.startsWith("webhook=")) {
+            return;
+        }
+        String url = java.net.URLDecoder.decode(query.substring("webhook=".length()), StandardCharsets.UTF_8);
+        byte[] body = ("{\"id\":\"" + jobId + "\",\"status\":\"completed\",\"outputs\":[\"" + baseUrl() + "/files/" + jobId
+                + ".mp4\"],\"has_nsfw_contents\":[false],\"timings\":{\"inference\":1000}}").getBytes(StandardCharsets.UTF_8);
+        long ts = java.time.Instant.now().getEpochSecond();
+        String msg = "m-" + jobId;
+        try {
+            pushClient.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                    .header("content-type", "application/json").header("webhook-id", msg)
+                    .header("webhook-timestamp", Long.toString(ts))
+                    .header("webhook-signature", dev.foley.provider.WebhookSignatures.wavespeedSign(secret, msg, ts, body))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding());
+        } catch (IOException | InterruptedException e) {
+            // nobody listening: the poller finds the job done anyway
+        }
     }
 
     void fileSize(long bytes) {
@@ -80,6 +153,7 @@ final class ProviderStandIn implements AutoCloseable {
 
     @Override
     public void close() {
+        timers.shutdownNow();
         server.stop(0);
     }
 }

@@ -8,7 +8,8 @@ import dev.foley.provider.InferenceProvider;
 import dev.foley.provider.InvalidCallbackException;
 import dev.foley.provider.JobStatus;
 import dev.foley.provider.JobUpdate;
-import dev.foley.provider.ProviderJob;
+import dev.foley.prediction.ProviderJob;
+import dev.foley.time.Deadline;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -82,7 +83,7 @@ public final class LocalProvider implements InferenceProvider, AutoCloseable {
     }
 
     @Override
-    public ProviderJob submit(PredictionRequest request, Optional<URI> callback) {
+    public ProviderJob submit(PredictionRequest request, Optional<URI> callback, Deadline until) {
         String id = UUID.randomUUID().toString().replace("-", "");
         Future<?> work = workers.submit(() -> jobs.put(id, new State.Finished(run(id, request))));
         jobs.putIfAbsent(id, new State.Running(work));
@@ -90,7 +91,7 @@ public final class LocalProvider implements InferenceProvider, AutoCloseable {
     }
 
     @Override
-    public JobStatus check(ProviderJob job) {
+    public JobStatus check(ProviderJob job, Deadline until) {
         State s = jobs.get(job.id());
         if (s == null) {
             return new JobStatus.Failed("the local generator does not know this job (was ./foley serve restarted?)");
@@ -99,12 +100,14 @@ public final class LocalProvider implements InferenceProvider, AutoCloseable {
     }
 
     @Override
-    public void cancel(ProviderJob job) {
+    public CancelOutcome cancel(ProviderJob job, Deadline until) {
         State s = jobs.get(job.id());
         if (s instanceof State.Running r) {
             r.work().cancel(true);
             jobs.put(job.id(), new State.Finished(new JobStatus.Failed("cancelled")));
+            return CancelOutcome.CANCELLED;
         }
+        return s == null ? CancelOutcome.NOT_FOUND : CancelOutcome.ALREADY_ENDED;
     }
 
     @Override

@@ -1,11 +1,13 @@
 package dev.foley.local.generator;
 
+import dev.foley.time.Deadline;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.foley.prediction.Kind;
 import dev.foley.prediction.PredictionRequest;
 import dev.foley.provider.JobStatus;
-import dev.foley.provider.ProviderJob;
+import dev.foley.prediction.ProviderJob;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -49,7 +51,7 @@ class LocalProviderTest {
         long deadline = System.nanoTime() + 120_000_000_000L;
         JobStatus s;
         do {
-            s = provider.check(job);
+            s = provider.check(job, Deadline.NONE);
             if (!(s instanceof JobStatus.Running)) {
                 return s;
             }
@@ -70,7 +72,7 @@ class LocalProviderTest {
     }
 
     static AudioProbe generate(PredictionRequest r, String name) throws Exception {
-        JobStatus s = await(provider.submit(r, Optional.empty()));
+        JobStatus s = await(provider.submit(r, Optional.empty(), Deadline.NONE));
         JobStatus.Done d = assertInstanceOf(JobStatus.Done.class, s, s.toString());
         return AudioProbe.of(download(d.outputs().get(0), name));
     }
@@ -131,13 +133,13 @@ class LocalProviderTest {
     @Test
     void brokenAndNonVideoFilesFailWithAClearReason() throws Exception {
         for (String clip : List.of("truncated.mp4", "not-a-video.mp4")) {
-            JobStatus s = await(provider.submit(video(clip, "x", 4, false, 1), Optional.empty()));
+            JobStatus s = await(provider.submit(video(clip, "x", 4, false, 1), Optional.empty(), Deadline.NONE));
             JobStatus.Failed f = assertInstanceOf(JobStatus.Failed.class, s, clip);
             assertTrue(f.reason().startsWith("the video") || f.reason().startsWith("the file"), f.reason());
             assertFalse(f.reason().contains(tmp.toString()), "no local paths in a client-facing reason: " + f.reason());
         }
         JobStatus.Failed missing = assertInstanceOf(JobStatus.Failed.class,
-                await(provider.submit(video("nope.mp4", "x", 4, false, 1), Optional.empty())));
+                await(provider.submit(video("nope.mp4", "x", 4, false, 1), Optional.empty(), Deadline.NONE)));
         assertEquals("the video URL answered HTTP 404", missing.reason());
     }
 

@@ -24,7 +24,10 @@ import dev.foley.provider.emulator.ProviderEmulator.Op;
 import dev.foley.provider.emulator.ProviderEmulator.Script;
 import dev.foley.provider.emulator.WaveSpeedEmulator;
 import dev.foley.store.ApiKeyStore;
+import dev.foley.prediction.Notifications;
+import dev.foley.prediction.WebhookState;
 import dev.foley.store.PredictionStore;
+import dev.foley.time.Deadline;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -123,14 +126,14 @@ class PipelineEndToEndTest {
     /** Runs the poller, moving the clock to each next due time, until the prediction is finished and quiet. */
     static Prediction drive(String id) {
         for (int i = 0; i < 40; i++) {
-            var d = foley.predictions().getWithDue(id).orElseThrow();
-            if (d.prediction().phase().terminal() && d.dueAt() == null) {
-                return d.prediction();
+            Prediction d = prediction(id);
+            if (d.phase().terminal() && d.dueAt() == null) {
+                return d;
             }
             if (d.dueAt() != null) {
                 clock.advanceTo(d.dueAt());
             }
-            poller.tick();
+            poller.tickAndWait();
         }
         fail("prediction " + id + " did not settle: " + prediction(id));
         return null;
@@ -139,14 +142,14 @@ class PipelineEndToEndTest {
     /** Runs the poller until the prediction reaches {@code phase}. */
     static Prediction driveTo(String id, Phase phase) {
         for (int i = 0; i < 20; i++) {
-            var d = foley.predictions().getWithDue(id).orElseThrow();
-            if (d.prediction().phase() == phase) {
-                return d.prediction();
+            Prediction d = prediction(id);
+            if (d.phase() == phase) {
+                return d;
             }
             if (d.dueAt() != null) {
                 clock.advanceTo(d.dueAt());
             }
-            poller.tick();
+            poller.tickAndWait();
         }
         fail("prediction " + id + " never reached " + phase + ": " + prediction(id));
         return null;
@@ -170,7 +173,7 @@ class PipelineEndToEndTest {
         String id = s.get("id").asText();
         assertEquals("processing", s.get("status").asText());
         Prediction done = drive(id);
-        assertEquals(Phase.COMPLETED, done.phase());
+        assertEquals(Phase.COMPLETED, done.phase(), done::toString);
         assertEquals(6000, done.chargeMicroUsd());
 
         JsonNode result = get("/api/v3/predictions/" + id + "/result");
@@ -219,7 +222,8 @@ class PipelineEndToEndTest {
         String id = submit(BODY, receiver.url("/f")).get("id").asText();
         Prediction p = drive(id);
         assertEquals(Phase.FAILED, p.phase());
-        assertEquals("could not decode the video", get("/api/v3/predictions/" + id + "/result").get("error").asText());
+        assertEquals("the inference provider's job failed: could not decode the video",
+                get("/api/v3/predictions/" + id + "/result").get("error").asText());
         assertEquals("failed", Json.parse(new String(webhooksFor(id).get(0).body())).get("status").asText());
         assertEquals(0, usageSeconds());
     }
@@ -239,7 +243,7 @@ class PipelineEndToEndTest {
     void aPredictionPastItsDeadlineFailsClearly() {
         emu.script(Script.neverFinishes());
         String id = submit(BODY, null).get("id").asText();
-        poller.tick();
+        poller.tickAndWait();
         clock.advance(Duration.ofMinutes(16));
         Prediction p = drive(id);
         assertEquals(Phase.FAILED, p.phase());
@@ -274,11 +278,11 @@ class PipelineEndToEndTest {
         receiver.answer(500);
         String id = submit(BODY, receiver.url("/retry")).get("id").asText();
         Prediction p = drive(id);
-        assertEquals("delivered", p.webhookState());
+        assertEquals(WebhookState.DELIVERED, p.webhookState());
         List<WebhookReceiver.Received> hooks = webhooksFor(id);
         assertEquals(2, hooks.size());
         assertEquals(hooks.get(0).headers().get("webhook-id"), hooks.get(1).headers().get("webhook-id"));
-        var attempts = foley.predictions().dynamo().query(q -> q.tableName(settings.table())
+        var attempts = Moto.dynamo(settings).query(q -> q.tableName(settings.table())
                 .keyConditionExpression("PK = :p AND begins_with(SK, :w)")
                 .expressionAttributeValues(Map.of(":p", AttributeValue.fromS("P#" + id), ":w", AttributeValue.fromS("W#")))).items();
         assertEquals(2, attempts.size());
@@ -292,7 +296,7 @@ class PipelineEndToEndTest {
         receiver.answer(500, 500, 500, 500, 500, 500, 500, 500);
         String id = submit(BODY, receiver.url("/down")).get("id").asText();
         Prediction p = drive(id);
-        assertEquals("gave_up", p.webhookState());
+        assertEquals(WebhookState.GAVE_UP, p.webhookState());
         assertEquals(8, webhooksFor(id).size(), "one attempt and seven retries");
         assertEquals(Phase.COMPLETED, p.phase(), "the prediction itself stands");
     }
@@ -316,7 +320,7 @@ class PipelineEndToEndTest {
         foley.pipeline().completionBy(id -> { }); // the async invoke is lost
         String id = submit(BODY, receiver.url("/crash2")).get("id").asText();
         driveTo(id, Phase.UPSTREAM_DONE);
-        poller.tick();
+        poller.tickAndWait();
         assertEquals(Phase.UPSTREAM_DONE, prediction(id).phase(), "nothing happens before the grace period");
         foley.pipeline().completionBy(x -> foley.pipeline().complete(x));
         Prediction done = drive(id);
@@ -331,7 +335,7 @@ class PipelineEndToEndTest {
         foley.pipeline().completionBy(id -> { });
         String id = submit(BODY, null).get("id").asText();
         Prediction upstreamDone = driveTo(id, Phase.UPSTREAM_DONE);
-        foley.pipeline().outputs().copy(upstreamDone); // copied, then the completion died
+        foley.pipeline().outputs().copy(upstreamDone, Deadline.NONE); // copied, then the completion died
         foley.pipeline().complete(id);
         foley.pipeline().complete(id);
         Prediction p = prediction(id);
@@ -348,11 +352,13 @@ class PipelineEndToEndTest {
         Prediction upstreamDone = driveTo(id, Phase.UPSTREAM_DONE);
         // The state right after completion's transaction, before its webhook went out: completed,
         // charged, webhook pending and due.
-        foley.predictions().transition(upstreamDone, Phase.COMPLETED, new PredictionStore.Change()
-                .set("charge_micro_usd", 6000L).set("webhook_state", "pending").due(clock.instant())).orElseThrow();
+        Prediction claimed = foley.predictions().claim(upstreamDone, PredictionStore.Step.COPY, "crashing",
+                clock.instant().plusSeconds(300), false).orElseThrow();
+        foley.predictions().complete(claimed, List.of(), 6000, new Notifications(WebhookState.PENDING, 0, clock.instant(), false),
+                clock.instant()).orElseThrow();
         assertEquals(0, webhooksFor(id).size());
         Prediction p = drive(id);
-        assertEquals("delivered", p.webhookState());
+        assertEquals(WebhookState.DELIVERED, p.webhookState());
         assertEquals(1, webhooksFor(id).size());
     }
 
@@ -385,12 +391,26 @@ class PipelineEndToEndTest {
     }
 
     @Test
-    void anOutputThatCannotBeFetchedFailsWithoutACharge() {
+    void anOutputThat404sOnceIsFetchedAgainAndCompletes() {
         emu.failFiles(1);
+        int before = emu.fileRequests();
         String id = submit(BODY, null).get("id").asText();
         Prediction p = drive(id);
+        assertEquals(Phase.COMPLETED, p.phase(), p::toString);
+        assertEquals(2, emu.fileRequests() - before, "one 404, then the copy");
+        assertTrue(p.attempts().stream().anyMatch(a -> a.contains("HTTP 404")), p.attempts().toString());
+        assertEquals(6, usageSeconds(), "paid work kept, charged once");
+    }
+
+    @Test
+    void anOutputThatCanNeverBeFetchedFailsAfterTheCopyWindowWithoutACharge() {
+        emu.failFiles(1000);
+        String id = submit(BODY, null).get("id").asText();
+        Prediction p = drive(id);
+        emu.failFiles(0);
         assertEquals(Phase.FAILED, p.phase());
-        assertEquals("the provider's output answered HTTP 404", p.error());
+        assertTrue(p.error().startsWith("the provider's output answered HTTP 404"), p.error());
+        assertTrue(p.copyAttempts() >= 5, "retried with backoff first: " + p.copyAttempts());
         assertEquals(0, usageSeconds());
     }
 
@@ -431,7 +451,7 @@ class PipelineEndToEndTest {
     @Test
     void strictModeRefusesPrivateWebhookUrlsAtSubmit() throws Exception {
         var strictSettings = Moto.settings(settings.table(), Map.of("FOLEY_STRICT_URLS", "true"));
-        var strictApi = new ApiHandler(Moto.foley(strictSettings, foley.predictions().dynamo(),
+        var strictApi = new ApiHandler(Moto.foley(strictSettings, Moto.dynamo(settings),
                 Moto.providers(Moto.wavespeed(emu)), clock).api());
         var e = ApiEvents.of("POST", FoleyApi.SUBMIT_VIDEO, "webhook=http%3A%2F%2F10.0.0.8%2Fhook",
                 Map.of("authorization", "Bearer " + key, "content-type", "application/json"), BODY, false);

@@ -44,11 +44,9 @@ class SyncModeTest {
         try (var emu = new WaveSpeedEmulator("ws-key")) {
             emu.script(Script.doneAfter(0));
             ApiHandler api = api(emu, 25);
-            long t0 = System.nanoTime();
             JsonNode d = submit(api, "{\"video\":\"https://cdn.example.com/a.mp4\",\"prompt\":\"rain\",\"duration\":1,\"enable_sync_mode\":true}");
             assertEquals("completed", d.get("status").asText(), d.toString());
             assertEquals(1, d.get("outputs").size());
-            assertTrue(System.nanoTime() - t0 < 10_000_000_000L);
             assertEquals(1, emu.requests(Op.STATUS).size(), "one status check, at the expected finish time");
         }
     }
@@ -58,13 +56,11 @@ class SyncModeTest {
         try (var emu = new WaveSpeedEmulator("ws-key")) {
             emu.script(Script.neverFinishes());
             ApiHandler api = api(emu, 2);
-            long t0 = System.nanoTime();
             JsonNode d = submit(api, "{\"video\":\"https://cdn.example.com/a.mp4\",\"prompt\":\"rain\",\"enable_sync_mode\":true}");
-            long ms = (System.nanoTime() - t0) / 1_000_000;
             assertEquals("processing", d.get("status").asText());
             assertTrue(d.get("error").asText().contains("Sync mode timed out"), d.toString());
             assertTrue(d.at("/urls/get").asText().endsWith("/result"));
-            assertTrue(ms < 4000, "answered within the wait, took " + ms + " ms");
+            // That it answers in time whatever the provider does is ClaimBeforeYouActTest's (a call that hangs).
         }
     }
 }

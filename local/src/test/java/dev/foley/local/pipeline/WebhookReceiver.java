@@ -21,6 +21,7 @@ public final class WebhookReceiver implements AutoCloseable {
     private final HttpServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final Deque<Integer> statuses = new ArrayDeque<>();
+    private volatile java.util.concurrent.CountDownLatch hold;
 
     public WebhookReceiver() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
@@ -31,6 +32,14 @@ public final class WebhookReceiver implements AutoCloseable {
                 Map<String, String> h = new TreeMap<>();
                 ex.getRequestHeaders().forEach((k, v) -> h.put(k.toLowerCase(Locale.ROOT), v.get(0)));
                 received.add(new Received(h, body));
+                var h0 = hold;
+                if (h0 != null) {
+                    try {
+                        h0.await(); // a receiver that takes its time answering
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 int status;
                 synchronized (statuses) {
                     status = statuses.isEmpty() ? 200 : statuses.poll();
@@ -46,6 +55,11 @@ public final class WebhookReceiver implements AutoCloseable {
 
     public String url(String path) {
         return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+    }
+
+    /** Deliveries are answered only once {@code release} is counted down. */
+    public void holdUntil(java.util.concurrent.CountDownLatch release) {
+        hold = release;
     }
 
     /** The next deliveries answer these statuses, in order; then 200. */

@@ -55,6 +55,10 @@ public abstract class ProviderEmulator implements AutoCloseable {
         record Drop() implements Fault {
         }
 
+        /** Answers normally once {@code release} is counted down (a call that hangs until the test lets it go). */
+        record Hold(java.util.concurrent.CountDownLatch release) implements Fault {
+        }
+
         /** A 200 whose body is cut short of its announced length. */
         record Truncated() implements Fault {
         }
@@ -64,18 +68,26 @@ public abstract class ProviderEmulator implements AutoCloseable {
         }
     }
 
-    /** How a job ends: after {@code runningChecks} checks it is done, failed, or never. */
-    public record Script(int runningChecks, String failure, boolean never) {
+    /**
+     * How a job ends: after {@code runningChecks} checks (or, when {@code runsFor} is set, after that
+     * long on the wall clock, as a real job does) it is done, failed, or never.
+     */
+    public record Script(int runningChecks, String failure, boolean never, Duration runsFor) {
         public static Script doneAfter(int checks) {
-            return new Script(checks, null, false);
+            return new Script(checks, null, false, null);
+        }
+
+        /** Done {@code d} after it was created, however often it is checked. */
+        public static Script doneAfter(Duration d) {
+            return new Script(0, null, false, d);
         }
 
         public static Script failsWith(String reason) {
-            return new Script(0, reason, false);
+            return new Script(0, reason, false, null);
         }
 
         public static Script neverFinishes() {
-            return new Script(0, null, true);
+            return new Script(0, null, true, null);
         }
     }
 
@@ -87,12 +99,18 @@ public abstract class ProviderEmulator implements AutoCloseable {
         public final Script script;
         public final AtomicInteger checks = new AtomicInteger();
         public volatile boolean cancelled;
+        public final long createdNanos = System.nanoTime();
 
         Job(String id, JsonNode input, String kind, Script script) {
             this.id = id;
             this.input = input;
             this.kind = kind;
             this.script = script;
+        }
+
+        /** Whether a time-run job has run its course. */
+        public boolean ranItsCourse() {
+            return script.runsFor() != null && System.nanoTime() - createdNanos >= script.runsFor().toNanos();
         }
 
         /** "running", "done", "failed" or "cancelled", advancing the script by one check. */
@@ -106,6 +124,10 @@ public abstract class ProviderEmulator implements AutoCloseable {
             if (script.failure() != null) {
                 return "failed";
             }
+            if (script.runsFor() != null) {
+                checks.incrementAndGet();
+                return ranItsCourse() ? "done" : "running";
+            }
             return checks.getAndIncrement() < script.runningChecks() ? "running" : "done";
         }
     }
@@ -115,7 +137,15 @@ public abstract class ProviderEmulator implements AutoCloseable {
     private final List<Recorded> requests = new CopyOnWriteArrayList<>();
     protected final Map<String, Job> jobs = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
+    private final AtomicInteger created = new AtomicInteger();
     private volatile Script nextScript = Script.doneAfter(1);
+    private final Map<Op, java.util.function.Supplier<Duration>> latency = new java.util.concurrent.ConcurrentHashMap<>();
+    protected final java.util.concurrent.ScheduledExecutorService pushes =
+            Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "emulator-pushes");
+                t.setDaemon(true);
+                return t;
+            });
     protected final String key;
 
     protected ProviderEmulator(String key) throws IOException {
@@ -138,6 +168,25 @@ public abstract class ProviderEmulator implements AutoCloseable {
     public ProviderEmulator script(Script s) {
         nextScript = s;
         return this;
+    }
+
+    /**
+     * Every request of {@code op} is answered only after this long, as a real service that is slow
+     * to answer: the work (a job, for a submit) is done on arrival, the answer comes late.
+     */
+    public ProviderEmulator latency(Op op, java.util.function.Supplier<Duration> delay) {
+        latency.put(op, delay);
+        return this;
+    }
+
+    /** Jobs made since start (forgotten ones included). */
+    public int jobsCreated() {
+        return created.get();
+    }
+
+    /** The provider forgets a job (as after its retention, or a reset): status and result calls get 404. */
+    public void forget(String jobId) {
+        jobs.remove(jobId);
     }
 
     /** Queues faults for the next requests of {@code op}, in order. */
@@ -172,6 +221,7 @@ public abstract class ProviderEmulator implements AutoCloseable {
     protected String newJob(JsonNode input, String kind) {
         String id = "job" + ids.incrementAndGet() + "x" + Long.toHexString(System.nanoTime() & 0xffffff);
         jobs.put(id, new Job(id, input, kind, nextScript));
+        created.incrementAndGet();
         return id;
     }
 
@@ -206,14 +256,21 @@ public abstract class ProviderEmulator implements AutoCloseable {
                 return; // closing the exchange without a response drops the connection
             }
             if (f instanceof Fault.Slow slow) {
+                sleep(slow.delay());
+            }
+            if (f instanceof Fault.Hold hold) {
                 try {
-                    Thread.sleep(slow.delay().toMillis());
+                    hold.release().await();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
             }
             Fault.Answer a = f instanceof Fault.Answer given ? given
                     : answer(op, method, path, query(ex.getRequestURI().getQuery()), body, headers);
+            var slowAnswer = latency.get(op);
+            if (slowAnswer != null) {
+                sleep(slowAnswer.get()); // done already (a submit's job exists): only the answer is late
+            }
             byte[] out = a.body() == null ? new byte[0] : a.body().getBytes(StandardCharsets.UTF_8);
             a.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
             if (f instanceof Fault.Truncated) {
@@ -231,6 +288,14 @@ public abstract class ProviderEmulator implements AutoCloseable {
         }
     }
 
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(Math.max(0, d.toMillis()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** The bytes an output file holds: deterministic per name, so copies can be compared. */
     public static byte[] fileBytes(String name) {
         java.util.Random r = new java.util.Random(name.hashCode());
@@ -241,12 +306,26 @@ public abstract class ProviderEmulator implements AutoCloseable {
 
     private final AtomicInteger fileFailures = new AtomicInteger();
 
+    private final AtomicInteger fileStalls = new AtomicInteger();
+    private final AtomicInteger fileGets = new AtomicInteger();
+
     /** The next {@code n} output downloads answer 404. */
     public void failFiles(int n) {
         fileFailures.set(n);
     }
 
+    /** The next {@code n} output downloads send half the file, then nothing more for a minute. */
+    public void stallFiles(int n) {
+        fileStalls.set(n);
+    }
+
+    /** Output downloads asked for so far. */
+    public int fileRequests() {
+        return fileGets.get();
+    }
+
     private void serveFile(HttpExchange ex, String name) throws IOException {
+        fileGets.incrementAndGet();
         if (fileFailures.getAndUpdate(v -> Math.max(0, v - 1)) > 0) {
             ex.sendResponseHeaders(404, -1);
             return;
@@ -254,6 +333,12 @@ public abstract class ProviderEmulator implements AutoCloseable {
         byte[] b = fileBytes(name);
         ex.getResponseHeaders().set("content-type", name.endsWith(".mp4") ? "video/mp4" : "audio/flac");
         ex.sendResponseHeaders(200, b.length);
+        if (fileStalls.getAndUpdate(v -> Math.max(0, v - 1)) > 0) {
+            ex.getResponseBody().write(b, 0, b.length / 2);
+            ex.getResponseBody().flush();
+            sleep(Duration.ofMinutes(1));
+            return;
+        }
         ex.getResponseBody().write(b);
     }
 
@@ -276,6 +361,7 @@ public abstract class ProviderEmulator implements AutoCloseable {
 
     @Override
     public void close() {
+        pushes.shutdownNow();
         server.stop(0);
     }
 }

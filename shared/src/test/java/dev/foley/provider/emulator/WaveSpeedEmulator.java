@@ -28,6 +28,9 @@ public final class WaveSpeedEmulator extends ProviderEmulator {
         if (path.equals("/api/v3/webhook/secret")) {
             return Op.SECRET;
         }
+        if (method.equals("DELETE") && path.matches("/api/v3/predictions/[^/]+")) {
+            return Op.CANCEL;
+        }
         return Op.OTHER;
     }
 
@@ -41,7 +44,14 @@ public final class WaveSpeedEmulator extends ProviderEmulator {
             case SUBMIT -> {
                 String model = path.substring("/api/v3/".length());
                 String id = newJob(Json.parse(new String(body, StandardCharsets.UTF_8)), model);
-                yield ok(data(job(id), "created"));
+                String hook = query.get("webhook");
+                Job j = job(id);
+                if (hook != null && j.script.runsFor() != null) {
+                    // As WaveSpeed does with ?webhook=: push the signed result when the job completes.
+                    String target = java.net.URLDecoder.decode(hook, StandardCharsets.UTF_8);
+                    pushes.schedule(() -> push(id, target), j.script.runsFor().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                }
+                yield ok(data(j, "created"));
             }
             case STATUS -> {
                 String id = path.split("/")[4];
@@ -57,6 +67,15 @@ public final class WaveSpeedEmulator extends ProviderEmulator {
                 }));
             }
             case SECRET -> ok(Json.object().put("secret", SECRET));
+            case CANCEL -> {
+                // "Cancel or delete": DELETE /api/v3/predictions/{id} answers status "deleted".
+                Job j = job(path.split("/")[4]);
+                if (j == null) {
+                    yield Fault.status(404, "{\"code\":404,\"message\":\"Task not found\",\"data\":null}");
+                }
+                j.cancelled = true;
+                yield ok(Json.object().put("id", j.id).put("status", "deleted"));
+            }
             default -> Fault.status(404, "{\"code\":404,\"message\":\"not found\",\"data\":null}");
         };
     }
@@ -86,6 +105,32 @@ public final class WaveSpeedEmulator extends ProviderEmulator {
         env.put("message", "success");
         env.set("data", data);
         return Fault.status(200, Json.write(env));
+    }
+
+    private final java.net.http.HttpClient pushClient = java.net.http.HttpClient.newHttpClient();
+    private final java.util.concurrent.atomic.AtomicInteger pushed = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Callbacks pushed so far. */
+    public int pushed() {
+        return pushed.get();
+    }
+
+    private void push(String jobId, String url) {
+        Job j = job(jobId);
+        if (j == null || j.cancelled) {
+            return;
+        }
+        var hook = webhook(jobId, "completed", SECRET, Instant.now());
+        var req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(hook.getValue()))
+                .header("content-type", "application/json");
+        hook.getKey().forEach(req::header);
+        try {
+            pushClient.send(req.build(), java.net.http.HttpResponse.BodyHandlers.discarding());
+            pushed.incrementAndGet();
+        } catch (IOException | InterruptedException e) {
+            // the receiver is gone: a real provider would retry; tests do not need that
+        }
     }
 
     /** A signed webhook for a job, as WaveSpeed sends it: the data object plus {@code input}. */

@@ -11,9 +11,10 @@ import org.crac.Core;
 import org.crac.Resource;
 
 /**
- * Invoked asynchronously with {@code {"prediction_id": "<id>"}}: copies the provider's outputs
- * into the outputs bucket, completes and charges once, and sends the webhook. Idempotent: a
- * retried invoke finds the prediction completed and does nothing.
+ * Invoked asynchronously with {@code {"prediction_id": "<id>"}}: does everything due for that
+ * prediction now, off any request path: copies the provider's outputs into the outputs bucket,
+ * completes and charges once, stops jobs that should not run on, sends the webhook (one claimed
+ * attempt). Idempotent: a retried invoke finds nothing due and does nothing.
  */
 public final class CompletionHandler implements RequestHandler<Map<String, Object>, String>, Resource {
 
@@ -35,14 +36,14 @@ public final class CompletionHandler implements RequestHandler<Map<String, Objec
             // Nothing to retry: a malformed event would fail the same way every time.
             return "{\"ignored\":\"no valid prediction_id\"}";
         }
-        Prediction p = pipeline.complete(s);
+        Prediction p = pipeline.runToRest(s);
         return p == null ? "{\"ignored\":\"unknown prediction\"}" : "{\"status\":\"" + p.phase().status() + "\"}";
     }
 
     @Override
     public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
         try {
-            pipeline.complete("00000000000000000000000000000000"); // a read that finds nothing
+            pipeline.runToRest("00000000000000000000000000000000"); // a read that finds nothing
         } catch (RuntimeException ignored) {
             // best effort
         }

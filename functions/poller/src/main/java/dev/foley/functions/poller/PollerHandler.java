@@ -5,6 +5,8 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import dev.foley.Foley;
 import dev.foley.pipeline.Poller;
+import dev.foley.time.Deadline;
+import java.time.Clock;
 import java.time.Duration;
 import org.crac.Core;
 import org.crac.Resource;
@@ -18,6 +20,8 @@ public final class PollerHandler implements RequestHandler<ScheduledEvent, Strin
     /** Leave the next scheduled run its minute, and this one time to finish its steps. */
     static final Duration BUDGET = Duration.ofSeconds(50);
     static final Duration MAX_SLEEP = Duration.ofSeconds(5);
+    /** A step started at the end of the budget gets this long to finish (a submit's 20 s answer, then its record). */
+    static final Duration STEP_TAIL = Duration.ofSeconds(25);
 
     private final Poller poller;
 
@@ -33,13 +37,18 @@ public final class PollerHandler implements RequestHandler<ScheduledEvent, Strin
     @Override
     public String handleRequest(ScheduledEvent event, Context context) {
         Duration budget = BUDGET;
+        Duration steps = BUDGET.plus(STEP_TAIL);
         if (context != null && context.getRemainingTimeInMillis() > 0) {
-            Duration left = Duration.ofMillis(context.getRemainingTimeInMillis()).minusSeconds(15);
+            Duration remaining = Duration.ofMillis(context.getRemainingTimeInMillis());
+            Duration left = remaining.minus(STEP_TAIL).minusSeconds(5);
             budget = left.compareTo(budget) < 0 ? left : budget;
+            steps = remaining.minusSeconds(5);
         }
         try {
-            int steps = poller.runFor(budget.isNegative() ? Duration.ZERO : budget, MAX_SLEEP);
-            return "{\"steps\":" + steps + "}";
+            // Steps started late in the run may take until just before the function's own timeout.
+            int started = poller.runFor(budget.isNegative() ? Duration.ZERO : budget, MAX_SLEEP,
+                    Deadline.in(Clock.systemUTC(), steps.isNegative() ? Duration.ZERO : steps));
+            return "{\"steps\":" + started + "}";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "{\"interrupted\":true}";
@@ -50,7 +59,7 @@ public final class PollerHandler implements RequestHandler<ScheduledEvent, Strin
     @Override
     public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
         try {
-            poller.tick();
+            poller.tick(Deadline.in(Clock.systemUTC(), Duration.ofSeconds(5)));
         } catch (RuntimeException ignored) {
             // best effort
         }

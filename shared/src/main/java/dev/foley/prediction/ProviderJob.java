@@ -1,4 +1,4 @@
-package dev.foley.provider;
+package dev.foley.prediction;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -22,6 +22,11 @@ public record ProviderJob(String provider, String id, Map<String, String> urls) 
 
     public String url(String name) {
         return urls.get(name);
+    }
+
+    /** {@code provider/id}: what identifies the job, whatever URLs came with it. */
+    public String key() {
+        return provider + "/" + id;
     }
 
     public String toJson() {

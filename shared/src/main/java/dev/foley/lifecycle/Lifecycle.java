@@ -1,0 +1,240 @@
+package dev.foley.lifecycle;
+
+import dev.foley.prediction.Jobs;
+import dev.foley.prediction.Phase;
+import dev.foley.prediction.Prediction;
+import dev.foley.prediction.ProviderJob;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * How a prediction moves on, and when: every decision of its life as a pure function of the
+ * prediction, what a provider said, and the time. No I/O here; {@code Pipeline} does what these
+ * say. The phases and who moves them are in DESIGN.md ("The prediction's life").
+ *
+ * @param deadline  a prediction not finished this long after it was accepted fails (never charged)
+ * @param callbacks whether providers push results to us (a public callback URL is configured); with
+ *                  pushes, a submit whose answer was lost can still be heard from
+ */
+public record Lifecycle(Duration deadline, boolean callbacks) {
+
+    /** A submit that failed without making a job is tried again after at most this long. */
+    public static final Duration MAX_SUBMIT_BACKOFF = Duration.ofSeconds(60);
+    /** Status checks back off 1, 2, 4, 8 s and then stay at this. */
+    public static final Duration MAX_CHECK_BACKOFF = Duration.ofSeconds(15);
+    /** An upstream-done prediction nobody started copying within this long is handed to completion again. */
+    public static final Duration COMPLETION_GRACE = Duration.ofMinutes(2);
+    /** Copying the outputs may go on this long after the job was done, even past the deadline: paid work is kept. */
+    public static final Duration COPY_WINDOW = Duration.ofMinutes(10);
+    /** With pushes on, after a submit that may have made a job: wait this long past its expected run for the callback. */
+    public static final Duration CALLBACK_GRACE = Duration.ofSeconds(30);
+    /** Without pushes, a submit that may have made a job is retried after this long. */
+    public static final Duration UNCONFIRMED_RETRY = Duration.ofSeconds(2);
+    /** Status checks in a row that find the job unknown before the prediction fails. */
+    public static final int NOT_FOUND_LIMIT = 2;
+    /** When to try a webhook again after attempt n (1-based) failed; after the last, give up. */
+    public static final List<Duration> WEBHOOK_RETRIES = List.of(Duration.ofSeconds(5), Duration.ofSeconds(30),
+            Duration.ofMinutes(2), Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofHours(2), Duration.ofHours(6));
+
+    /** Leases: each longer than the most its holder's (time-bounded) act can take. */
+    public static final Duration SUBMIT_LEASE = Duration.ofSeconds(40);
+    public static final Duration COPY_LEASE = Duration.ofMinutes(5);
+    public static final Duration EFFECTS_LEASE = Duration.ofSeconds(90);
+    /** What a lease holder keeps in hand to record what it did before its lease ends. */
+    public static final Duration RECORD_MARGIN = Duration.ofSeconds(5);
+
+    /** The next thing to do for a prediction, as seen at one moment. */
+    public sealed interface Work {
+        /** Nothing now: not due, or somebody holds the step. */
+        record Wait() implements Work {
+        }
+
+        /** Not finished by its deadline: fail it (never charged), stop its jobs. */
+        record TimeOut(String reason) implements Work {
+        }
+
+        /** Jobs to stop at the provider: orphans, or all of a failed or cancelled prediction's. */
+        record StopJobs(List<ProviderJob> jobs) implements Work {
+        }
+
+        record Submit() implements Work {
+        }
+
+        record Check() implements Work {
+        }
+
+        /**
+         * Copy the outputs to our bucket, then complete and charge: completion does it at once;
+         * the poller, only when it is {@code due} (completion's trigger was lost), by handing it over again.
+         */
+        record Copy(boolean due) implements Work {
+        }
+
+        /** A webhook attempt and/or the result file of an S3-triggered prediction. */
+        record Notify() implements Work {
+        }
+    }
+
+    /** What is due for {@code p} at {@code now}. */
+    public Work next(Prediction p, Instant now) {
+        return next(p, now, true);
+    }
+
+    /**
+     * The same; without {@code effects}, only the phase's own work (inside an API request, where
+     * stopping jobs and notifying are left to the worker side).
+     */
+    public Work next(Prediction p, Instant now, boolean effects) {
+        if (p.leasedAt(now)) {
+            return new Work.Wait();
+        }
+        if (!p.phase().terminal() && now.isAfter(deadlineOf(p))) {
+            return new Work.TimeOut(timeoutReason(p));
+        }
+        List<ProviderJob> stop = p.jobs().toStop(p.phase());
+        if (!stop.isEmpty() && effects) {
+            return new Work.StopJobs(stop);
+        }
+        boolean due = p.dueAt() != null && !p.dueAt().isAfter(now);
+        return switch (p.phase()) {
+            case ACCEPTED -> due && p.jobs().submitBudgetLeft() ? new Work.Submit() : new Work.Wait();
+            case SUBMITTED -> due ? new Work.Check() : new Work.Wait();
+            case UPSTREAM_DONE -> new Work.Copy(due);
+            case COMPLETED, FAILED, CANCELLED -> p.notifications().webhookDueBy(now) || p.notifications().resultFilePending()
+                    ? new Work.Notify() : new Work.Wait();
+        };
+    }
+
+    // ---- deadlines ----
+
+    /** When {@code p} must be finished by. A job seen done gets {@link #COPY_WINDOW} to be copied. */
+    public Instant deadlineOf(Prediction p) {
+        Instant d = p.createdAt().plus(deadline);
+        if (p.phase() == Phase.UPSTREAM_DONE && p.upstreamAt() != null && p.upstreamAt().plus(COPY_WINDOW).isAfter(d)) {
+            return p.upstreamAt().plus(COPY_WINDOW);
+        }
+        return d;
+    }
+
+    /** {@code t}, or the deadline if that comes first: a deadline is never passed by waiting. */
+    public Instant atOrBeforeDeadline(Prediction p, Instant t) {
+        Instant d = deadlineOf(p).plusMillis(1);
+        return t.isAfter(d) ? d : t;
+    }
+
+    public String timeoutReason(Prediction p) {
+        String base = "timed out: not finished within " + Durations.human(deadline);
+        if (p.phase() == Phase.ACCEPTED && p.jobs().unconfirmed() > 0 && p.job() == null) {
+            return base + " (the provider never confirmed the job)";
+        }
+        if (p.phase() == Phase.UPSTREAM_DONE) {
+            return "the provider's output could not be copied within " + Durations.human(COPY_WINDOW) + " of the job finishing";
+        }
+        return base;
+    }
+
+    // ---- submits ----
+
+    /** What to do after a submit that did not start a job we know of. */
+    public sealed interface AfterSubmitFailure {
+        record RetryAt(Instant at) implements AfterSubmitFailure {
+        }
+
+        /** No submit is left that could not double the bill: wait for a callback (until the deadline). */
+        record WaitForCallback(Instant until) implements AfterSubmitFailure {
+        }
+
+        record Fail(String reason) implements AfterSubmitFailure {
+        }
+    }
+
+    /**
+     * After a failed submit. {@code claimed} is the prediction as its submit claim left it (its
+     * {@code unconfirmed} counts this attempt); {@code maybeCreated} says the request reached the
+     * provider and may have made a job whose id we never got.
+     */
+    public AfterSubmitFailure afterSubmitFailure(Prediction claimed, boolean maybeCreated, Optional<Duration> retryAfter,
+            Duration expectedRun, Instant now) {
+        if (maybeCreated) {
+            if (claimed.jobs().unconfirmed() >= Jobs.MAX_UNCONFIRMED) {
+                if (callbacks) {
+                    return new AfterSubmitFailure.WaitForCallback(atOrBeforeDeadline(claimed, now.plus(deadline)));
+                }
+                return new AfterSubmitFailure.Fail("the provider did not answer " + Jobs.MAX_UNCONFIRMED
+                        + " submits that may each have started a job; Foley sends no more, so as not to pay twice"
+                        + " (nothing is charged)");
+            }
+            // The job may exist: with pushes, give its callback a chance before paying for another.
+            Instant at = callbacks ? now.plus(expectedRun).plus(CALLBACK_GRACE) : now.plus(UNCONFIRMED_RETRY);
+            return new AfterSubmitFailure.RetryAt(atOrBeforeDeadline(claimed, at));
+        }
+        // No job was made: back off in proportion to the prediction's age, 1 s at first, up to a minute.
+        Duration backoff = clamp(Duration.between(claimed.createdAt(), now).dividedBy(2), Duration.ofSeconds(1), MAX_SUBMIT_BACKOFF);
+        if (retryAfter.isPresent() && retryAfter.get().compareTo(backoff) > 0) {
+            backoff = clamp(retryAfter.get(), backoff, MAX_SUBMIT_BACKOFF);
+        }
+        return new AfterSubmitFailure.RetryAt(atOrBeforeDeadline(claimed, now.plus(backoff)));
+    }
+
+    /** The first status check: when the provider expects the job to be done. */
+    public Instant firstCheck(Prediction p, Duration expectedRun, Instant now) {
+        return atOrBeforeDeadline(p, now.plus(expectedRun));
+    }
+
+    // ---- checks ----
+
+    /** The next check of a running job: 1, 2, 4, 8, 15, 15 … s after this one. */
+    public Instant nextCheck(Prediction p, Instant now) {
+        return atOrBeforeDeadline(p, now.plus(checkBackoff(p.checks())));
+    }
+
+    /** After a check call that failed (the provider down, slow, rate-limiting). */
+    public Instant checkRetry(Prediction p, Optional<Duration> retryAfter, Instant now) {
+        Duration wait = clamp(retryAfter.orElse(checkBackoff(p.checks())), Duration.ofSeconds(1), MAX_SUBMIT_BACKOFF);
+        return atOrBeforeDeadline(p, now.plus(wait));
+    }
+
+    /** The provider no longer knows the job: fail at the limit, else look once more in a second. */
+    public Optional<Instant> afterNotFound(Prediction p, Instant now) {
+        return p.notFoundChecks() + 1 >= NOT_FOUND_LIMIT ? Optional.empty()
+                : Optional.of(atOrBeforeDeadline(p, now.plusSeconds(1)));
+    }
+
+    static Duration checkBackoff(int checks) {
+        return clamp(Duration.ofSeconds(1L << Math.min(checks, 4)), Duration.ofSeconds(1), MAX_CHECK_BACKOFF);
+    }
+
+    // ---- copies ----
+
+    /** After a failed copy of the outputs: 2, 4, 8 … 60 s later, within the copy window; empty: give up. */
+    public Optional<Instant> copyRetry(Prediction p, Instant now) {
+        Duration wait = clamp(Duration.ofSeconds(2L << Math.min(p.copyAttempts(), 5)), Duration.ofSeconds(2), Duration.ofSeconds(60));
+        Instant at = now.plus(wait);
+        return at.isAfter(deadlineOf(p)) ? Optional.empty() : Optional.of(at);
+    }
+
+    // ---- webhooks ----
+
+    /** After attempt {@code attempt} (1-based) failed: how long until the next, or empty to give up. */
+    public static Optional<Duration> webhookRetryAfter(int attempt) {
+        return attempt >= 1 && attempt <= WEBHOOK_RETRIES.size() ? Optional.of(WEBHOOK_RETRIES.get(attempt - 1)) : Optional.empty();
+    }
+
+    /** When a finished prediction is next due for its effects (stopping jobs, notifying), or null when nothing is owed. */
+    public static Instant effectsDue(Prediction p, Instant now) {
+        if (!p.jobs().toStop(p.phase()).isEmpty() || p.notifications().resultFilePending()) {
+            return now;
+        }
+        if (p.notifications().webhookState() == dev.foley.prediction.WebhookState.PENDING) {
+            Instant at = p.notifications().webhookDueAt();
+            return at == null ? now : at;
+        }
+        return null;
+    }
+
+    static Duration clamp(Duration d, Duration min, Duration max) {
+        return d.compareTo(min) < 0 ? min : d.compareTo(max) > 0 ? max : d;
+    }
+}
