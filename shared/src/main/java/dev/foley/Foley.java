@@ -1,113 +1,162 @@
 package dev.foley;
 
+import dev.foley.admission.Admission;
 import dev.foley.api.AccountRoutes;
 import dev.foley.api.CallbackRoute;
 import dev.foley.api.FoleyApi;
+import dev.foley.api.KeyAuthenticator;
+import dev.foley.api.MediaRoutes;
+import dev.foley.api.PlaygroundRoutes;
 import dev.foley.api.PredictionRoutes;
 import dev.foley.api.SubmitRoute;
-import dev.foley.auth.KeyAuthenticator;
+import dev.foley.aws.AwsClients;
+import dev.foley.aws.LambdaCompletionTrigger;
+import dev.foley.aws.Lazy;
+import dev.foley.config.Secrets;
 import dev.foley.config.Settings;
+import dev.foley.ingest.Ingest;
+import dev.foley.lifecycle.Lifecycle;
 import dev.foley.net.PinnedHttp;
 import dev.foley.net.UrlPolicy;
-import dev.foley.pipeline.OutputStore;
+import dev.foley.pipeline.OutputCopy;
 import dev.foley.pipeline.Pipeline;
 import dev.foley.pipeline.Poller;
 import dev.foley.pipeline.WebhookSender;
 import dev.foley.prediction.IdGenerator;
+import dev.foley.prediction.Pricing;
 import dev.foley.prediction.RequestValidator;
 import dev.foley.provider.ProviderChain;
+import dev.foley.provider.ProviderHttp;
+import dev.foley.provider.Providers;
 import dev.foley.store.ApiKeyStore;
+import dev.foley.store.OutputStore;
 import dev.foley.store.PredictionStore;
+import dev.foley.store.UploadStore;
 import dev.foley.store.UsageStore;
+import dev.foley.store.WebhookAttempts;
+import dev.foley.time.Sleeper;
 import java.time.Clock;
 import java.time.Duration;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import java.util.Map;
+import java.util.Optional;
 
 /**
- * The whole of Foley wired from configuration: the one wiring every handler (and local mode)
- * uses, so they cannot differ. Built once per process; no reflection, no container.
+ * The whole of Foley wired from its parts: the one wiring every Lambda handler, local mode, the
+ * benchmarks and the tests use, so they cannot differ. Built once per process; no reflection, no
+ * container. What differs between runtimes is only what goes into {@link Parts}.
  */
 public final class Foley {
 
-    private final Settings settings;
-    private final PredictionStore predictions;
-    private final ApiKeyStore keys;
-    private final Pipeline pipeline;
-    private final FoleyApi api;
-    private final Clock clock;
-
-    private final dev.foley.pipeline.Ingest ingest;
-
-    private Foley(Settings settings, PredictionStore predictions, ApiKeyStore keys, Pipeline pipeline, FoleyApi api, Clock clock,
-            dev.foley.pipeline.Ingest ingest) {
-        this.ingest = ingest;
-        this.settings = settings;
-        this.predictions = predictions;
-        this.keys = keys;
-        this.pipeline = pipeline;
-        this.api = api;
-        this.clock = clock;
+    /**
+     * What a runtime brings: its settings, AWS clients for its endpoint, its providers, how it tells
+     * the time and waits for it, how it names predictions, and where work handed off the request
+     * path runs (empty: in this process, at once).
+     */
+    public record Parts(Settings settings, AwsClients clients, ProviderChain providers, Clock clock, Sleeper sleeper,
+            IdGenerator ids, Optional<Pipeline.CompletionTrigger> completion) {
     }
 
-    public static Foley wire(Settings s, DynamoDbClient dynamo, java.util.function.Supplier<S3Client> s3,
-            java.util.function.Supplier<S3Presigner> presigner, ProviderChain providers, Clock clock) {
+    private final Settings settings;
+    private final Clock clock;
+    private final Sleeper sleeper;
+    private final PredictionStore predictions;
+    private final ApiKeyStore keys;
+    private final OutputCopy outputs;
+    private final Pipeline pipeline;
+    private final Admission admission;
+    private final Ingest ingest;
+    private final FoleyApi api;
+
+    private Foley(Settings settings, Clock clock, Sleeper sleeper, PredictionStore predictions, ApiKeyStore keys,
+            OutputCopy outputs, Pipeline pipeline, Admission admission, Ingest ingest, FoleyApi api) {
+        this.settings = settings;
+        this.clock = clock;
+        this.sleeper = sleeper;
+        this.predictions = predictions;
+        this.keys = keys;
+        this.outputs = outputs;
+        this.pipeline = pipeline;
+        this.admission = admission;
+        this.ingest = ingest;
+        this.api = api;
+    }
+
+    /** The wiring. S3 clients are built on first use: most API requests never touch S3. */
+    public static Foley wire(Parts parts) {
+        Settings s = parts.settings();
+        Clock clock = parts.clock();
+        AwsClients clients = parts.clients();
+        var dynamo = clients.dynamo();
+        var s3 = Lazy.of(clients::s3);
+        var presigner = Lazy.of(clients::presigner);
+
         var predictions = new PredictionStore(dynamo, s.table(), clock, s.dueShards(), s.retention());
         var keys = new ApiKeyStore(dynamo, s.table(), clock);
         var usage = new UsageStore(dynamo, s.table());
+        var attempts = new WebhookAttempts(dynamo, s.table(), clock, s.retention());
+        var outputs = new OutputStore(s3, presigner, s.outputsBucket(), s.linkTtl(), s.outputsPublicBase());
+        var uploads = new UploadStore(s3, presigner, s.uploadsBucket());
+
         var fetcher = new PinnedHttp(s.strictUrls());
-        var outputs = new OutputStore(s3, presigner, s.outputsBucket(), s.linkTtl(), s.outputsPublicBase(), fetcher);
-        var webhooks = new WebhookSender(fetcher, keys, clock, outputs::links, s.publicBaseUrl().orElse(""));
+        var pricing = new Pricing(s.microUsdPerSecond());
         // Providers push to us when a callback base is set, or (a deployed stack) to the API's own URL.
-        var lifecycle = new dev.foley.lifecycle.Lifecycle(s.deadline(), s.callbackBase().isPresent() || s.strictUrls());
-        var pipeline = new Pipeline(predictions, new dev.foley.store.WebhookAttempts(dynamo, s.table(), clock, s.retention()),
-                providers, outputs, webhooks, clock, lifecycle, s.callbackBase(), s.microUsdPerSecond(), s.owner());
-        var submit = new SubmitRoute(predictions, keys, new RequestValidator(new UrlPolicy(s.strictUrls())),
-                IdGenerator.random(), clock, s.publicBaseUrl(), pipeline, s.syncWait(), s.strictUrls());
-        var uploads = new dev.foley.media.UploadStore(s3, presigner, s.uploadsBucket());
-        var ingest = new dev.foley.pipeline.Ingest(predictions, keys, uploads, s3, new RequestValidator(new UrlPolicy(s.strictUrls())),
-                pipeline, clock, s.ingestKeyId());
+        var lifecycle = new Lifecycle(s.deadline(), s.callbackBase().isPresent() || s.strictUrls());
+        var copy = new OutputCopy(outputs, fetcher);
+        var webhooks = new WebhookSender(fetcher, keys, clock, outputs::links, s.publicBaseUrl().orElse(""));
+        var pipeline = new Pipeline(predictions, attempts, parts.providers(), copy, webhooks, clock, lifecycle, s.callbackBase(),
+                pricing, s.owner());
+        parts.completion().ifPresent(pipeline::completionBy);
+
+        var validator = new RequestValidator(new UrlPolicy(s.strictUrls()));
+        var admission = new Admission(predictions, keys, validator, pipeline, pricing, parts.ids(), clock);
+        var ingest = new Ingest(admission, keys, uploads, s.outputsBucket(), outputs::links, clock, s.ingestKeyId());
         pipeline.resultFilesBy(ingest::writeResult);
-        var api = new FoleyApi(new KeyAuthenticator(keys, clock, s.keyCacheTtl()), submit,
-                new PredictionRoutes(predictions, pipeline), new AccountRoutes(keys, usage, clock, s.microUsdPerSecond()),
-                new CallbackRoute(pipeline),
-                new dev.foley.api.MediaRoutes(uploads, s.uploadMaxBytes()),
-                new dev.foley.api.PlaygroundRoutes(s.playgroundDevKey(), s.microUsdPerSecond()));
-        return new Foley(s, predictions, keys, pipeline, api, clock, ingest);
+
+        var api = new FoleyApi(new KeyAuthenticator(keys, clock, s.keyCacheTtl()),
+                new SubmitRoute(admission, predictions, pipeline, outputs::links, clock, parts.sleeper(), s.publicBaseUrl(),
+                        s.syncWait(), s.strictUrls()),
+                new PredictionRoutes(predictions, pipeline, outputs::links),
+                new AccountRoutes(keys, usage, clock, s.microUsdPerSecond()),
+                new CallbackRoute(parts.providers(), predictions, pipeline),
+                new MediaRoutes(uploads, s.uploadMaxBytes()),
+                new PlaygroundRoutes(s.playgroundDevKey(), s.microUsdPerSecond()));
+        return new Foley(s, clock, parts.sleeper(), predictions, keys, copy, pipeline, admission, ingest, api);
     }
 
     /**
      * Foley as a Lambda function builds it: configuration from the environment, AWS clients with
-     * the function's role, the remote providers, and completion in the completion function
-     * ({@code FOLEY_COMPLETION_FUNCTION}) when one is named. A chosen provider without its key
-     * fails here, at start-up, saying which.
+     * the function's role, provider keys from SSM, the remote providers, and work handed off the
+     * request path to the completion function ({@code FOLEY_COMPLETION_FUNCTION}), unless this is
+     * the completion function, which does it itself. A chosen provider without its key fails here,
+     * at start-up, saying which.
      */
-    public static Foley fromEnvironment(java.util.Map<String, String> processEnv) {
+    public static Foley fromEnvironment(Map<String, String> processEnv) {
         Settings s = Settings.fromEnv(processEnv);
         Clock clock = Clock.systemUTC();
-        var clients = dev.foley.aws.AwsClients.fromSettings(s);
-        var env = dev.foley.config.Secrets.resolve(processEnv, clients::ssm);
-        var providers = dev.foley.provider.Providers.fromEnv(env, java.util.Map.of(), dev.foley.provider.ProviderHttp.standard(),
-                dev.foley.provider.ProviderHttp.Policies.DEFAULT, clock);
-        // S3 clients are built on first use: most API requests never touch S3.
-        Foley f = wire(s, clients.dynamo(), dev.foley.aws.Lazy.of(clients::s3), dev.foley.aws.Lazy.of(clients::presigner),
-                providers, clock);
-        s.completionFunction().ifPresent(fn ->
-                f.pipeline().completionBy(new dev.foley.aws.LambdaCompletionTrigger(dev.foley.aws.Lazy.of(clients::lambda), fn)));
-        return f;
+        AwsClients clients = AwsClients.fromSettings(s);
+        Map<String, String> env = Secrets.resolve(processEnv, clients::ssm);
+        ProviderChain providers = Providers.fromEnv(env, Map.of(), ProviderHttp.standard(), ProviderHttp.Policies.DEFAULT, clock);
+        Optional<Pipeline.CompletionTrigger> completion = s.completionFunction()
+                .filter(fn -> !fn.equals(s.owner()))
+                .map(fn -> new LambdaCompletionTrigger(Lazy.of(clients::lambda), fn));
+        return wire(new Parts(s, clients, providers, clock, Sleeper.of(clock), IdGenerator.random(), completion));
     }
 
     public FoleyApi api() {
         return api;
     }
 
-    public dev.foley.pipeline.Ingest ingest() {
+    public Ingest ingest() {
         return ingest;
     }
 
     public Pipeline pipeline() {
         return pipeline;
+    }
+
+    /** The one way a request becomes a prediction (the API's submit and S3 ingest use it). */
+    public Admission admission() {
+        return admission;
     }
 
     public PredictionStore predictions() {
@@ -118,12 +167,17 @@ public final class Foley {
         return keys;
     }
 
+    /** How outputs are copied into our bucket (tests re-drive a copy with it). */
+    public OutputCopy outputs() {
+        return outputs;
+    }
+
     public Settings settings() {
         return settings;
     }
 
     /** A poller over this wiring: {@code concurrency} steps at once, looking {@code lookahead} ahead. */
     public Poller poller(int concurrency, Duration lookahead) {
-        return new Poller(predictions, pipeline, clock, concurrency, lookahead);
+        return new Poller(predictions, pipeline, clock, sleeper, concurrency, lookahead);
     }
 }

@@ -1,7 +1,7 @@
 package dev.foley.local;
 
-import dev.foley.auth.ApiKey;
-import dev.foley.auth.KeyMaterial;
+import dev.foley.key.ApiKey;
+import dev.foley.key.KeyMaterial;
 import dev.foley.config.Settings;
 import dev.foley.store.ApiKeyStore;
 import java.io.IOException;
@@ -113,27 +113,22 @@ public final class FoleyCli {
         };
     }
 
-    /** The local AWS endpoint: the one named by --aws-endpoint, or a moto_server started here (then {@code moto} is set). */
-    record Endpoint(URI uri, MotoServer moto) {
-    }
-
-    static Endpoint endpoint(Args a, Path data, int port, String log, PrintStream out) throws Exception {
-        if (a.has("aws-endpoint")) {
-            return new Endpoint(URI.create(a.opt("aws-endpoint", null)), null);
+    /** The local AWS endpoint: the one named by --aws-endpoint, or a moto_server started here. */
+    static LocalAws endpoint(Args a, Path data, int port, String log, PrintStream out) throws Exception {
+        if (!a.has("aws-endpoint")) {
+            out.println("starting the local AWS endpoint (moto_server) on 127.0.0.1:" + port + " ...");
         }
-        Path python = MotoServer.findOrInstall(data, out);
-        out.println("starting the local AWS endpoint (moto_server) on 127.0.0.1:" + port + " ...");
-        MotoServer moto = MotoServer.start(python, port, data.resolve(log));
-        return new Endpoint(moto.endpoint(), moto);
+        return LocalAws.open(a.has("aws-endpoint") ? java.util.Optional.of(URI.create(a.opt("aws-endpoint", null)))
+                : java.util.Optional.empty(), data, port, data.resolve(log), out);
     }
 
     private static int serve(Args a, PrintStream out) throws Exception {
         int port = a.intOpt("port", 8080);
         int awsPort = a.intOpt("aws-port", 4566);
         Path data = dataDir(a);
-        Endpoint aws = endpoint(a, data, awsPort, "moto.log", out);
-        MotoServer moto = aws.moto();
-        URI endpoint = aws.uri();
+        LocalAws aws = endpoint(a, data, awsPort, "moto.log", out);
+        MotoServer moto = aws.moto().orElse(null);
+        URI endpoint = aws.endpoint();
         String devKey = a.has("dev-key") ? a.opt("dev-key", null) : storedDevKey(data);
         var o = new LocalFoley.Options(port, endpoint, template(a), a.opt("table", LocalFoley.LOCAL_TABLE),
                 devKey, a.flag("strict-urls"), new HashMap<>(System.getenv()), data);
@@ -211,9 +206,9 @@ public final class FoleyCli {
             throw new UsageException("--video: no such file: " + video); // before starting anything
         }
         Path data = dataDir(a);
-        Endpoint aws = endpoint(a, data, LocalFoley.freePort(), "moto-generate.log", out);
-        MotoServer moto = aws.moto();
-        URI endpoint = aws.uri();
+        LocalAws aws = endpoint(a, data, LocalFoley.freePort(), "moto-generate.log", out);
+        MotoServer moto = aws.moto().orElse(null);
+        URI endpoint = aws.endpoint();
         Map<String, String> env = new HashMap<>(System.getenv());
         env.putIfAbsent("FOLEY_OUTPUTS_BUCKET", "foley-outputs");
         var o = new LocalFoley.Options(0, endpoint, template(a), "foley-generate", KeyMaterial.newKey(), false, env, data);

@@ -23,7 +23,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
+import dev.foley.pipeline.Pipeline;
+import dev.foley.prediction.IdGenerator;
+import dev.foley.time.Sleeper;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -76,16 +80,35 @@ public final class LocalFoley implements AutoCloseable {
         return new AwsClients(settings, StaticCredentialsProvider.create(AwsBasicCredentials.create("foley", "local")));
     }
 
+    /**
+     * Foley on a local endpoint, wired as Lambda wires it ({@link Foley#wire}): local clients, the
+     * real clock; work handed off the request path runs on {@code completion} (empty: at once, in
+     * the caller's thread).
+     */
+    public static Foley wire(Settings settings, ProviderChain providers, Optional<Pipeline.CompletionTrigger> completion) {
+        Clock clock = Clock.systemUTC();
+        return Foley.wire(new Foley.Parts(settings, clients(settings), providers, clock, Sleeper.of(clock), IdGenerator.random(),
+                completion));
+    }
+
+    /** The table (built from {@code template.yaml}) and both buckets, made if missing. */
+    public static void prepare(Settings settings, Path template) throws IOException {
+        AwsClients clients = clients(settings);
+        try (DynamoDbClient dynamo = clients.dynamo()) {
+            TemplateTable.read(template).ensure(dynamo, settings.table());
+        }
+        ensureBucket(clients, settings.outputsBucket());
+        ensureBucket(clients, settings.uploadsBucket());
+    }
+
     public static LocalFoley start(Options o) throws IOException {
         int port = o.port() == 0 ? freePort() : o.port();
         Map<String, String> env = environment(o);
         env.putIfAbsent("FOLEY_PUBLIC_BASE_URL", "http://127.0.0.1:" + port);
         Settings first = Settings.fromEnv(env);
+        prepare(first, o.template());
         AwsClients clients = clients(first);
         DynamoDbClient dynamo = clients.dynamo();
-        TemplateTable.read(o.template()).ensure(dynamo, first.table());
-        ensureBucket(clients, first.outputsBucket());
-        ensureBucket(clients, first.uploadsBucket());
         var devKey = new ApiKeyStore(dynamo, first.table(), Clock.systemUTC()).create("local dev key", o.devKey());
         String key = devKey.plainKey();
         // Uploads to the local bucket are charged to the dev key, unless INGEST_KEY_ID names another.
@@ -95,11 +118,12 @@ public final class LocalFoley implements AutoCloseable {
         Settings settings = Settings.fromEnv(env);
         List<AutoCloseable> owned = new ArrayList<>();
         ProviderChain providers = providers(env, o.dataDir(), owned);
-        Foley foley = Foley.wire(settings, dynamo, dev.foley.aws.Lazy.of(clients::s3), dev.foley.aws.Lazy.of(clients::presigner), providers, Clock.systemUTC());
         // Completion runs in-process, as the completion function would, on its own threads.
         ExecutorService completions = Executors.newVirtualThreadPerTaskExecutor();
         owned.add(completions::shutdownNow);
-        foley.pipeline().completionBy(id -> completions.submit(() -> foley.pipeline().runToRest(id)));
+        Foley[] self = new Foley[1];
+        Foley foley = wire(settings, providers, Optional.of(id -> completions.submit(() -> self[0].pipeline().runToRest(id))));
+        self[0] = foley;
         LocalPoller poller = new LocalPoller(foley.poller(16, Duration.ofSeconds(60)));
         owned.add(0, poller);
         owned.add(0, LocalIngestFeed.start(clients.sqs(), clients.s3(), settings.uploadsBucket(),

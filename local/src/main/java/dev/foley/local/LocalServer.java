@@ -5,7 +5,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.foley.api.Envelope;
+import dev.foley.view.Envelope;
 import dev.foley.api.FoleyApi;
 import java.io.IOException;
 import java.io.InputStream;

@@ -132,7 +132,7 @@ class IngestTest {
     @Test
     void aPrepaidIngestKeyPaysUpFrontOrNothingStarts() throws Exception {
         var keys = foley.foley().keys();
-        String hash = dev.foley.auth.KeyMaterial.sha256Hex(foley.apiKey());
+        String hash = dev.foley.key.KeyMaterial.sha256Hex(foley.apiKey());
         String keyId = keys.findByHash(hash).orElseThrow().keyId();
         long start = keys.findByHash(hash).orElseThrow().balanceMicroUsd() == null ? 0
                 : keys.findByHash(hash).orElseThrow().balanceMicroUsd();
@@ -156,7 +156,7 @@ class IngestTest {
 
     static int count() throws Exception {
         var list = foley.foley().predictions().list(foley.foley().keys().findByHash(
-                dev.foley.auth.KeyMaterial.sha256Hex(foley.apiKey())).orElseThrow().keyId(), 100, null);
+                dev.foley.key.KeyMaterial.sha256Hex(foley.apiKey())).orElseThrow().keyId(), 100, null);
         return list.items().size();
     }
 }

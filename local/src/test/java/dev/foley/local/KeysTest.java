@@ -2,8 +2,8 @@ package dev.foley.local;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.foley.auth.KeyAuthenticator;
-import dev.foley.auth.KeyMaterial;
+import dev.foley.api.KeyAuthenticator;
+import dev.foley.key.KeyMaterial;
 import dev.foley.store.ApiKeyStore;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

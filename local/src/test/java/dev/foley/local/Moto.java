@@ -3,7 +3,6 @@ package dev.foley.local;
 import dev.foley.aws.AwsClients;
 import dev.foley.config.Settings;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +19,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  */
 public final class Moto implements BeforeAllCallback {
 
-    private static MotoServer server;
+    private static LocalAws server;
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
@@ -29,14 +28,9 @@ public final class Moto implements BeforeAllCallback {
 
     public static synchronized URI endpoint() throws IOException, InterruptedException {
         if (server == null) {
-            Path data = projectRoot().resolve(".foley");
-            Path exe = MotoServer.findOrInstall(data, System.out);
-            int port;
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
-            server = MotoServer.start(exe, port, projectRoot().resolve("local/target/moto-test.log"));
-            MotoServer started = server;
+            server = LocalAws.open(java.util.Optional.empty(), projectRoot().resolve(".foley"), 0,
+                    projectRoot().resolve("local/target/moto-test.log"), System.out);
+            LocalAws started = server;
             Runtime.getRuntime().addShutdownHook(new Thread(started::close));
         }
         return server.endpoint();
@@ -103,7 +97,9 @@ public final class Moto implements BeforeAllCallback {
         var clients = LocalFoley.clients(s);
         LocalFoley.ensureBucket(clients, s.outputsBucket());
         LocalFoley.ensureBucket(clients, s.uploadsBucket());
-        return dev.foley.Foley.wire(s, dynamo, dev.foley.aws.Lazy.of(clients::s3), dev.foley.aws.Lazy.of(clients::presigner), providers, clock);
+        // The same wiring as Lambda's and local mode's; the clock (and the sleeper on it) is the test's.
+        return dev.foley.Foley.wire(new dev.foley.Foley.Parts(s, clients, providers, clock, dev.foley.time.Sleeper.of(clock),
+                dev.foley.prediction.IdGenerator.random(), java.util.Optional.empty()));
     }
 
     /** Providers built from an environment exactly as Lambda builds them. */

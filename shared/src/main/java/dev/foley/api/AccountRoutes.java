@@ -2,7 +2,7 @@ package dev.foley.api;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.foley.auth.ApiKey;
+import dev.foley.key.ApiKey;
 import dev.foley.json.Json;
 import dev.foley.prediction.FieldError;
 import dev.foley.store.ApiKeyStore;

@@ -1,6 +1,8 @@
 package dev.foley.api;
 
 import dev.foley.pipeline.Pipeline;
+import dev.foley.provider.ProviderChain;
+import dev.foley.store.PredictionStore;
 import dev.foley.prediction.IdGenerator;
 import dev.foley.prediction.Prediction;
 import dev.foley.provider.InferenceProvider;
@@ -22,14 +24,18 @@ public final class CallbackRoute {
     static final int MAX_BODY = 1024 * 1024;
     private static final System.Logger LOG = System.getLogger("foley.callbacks");
 
+    private final ProviderChain providers;
+    private final PredictionStore store;
     private final Pipeline pipeline;
 
-    public CallbackRoute(Pipeline pipeline) {
+    public CallbackRoute(ProviderChain providers, PredictionStore store, Pipeline pipeline) {
+        this.providers = providers;
+        this.store = store;
         this.pipeline = pipeline;
     }
 
     ApiResponse handle(String providerName, String id, ApiRequest req) throws ApiException {
-        Optional<InferenceProvider> provider = pipeline.providers().byName(providerName);
+        Optional<InferenceProvider> provider = providers.byName(providerName);
         if (provider.isEmpty() || !IdGenerator.looksLikeId(id)) {
             throw new ApiException(404, "no such callback");
         }
@@ -44,7 +50,7 @@ public final class CallbackRoute {
             LOG.log(Level.WARNING, "refused a {0} callback for {1}: {2}", providerName, id, e.getMessage());
             throw new ApiException(401, "callback refused: " + e.getMessage());
         }
-        Prediction p = pipeline.store().get(id).orElseThrow(() -> new ApiException(404, "no such prediction"));
+        Prediction p = store.get(id).orElseThrow(() -> new ApiException(404, "no such prediction"));
         Pipeline.CallbackOutcome outcome = pipeline.onCallback(p, provider.get(), update);
         if (outcome == Pipeline.CallbackOutcome.ORPHAN || outcome == Pipeline.CallbackOutcome.IGNORED) {
             return ApiResponse.json(200, "{\"ok\":true,\"ignored\":\"not the job this prediction tracks\"}");

@@ -1,13 +1,13 @@
 package dev.foley.api;
 
-import dev.foley.auth.ApiKey;
-import dev.foley.auth.KeyAuthenticator;
+import dev.foley.key.ApiKey;
 import dev.foley.store.StoreUnavailableException;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import dev.foley.view.Envelope;
 
 /**
  * The HTTP API: routes, auth, and the one place errors become responses. Handlers (Lambda or

@@ -2,10 +2,9 @@ package dev.foley.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.foley.auth.ApiKey;
+import dev.foley.key.ApiKey;
 import dev.foley.json.Json;
-import dev.foley.media.Multipart;
-import dev.foley.media.UploadStore;
+import dev.foley.store.UploadStore;
 import dev.foley.prediction.FieldError;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,7 +2,7 @@ package dev.foley.api;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.foley.auth.ApiKey;
+import dev.foley.key.ApiKey;
 import dev.foley.json.Json;
 import dev.foley.pipeline.Pipeline;
 import dev.foley.prediction.FieldError;
@@ -13,20 +13,23 @@ import dev.foley.store.StoreUnavailableException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import dev.foley.view.PredictionView;
 
 /** Reading, listing and cancelling a key's predictions. */
 public final class PredictionRoutes {
 
     private final PredictionStore store;
     private final Pipeline pipeline;
+    private final PredictionView.OutputLinks links;
 
-    public PredictionRoutes(PredictionStore store, Pipeline pipeline) {
+    public PredictionRoutes(PredictionStore store, Pipeline pipeline, PredictionView.OutputLinks links) {
         this.store = store;
         this.pipeline = pipeline;
+        this.links = links;
     }
 
     ApiResponse get(String id, ApiKey key, String base) throws ApiException {
-        return FoleyApi.ok(PredictionView.data(owned(id, key), base, pipeline.outputs()::links));
+        return FoleyApi.ok(PredictionView.data(owned(id, key), base, links));
     }
 
     ApiResponse list(ApiRequest req, ApiKey key, String base) throws ApiException {
@@ -54,7 +57,7 @@ public final class PredictionRoutes {
         ObjectNode data = Json.object();
         ArrayNode items = data.putArray("items");
         for (Prediction p : page.items()) {
-            ObjectNode item = PredictionView.dataWithInput(p, base, pipeline.outputs()::links);
+            ObjectNode item = PredictionView.dataWithInput(p, base, links);
             item.put("cost_usd", p.chargeMicroUsd() / 1e6);
             items.add(item);
         }
@@ -75,7 +78,7 @@ public final class PredictionRoutes {
             }
             Optional<Prediction> moved = pipeline.cancel(p);
             if (moved.isPresent()) {
-                return FoleyApi.ok(PredictionView.data(moved.get(), base, pipeline.outputs()::links));
+                return FoleyApi.ok(PredictionView.data(moved.get(), base, links));
             }
             // Someone else moved it meanwhile (the poller, a callback): look again.
         }

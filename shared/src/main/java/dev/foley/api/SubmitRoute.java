@@ -1,23 +1,19 @@
 package dev.foley.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.foley.auth.ApiKey;
-import dev.foley.auth.KeyMaterial;
+import dev.foley.admission.Admission;
 import dev.foley.json.Json;
-import dev.foley.lifecycle.Lifecycle;
+import dev.foley.key.ApiKey;
 import dev.foley.pipeline.Pipeline;
 import dev.foley.prediction.FieldError;
-import dev.foley.prediction.IdGenerator;
-import dev.foley.prediction.InvalidRequestException;
 import dev.foley.prediction.Kind;
 import dev.foley.prediction.Prediction;
-import dev.foley.prediction.PredictionRequest;
-import dev.foley.prediction.RequestValidator;
-import dev.foley.store.ApiKeyStore;
-import dev.foley.store.IdempotencyConflictException;
+import dev.foley.prediction.Pricing;
 import dev.foley.store.PredictionStore;
-import dev.foley.store.PredictionStore.IdempotencyClaim;
 import dev.foley.time.Deadline;
+import dev.foley.time.Sleeper;
+import dev.foley.view.PredictionView;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,9 +30,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
 /**
- * {@code POST /api/v3/wavespeed-ai/mmaudio-v2[/text-to-audio]}: checks the request, reserves the
- * price on a prepaid key, stores the prediction, hands it to a provider, and, with
- * {@code enable_sync_mode}, drives it to the end for up to 25 s before answering.
+ * {@code POST /api/v3/wavespeed-ai/mmaudio-v2[/text-to-audio]}: the HTTP side of {@link Admission}
+ * (content type, size, the webhook query, the {@code Idempotency-Key} header, and the answer), and,
+ * with {@code enable_sync_mode}, driving the prediction to its end for up to 25 s before answering.
  */
 public final class SubmitRoute {
 
@@ -46,27 +42,27 @@ public final class SubmitRoute {
     private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,255}");
     private static final System.Logger LOG = System.getLogger("foley.api");
 
+    private final Admission admission;
     private final PredictionStore store;
-    private final ApiKeyStore keys;
-    private final RequestValidator validator;
-    private final IdGenerator ids;
-    private final Clock clock;
-    private final Optional<String> publicBaseUrl;
     private final Pipeline pipeline;
+    private final PredictionView.OutputLinks links;
+    private final Clock clock;
+    private final Sleeper sleeper;
+    private final Optional<String> publicBaseUrl;
     private final Duration syncWait;
     private final boolean pushBase;
 
-    public SubmitRoute(PredictionStore store, ApiKeyStore keys, RequestValidator validator, IdGenerator ids, Clock clock,
-            Optional<String> publicBaseUrl, Pipeline pipeline, Duration syncWait, boolean pushToRequestBase) {
-        this.pushBase = pushToRequestBase;
+    public SubmitRoute(Admission admission, PredictionStore store, Pipeline pipeline, PredictionView.OutputLinks links, Clock clock,
+            Sleeper sleeper, Optional<String> publicBaseUrl, Duration syncWait, boolean pushToRequestBase) {
+        this.admission = admission;
         this.store = store;
-        this.keys = keys;
-        this.validator = validator;
-        this.ids = ids;
-        this.clock = clock;
-        this.publicBaseUrl = publicBaseUrl;
         this.pipeline = pipeline;
+        this.links = links;
+        this.clock = clock;
+        this.sleeper = sleeper;
+        this.publicBaseUrl = publicBaseUrl;
         this.syncWait = syncWait;
+        this.pushBase = pushToRequestBase;
     }
 
     Optional<String> publicBaseUrl() {
@@ -85,72 +81,38 @@ public final class SubmitRoute {
             throw new ApiException(413, "body: must be at most " + MAX_BODY_BYTES + " bytes, got " + body.length);
         }
         Map<String, String> query = QueryString.parse(req.rawQuery());
-        List<FieldError> errors = new ArrayList<>();
         String webhook = query.get("webhook");
-        if (webhook != null) {
-            validator.checkWebhook(webhook, errors);
-        }
+        List<FieldError> headerErrors = new ArrayList<>();
         String idemKey = req.header("idempotency-key");
         if (idemKey != null && !IDEMPOTENCY_KEY.matcher(idemKey).matches()) {
-            errors.add(new FieldError("Idempotency-Key", "must be 1 to 255 printable ASCII characters"));
+            headerErrors.add(new FieldError("Idempotency-Key", "must be 1 to 255 printable ASCII characters"));
         }
-        PredictionRequest request = null;
+        JsonNode json = null;
+        FieldError unreadable = null;
         try {
-            request = validator.validate(kind, Json.parse(body));
+            json = Json.parse(body);
         } catch (Json.InvalidJsonException e) {
-            errors.add(0, new FieldError("body", "is not valid JSON: " + e.getMessage()));
-        } catch (InvalidRequestException e) {
-            errors.addAll(0, e.errors());
-        }
-        if (!errors.isEmpty()) {
-            throw ApiException.invalid(errors);
-        }
-        // Stored already claimed for its first submit: the poller leaves it alone while this request submits it.
-        Prediction p = Prediction.accepted(ids.next(), key.keyId(), request, webhook, started).withKeyHash(key.hash())
-                .claimedForSubmit(pipeline.owner(), started.plus(Lifecycle.SUBMIT_LEASE));
-        IdempotencyClaim claim = idemKey == null ? null : new IdempotencyClaim(key.keyId(), idemKey,
-                KeyMaterial.sha256Hex(kind.code() + "\n" + Json.write(request.toJson()) + "\n" + webhook));
-        long cost = pipeline.costOf(p);
-        if (key.prepaid()) {
-            if (!keys.reserve(key, cost)) {
-                throw new ApiException(402, "insufficient balance: this request costs " + Pipeline.usd(cost)
-                        + "; add credit to the key (./foley keys credit) or use a shorter duration");
-            }
-            p = p.withReservation(cost);
-        }
-        PredictionStore.Created created;
-        try {
-            created = store.create(p, claim);
-        } catch (IdempotencyConflictException e) {
-            refundIfReserved(p);
-            throw new ApiException(422, "Idempotency-Key was already used with a different request; "
-                    + "use a new key for a new request");
-        } catch (RuntimeException e) {
-            refundIfReserved(p);
-            throw e;
-        }
-        if (created instanceof PredictionStore.Created.Replayed) {
-            refundIfReserved(p); // the original holds its own reservation
-            return FoleyApi.ok(view(created.prediction(), base));
+            unreadable = new FieldError("body", "is not valid JSON: " + e.getMessage());
         }
         // Providers can push to the URL this request came in on, when it is a public one (a deployed
         // stack's own API URL); locally they are polled.
-        Prediction now = dispatch(p, pushBase ? Optional.of(base) : Optional.empty(),
-                Deadline.at(clock, started.plus(SUBMIT_BUDGET)));
-        if (request.enableSyncMode() && !now.phase().terminal()) {
+        Admission.Outcome outcome = admission.admit(new Admission.Application(kind, json, webhook, key, idemKey, null, unreadable,
+                headerErrors), pushBase ? Optional.of(base) : Optional.empty(), Deadline.at(clock, started.plus(SUBMIT_BUDGET)));
+        Prediction now = switch (outcome) {
+            case Admission.Outcome.Invalid i -> throw ApiException.invalid(i.errors());
+            case Admission.Outcome.InsufficientBalance b -> throw new ApiException(402, "insufficient balance: this request costs "
+                    + Pricing.usd(b.costMicroUsd()) + "; add credit to the key (./foley keys credit) or use a shorter duration");
+            case Admission.Outcome.IdempotencyConflict c -> throw new ApiException(422,
+                    "Idempotency-Key was already used with a different request; use a new key for a new request");
+            case Admission.Outcome.Replayed r -> {
+                yield r.original();
+            }
+            case Admission.Outcome.Admitted a -> a.prediction();
+        };
+        if (outcome instanceof Admission.Outcome.Admitted && now.request().enableSyncMode() && !now.phase().terminal()) {
             return FoleyApi.ok(sync(now, base, Deadline.at(clock, started.plus(syncWait))));
         }
         return FoleyApi.ok(view(now, base));
-    }
-
-    /** Hands a new prediction to its provider. It is stored already: whatever happens here, the poller can carry on. */
-    private Prediction dispatch(Prediction p, Optional<String> callbackBase, Deadline until) {
-        try {
-            return pipeline.submitClaimed(p, callbackBase, until);
-        } catch (RuntimeException e) {
-            LOG.log(Level.ERROR, "submitting prediction " + p.id() + " to its provider failed; the poller will retry", e);
-            return p;
-        }
     }
 
     /**
@@ -200,9 +162,7 @@ public final class SubmitRoute {
                 if (!due.isBefore(end.at())) {
                     break;
                 }
-                if (due.isAfter(now)) {
-                    Thread.sleep(Math.max(1, Duration.between(now, due).toMillis()));
-                }
+                sleeper.sleepUntil(due);
                 current = reread(current);
             }
         } catch (InterruptedException e) {
@@ -220,17 +180,7 @@ public final class SubmitRoute {
     }
 
     private ObjectNode view(Prediction p, String base) {
-        return PredictionView.data(p, base, pipeline.outputs()::links);
-    }
-
-    private void refundIfReserved(Prediction p) {
-        if (p.reservedMicroUsd() > 0) {
-            try {
-                keys.refund(p.keyHash(), p.reservedMicroUsd());
-            } catch (RuntimeException e) {
-                LOG.log(Level.ERROR, "could not refund the reservation of a prediction that was not stored", e);
-            }
-        }
+        return PredictionView.data(p, base, links);
     }
 
     private static boolean isJson(String contentType) {

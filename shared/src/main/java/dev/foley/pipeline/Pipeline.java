@@ -8,6 +8,7 @@ import dev.foley.prediction.Jobs;
 import dev.foley.prediction.Notifications;
 import dev.foley.prediction.Phase;
 import dev.foley.prediction.Prediction;
+import dev.foley.prediction.Pricing;
 import dev.foley.prediction.ProviderJob;
 import dev.foley.prediction.WebhookState;
 import dev.foley.provider.InferenceProvider;
@@ -85,18 +86,18 @@ public final class Pipeline {
     private final PredictionStore store;
     private final WebhookAttempts webhookAttempts;
     private final ProviderChain providers;
-    private final OutputStore outputs;
+    private final OutputCopy outputs;
     private final WebhookSender webhooks;
     private final Clock clock;
     private final Lifecycle lifecycle;
     private final Optional<String> callbackBase;
-    private final long microUsdPerSecond;
+    private final Pricing pricing;
     private final String owner;
     private volatile CompletionTrigger completion;
     private volatile ResultFiles resultFiles = p -> { };
 
-    public Pipeline(PredictionStore store, WebhookAttempts webhookAttempts, ProviderChain providers, OutputStore outputs,
-            WebhookSender webhooks, Clock clock, Lifecycle lifecycle, Optional<String> callbackBase, long microUsdPerSecond,
+    public Pipeline(PredictionStore store, WebhookAttempts webhookAttempts, ProviderChain providers, OutputCopy outputs,
+            WebhookSender webhooks, Clock clock, Lifecycle lifecycle, Optional<String> callbackBase, Pricing pricing,
             String owner) {
         this.store = store;
         this.webhookAttempts = webhookAttempts;
@@ -106,7 +107,7 @@ public final class Pipeline {
         this.clock = clock;
         this.lifecycle = lifecycle;
         this.callbackBase = callbackBase;
-        this.microUsdPerSecond = microUsdPerSecond;
+        this.pricing = pricing;
         this.owner = owner;
         this.completion = id -> runToRest(id);
     }
@@ -123,35 +124,9 @@ public final class Pipeline {
         return this;
     }
 
-    public ProviderChain providers() {
-        return providers;
-    }
-
-    public PredictionStore store() {
-        return store;
-    }
-
-    public OutputStore outputs() {
-        return outputs;
-    }
-
-    public Lifecycle lifecycle() {
-        return lifecycle;
-    }
-
     /** Who claims steps here (kept on each lease, for operators). */
     public String owner() {
         return owner;
-    }
-
-    public long costOf(Prediction p) {
-        return p.request().duration() * microUsdPerSecond;
-    }
-
-    /** Micro-dollars as a price: {@code $0.004}. */
-    public static String usd(long micro) {
-        java.math.BigDecimal v = java.math.BigDecimal.valueOf(micro, 6).stripTrailingZeros();
-        return "$" + v.setScale(Math.max(3, v.scale()), java.math.RoundingMode.UNNECESSARY).toPlainString();
     }
 
     // ---- entry points ----
@@ -425,7 +400,7 @@ public final class Pipeline {
         List<String> keys;
         try {
             keys = outputs.copy(claimed, until.orEarlier(leaseEnd.minus(Lifecycle.RECORD_MARGIN)));
-        } catch (OutputStore.CopyException e) {
+        } catch (OutputCopy.CopyException e) {
             List<String> lines = List.of("copy: " + e.getMessage());
             Optional<Instant> retry = e.retryable() ? lifecycle.copyRetry(claimed, clock.instant()) : Optional.empty();
             if (retry.isPresent()) {
@@ -437,7 +412,7 @@ public final class Pipeline {
         Instant now = clock.instant();
         Notifications owed = owedOnFinish(claimed, now);
         Prediction projected = claimed.toBuilder().phase(Phase.COMPLETED).notifications(owed).build();
-        return store.complete(claimed, keys, costOf(claimed), owed, Lifecycle.effectsDue(projected, now))
+        return store.complete(claimed, keys, pricing.costOf(claimed), owed, Lifecycle.effectsDue(projected, now))
                 .orElseGet(() -> reread(claimed));
     }
 

@@ -3,6 +3,7 @@ package dev.foley.pipeline;
 import dev.foley.prediction.Prediction;
 import dev.foley.store.PredictionStore;
 import dev.foley.time.Deadline;
+import dev.foley.time.Sleeper;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
@@ -40,6 +41,7 @@ public final class Poller {
     private final PredictionStore store;
     private final Pipeline pipeline;
     private final Clock clock;
+    private final Sleeper sleeper;
     private final Duration lookahead;
     private final Semaphore slots;
     private final int concurrency;
@@ -56,10 +58,11 @@ public final class Poller {
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final Object progress = new Object();
 
-    public Poller(PredictionStore store, Pipeline pipeline, Clock clock, int concurrency, Duration lookahead) {
+    public Poller(PredictionStore store, Pipeline pipeline, Clock clock, Sleeper sleeper, int concurrency, Duration lookahead) {
         this.store = store;
         this.pipeline = pipeline;
         this.clock = clock;
+        this.sleeper = sleeper;
         this.concurrency = concurrency;
         this.slots = new Semaphore(concurrency);
         this.lookahead = lookahead;
@@ -209,8 +212,8 @@ public final class Poller {
                     waitForProgress(maxSleep);
                 } else {
                     // Sleep until the next due time (at most maxSleep); not woken by every step's end.
-                    Duration wait = t.nextDue().map(d -> Duration.between(now, d)).orElse(maxSleep);
-                    Thread.sleep(Math.max(1, Math.min(wait.toMillis(), maxSleep.toMillis()) + 1));
+                    Instant wake = t.nextDue().filter(d -> d.isBefore(now.plus(maxSleep))).orElse(now.plus(maxSleep));
+                    sleeper.sleepUntil(wake.plusMillis(1));
                 }
                 if (Thread.interrupted()) {
                     throw new InterruptedException();

@@ -1,8 +1,8 @@
 package dev.foley.pipeline;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.foley.api.PredictionView;
-import dev.foley.auth.ApiKey;
+import dev.foley.view.PredictionView;
+import dev.foley.key.ApiKey;
 import dev.foley.json.Json;
 import dev.foley.net.PinnedHttp;
 import dev.foley.prediction.Prediction;

@@ -9,8 +9,8 @@ import static dev.foley.store.Attr.str;
 import static dev.foley.store.FoleyTable.*;
 import static dev.foley.store.PredictionStore.guarded;
 
-import dev.foley.auth.ApiKey;
-import dev.foley.auth.KeyMaterial;
+import dev.foley.key.ApiKey;
+import dev.foley.key.KeyMaterial;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -8,11 +8,10 @@ import dev.foley.functions.api.ApiHandler;
 import dev.foley.json.Json;
 import dev.foley.local.ApiEvents;
 import dev.foley.local.LocalFoley;
-import dev.foley.local.MotoServer;
+import dev.foley.local.LocalAws;
 import dev.foley.local.TemplateTable;
 import dev.foley.store.ApiKeyStore;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -38,17 +37,8 @@ public final class ApiBench {
     }
 
     public static void run(Path data, URI endpointOrNull, int n, PrintStream out) throws Exception {
-        MotoServer moto = null;
-        URI endpoint = endpointOrNull;
-        if (endpoint == null) {
-            int port;
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
-            moto = MotoServer.start(MotoServer.findOrInstall(data, out), port, data.resolve("moto-bench.log"));
-            endpoint = moto.endpoint();
-        }
-        try {
+        try (LocalAws aws = LocalAws.open(java.util.Optional.ofNullable(endpointOrNull), data, 0, data.resolve("moto-bench.log"), out)) {
+            URI endpoint = aws.endpoint();
             Map<String, String> env = new HashMap<>();
             env.put("FOLEY_TABLE", "foley-bench-" + System.nanoTime());
             env.put("AWS_REGION", "us-east-1");
@@ -64,9 +54,7 @@ public final class ApiBench {
             Map<String, String> providerEnv = Map.of("FOLEY_PROVIDER", "wavespeed", "WAVESPEED_BASE_URL", standIn.baseUrl(),
                     "WAVESPEED_API_KEY", "bench");
             var providers = LocalFoley.providers(providerEnv, data, owned);
-            var clients = LocalFoley.clients(s);
-            ApiHandler handler = new ApiHandler(Foley.wire(s, dynamo, dev.foley.aws.Lazy.of(clients::s3), dev.foley.aws.Lazy.of(clients::presigner), providers,
-                    Clock.systemUTC()).api());
+            ApiHandler handler = new ApiHandler(LocalFoley.wire(s, providers, java.util.Optional.empty()).api());
 
             String body = "{\"video\":\"https://cdn.example.com/bounce-4s.mp4\",\"prompt\":\"a ball bounces on wood\",\"duration\":4}";
             int warm = Math.max(200, n / 4);
@@ -156,10 +144,6 @@ public final class ApiBench {
             dynamo.close();
             for (AutoCloseable c : owned) {
                 c.close();
-            }
-        } finally {
-            if (moto != null) {
-                moto.close();
             }
         }
     }

@@ -2,7 +2,7 @@ package dev.foley.local.bench;
 
 import dev.foley.config.Settings;
 import dev.foley.local.LocalFoley;
-import dev.foley.pipeline.OutputStore;
+import dev.foley.store.OutputStore;
 import dev.foley.prediction.Kind;
 import dev.foley.prediction.Prediction;
 import dev.foley.prediction.PredictionRequest;
@@ -42,8 +42,8 @@ public final class CopyBench {
         } catch (RuntimeException exists) {
             // fine
         }
-        var store = new OutputStore(() -> s3, clients::presigner, "bench-copy", Duration.ofHours(1), Optional.empty(),
-                new dev.foley.net.PinnedHttp(false));
+        var store = new dev.foley.pipeline.OutputCopy(new OutputStore(() -> s3, clients::presigner, "bench-copy", Duration.ofHours(1),
+                Optional.empty()), new dev.foley.net.PinnedHttp(false));
         var req = new PredictionRequest(Kind.VIDEO, "https://x/a.mp4", "p", "", 25, 8, 4.5, false, null, false);
         Prediction p = Prediction.builder("0123456789abcdef0123456789abcdef", "k", req, Instant.now())
                 .phase(dev.foley.prediction.Phase.UPSTREAM_DONE).upstreamOutputs(List.of(source)).build();

@@ -7,7 +7,7 @@ import dev.foley.functions.api.ApiHandler;
 import dev.foley.json.Json;
 import dev.foley.local.ApiEvents;
 import dev.foley.local.LocalFoley;
-import dev.foley.local.MotoServer;
+import dev.foley.local.LocalAws;
 import dev.foley.local.TemplateTable;
 import dev.foley.pipeline.Poller;
 import dev.foley.prediction.IdGenerator;
@@ -85,20 +85,14 @@ public final class PipelineBench {
         Settings s = Settings.fromEnv(env);
         var clients = LocalFoley.clients(s);
         DynamoDbClient dynamo = clients.dynamo();
-        TemplateTable.read(dev.foley.local.FoleyCli.home().resolve("template.yaml")).ensure(dynamo, s.table());
-        try (var s3 = clients.s3()) {
-            try {
-                s3.createBucket(r -> r.bucket("bench-outputs"));
-            } catch (RuntimeException exists) {
-                // fine
-            }
-        }
+        LocalFoley.prepare(s, dev.foley.local.FoleyCli.home().resolve("template.yaml"));
         List<AutoCloseable> owned = new ArrayList<>();
-        Foley foley = Foley.wire(s, dynamo, dev.foley.aws.Lazy.of(clients::s3), dev.foley.aws.Lazy.of(clients::presigner), LocalFoley.providers(env, dev.foley.local.FoleyCli.home().resolve(".foley"), owned),
-                Clock.systemUTC());
-        String keyId = foley.keys().create("bench", KEY).key().keyId();
         ExecutorService completions = Executors.newVirtualThreadPerTaskExecutor();
-        foley.pipeline().completionBy(id -> completions.submit(() -> foley.pipeline().runToRest(id)));
+        Foley[] self = new Foley[1];
+        Foley foley = LocalFoley.wire(s, LocalFoley.providers(env, dev.foley.local.FoleyCli.home().resolve(".foley"), owned),
+                java.util.Optional.of(id -> completions.submit(() -> self[0].pipeline().runToRest(id))));
+        self[0] = foley;
+        String keyId = foley.keys().create("bench", KEY).key().keyId();
         return new Stack(s, dynamo, foley, provider, new ApiHandler(foley.api()), completions, keyId);
     }
 
@@ -109,33 +103,19 @@ public final class PipelineBench {
 
     /** Runs {@code body} against the given endpoint, or a moto started for it. */
     public static void withMoto(Path data, URI endpointOrNull, PrintStream out, WithEndpoint body) throws Exception {
-        if (endpointOrNull != null) {
-            body.run(endpointOrNull);
-            return;
-        }
-        try (MotoServer moto = MotoServer.start(MotoServer.findOrInstall(data, out), freePort(), data.resolve("moto-bench.log"))) {
-            body.run(moto.endpoint());
+        try (LocalAws aws = LocalAws.open(java.util.Optional.ofNullable(endpointOrNull), data, 0, data.resolve("moto-bench.log"), out)) {
+            body.run(aws.endpoint());
         }
     }
 
     public static void run(Path data, URI endpointOrNull, PrintStream out) throws Exception {
-        MotoServer moto = null;
-        URI endpoint = endpointOrNull;
-        if (endpoint == null) {
-            moto = MotoServer.start(MotoServer.findOrInstall(data, out), freePort(), data.resolve("moto-bench.log"));
-            endpoint = moto.endpoint();
-        }
-        try {
+        withMoto(data, endpointOrNull, out, endpoint -> {
             idle(endpoint, out);
             twoThousandDue(endpoint, out);
             latency(endpoint, out, true);
             latency(endpoint, out, false);
             CopyBench.spawn(endpoint, out);
-        } finally {
-            if (moto != null) {
-                moto.close();
-            }
-        }
+        });
     }
 
     // ---- idle ----

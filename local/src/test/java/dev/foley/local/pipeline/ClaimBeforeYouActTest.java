@@ -97,7 +97,7 @@ class ClaimBeforeYouActTest {
                 }
                 String key = "inputs/once-" + i + ".mp4"; // an S3 upload, handed to ingest as its trigger would
                 s3.putObject(r -> r.bucket(st.settings.uploadsBucket()).key(key).metadata(Map.of("prompt", "rain", "duration", "4")), clip);
-                assertEquals(dev.foley.pipeline.Ingest.Outcome.STARTED, st.foley.ingest().onObjectCreated(st.settings.uploadsBucket(), key));
+                assertEquals(dev.foley.ingest.Ingest.Outcome.STARTED, st.foley.ingest().onObjectCreated(st.settings.uploadsBucket(), key));
                 return st.foley.predictions().list(st.foley.keys().list().get(0).keyId(), 100, null).items().stream()
                         .filter(p -> key.equals(p.ingestKey())).findFirst().orElseThrow().id();
             });

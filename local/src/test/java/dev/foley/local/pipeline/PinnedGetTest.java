@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.sun.net.httpserver.HttpServer;
 import dev.foley.local.Moto;
 import dev.foley.net.PinnedHttp;
-import dev.foley.pipeline.OutputStore;
+import dev.foley.pipeline.OutputCopy;
+import dev.foley.store.OutputStore;
 import dev.foley.prediction.Kind;
 import dev.foley.prediction.Phase;
 import dev.foley.prediction.Prediction;
@@ -131,13 +132,13 @@ class PinnedGetTest {
         var clients = dev.foley.local.LocalFoley.clients(s);
         dev.foley.local.LocalFoley.ensureBucket(clients, s.outputsBucket());
         try (WaveSpeedEmulator emu = new WaveSpeedEmulator("k")) {
-            var store = new OutputStore(clients::s3, clients::presigner, s.outputsBucket(), Duration.ofHours(1), Optional.empty(),
-                    new PinnedHttp(false), Duration.ofMillis(300));
+            var store = new OutputCopy(new OutputStore(clients::s3, clients::presigner, s.outputsBucket(), Duration.ofHours(1),
+                    Optional.empty()), new PinnedHttp(false), Duration.ofMillis(300));
             var req = new PredictionRequest(Kind.VIDEO, "https://x/a.mp4", "p", "", 25, 4, 4.5, false, null, false);
             Prediction p = Prediction.builder("0123456789abcdef0123456789abcdef", "k", req, Instant.now())
                     .phase(Phase.UPSTREAM_DONE).upstreamOutputs(List.of(emu.outputUrl("j1", "mp4"))).build();
             emu.stallFiles(1);
-            var e = assertThrows(OutputStore.CopyException.class, () -> store.copy(p, Deadline.NONE));
+            var e = assertThrows(OutputCopy.CopyException.class, () -> store.copy(p, Deadline.NONE));
             assertTrue(e.retryable(), e.getMessage());
             List<String> keys = store.copy(p, Deadline.NONE);
             byte[] copied = clients.s3().getObjectAsBytes(r -> r.bucket(s.outputsBucket()).key(keys.get(0))).asByteArray();

@@ -7,11 +7,12 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.foley.Foley;
 import dev.foley.api.FoleyApi;
-import dev.foley.auth.ApiKey;
+import dev.foley.key.ApiKey;
 import dev.foley.config.Settings;
 import dev.foley.functions.api.ApiHandler;
 import dev.foley.json.Json;
 import dev.foley.local.ApiEvents;
+import dev.foley.local.LocalFoley;
 import dev.foley.local.Moto;
 import dev.foley.local.TestClock;
 import dev.foley.pipeline.Poller;
@@ -88,7 +89,7 @@ class PipelineEndToEndTest {
 
     @BeforeEach
     void freshKey() {
-        var k = keys.create("e2e", dev.foley.auth.KeyMaterial.newKey(), ApiKey.WAVESPEED, null);
+        var k = keys.create("e2e", dev.foley.key.KeyMaterial.newKey(), ApiKey.WAVESPEED, null);
         key = k.plainKey();
         keyRecord = k.key();
         emu.script(Script.doneAfter(1));
@@ -204,7 +205,7 @@ class PipelineEndToEndTest {
 
     @Test
     void aStandardSchemeKeysWebhookVerifiesWithAStandardWebhooksLibrary() throws Exception {
-        var k = keys.create("std", dev.foley.auth.KeyMaterial.newKey(), ApiKey.STANDARD, null);
+        var k = keys.create("std", dev.foley.key.KeyMaterial.newKey(), ApiKey.STANDARD, null);
         key = k.plainKey();
         String id = submit(BODY, receiver.url("/std")).get("id").asText();
         drive(id);
@@ -335,12 +336,12 @@ class PipelineEndToEndTest {
         foley.pipeline().completionBy(id -> { });
         String id = submit(BODY, null).get("id").asText();
         Prediction upstreamDone = driveTo(id, Phase.UPSTREAM_DONE);
-        foley.pipeline().outputs().copy(upstreamDone, Deadline.NONE); // copied, then the completion died
+        foley.outputs().copy(upstreamDone, Deadline.NONE); // copied, then the completion died
         foley.pipeline().complete(id);
         foley.pipeline().complete(id);
         Prediction p = prediction(id);
         assertEquals(Phase.COMPLETED, p.phase());
-        var objects = foley.pipeline().outputs().s3().listObjectsV2(r -> r.bucket(settings.outputsBucket()).prefix("outputs/" + id)).contents();
+        var objects = LocalFoley.clients(settings).s3().listObjectsV2(r -> r.bucket(settings.outputsBucket()).prefix("outputs/" + id)).contents();
         assertEquals(1, objects.size());
         assertEquals(6, usageSeconds());
     }
@@ -418,7 +419,7 @@ class PipelineEndToEndTest {
 
     @Test
     void aPrepaidKeyReservesAtSubmitRefundsOnFailureAndIsRefusedWhenShort() {
-        var k = keys.create("prepaid", dev.foley.auth.KeyMaterial.newKey(), ApiKey.WAVESPEED, 5000L);
+        var k = keys.create("prepaid", dev.foley.key.KeyMaterial.newKey(), ApiKey.WAVESPEED, 5000L);
         key = k.plainKey();
         var r = call(ApiEvents.authed(key, "POST", FoleyApi.SUBMIT_VIDEO,
                 "{\"video\":\"https://cdn.example.com/a.mp4\",\"prompt\":\"p\",\"duration\":8}"));

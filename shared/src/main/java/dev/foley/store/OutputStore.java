@@ -1,8 +1,6 @@
-package dev.foley.pipeline;
+package dev.foley.store;
 
-import dev.foley.net.PinnedHttp;
 import dev.foley.prediction.Prediction;
-import dev.foley.time.Deadline;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,33 +23,22 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
- * Our copy of a prediction's outputs ({@code outputs/<id>/…} in the outputs bucket) and the links
- * clients get to them. Copies stream from the provider to S3 in 8 MiB multipart parts through one
- * reused buffer, so a 500 MB output never sits in memory; every part carries its MD5 (S3 refuses a
- * part that arrives different), and the object's multipart ETag is checked against the MD5s of the
- * bytes read. A finished copy is marked, so copying again (a retried completion) does nothing.
- * Downloads go through {@link PinnedHttp} (the address checked is the address used, redirects
- * re-checked), with a read timeout (a stalled body fails) and a deadline for the whole copy.
+ * Our copies of predictions' outputs ({@code outputs/<id>/…} in the outputs bucket) and the links
+ * clients get to them. An output streams into S3 in 8 MiB multipart parts through one reused
+ * buffer, so a 500 MB output never sits in memory; every part carries its MD5 (S3 refuses a part
+ * that arrives different), and the object's multipart ETag is checked against the MD5s of the bytes
+ * read. A finished object is marked, so a retried completion knows it need not copy again.
  */
 public final class OutputStore {
 
-    /** A copy that did not finish; {@code retryable} says whether trying later can help. */
-    public static final class CopyException extends Exception {
-        private final boolean retryable;
-
-        public CopyException(String message, boolean retryable) {
-            super(message, null, false, false);
-            this.retryable = retryable;
-        }
-
-        public boolean retryable() {
-            return retryable;
+    /** S3 stored something else than what was read: the object is not kept; trying again can help. */
+    public static final class ChecksumMismatchException extends IOException {
+        public ChecksumMismatchException(String message) {
+            super(message);
         }
     }
 
     static final int PART = 8 * 1024 * 1024;
-    /** A download that sends nothing for this long has stalled. */
-    static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
     private static final String DONE_MARK = "foley-copied";
 
     private final java.util.function.Supplier<S3Client> s3;
@@ -59,18 +46,9 @@ public final class OutputStore {
     private final String bucket;
     private final Duration linkTtl;
     private final Optional<String> publicBase;
-    private final PinnedHttp http;
-    private final Duration readTimeout;
 
     public OutputStore(java.util.function.Supplier<S3Client> s3, java.util.function.Supplier<S3Presigner> presigner, String bucket,
-            Duration linkTtl, Optional<String> publicBase, PinnedHttp http) {
-        this(s3, presigner, bucket, linkTtl, publicBase, http, READ_TIMEOUT);
-    }
-
-    public OutputStore(java.util.function.Supplier<S3Client> s3, java.util.function.Supplier<S3Presigner> presigner, String bucket,
-            Duration linkTtl, Optional<String> publicBase, PinnedHttp http, Duration readTimeout) {
-        this.http = http;
-        this.readTimeout = readTimeout;
+            Duration linkTtl, Optional<String> publicBase) {
         this.s3 = s3;
         this.presigner = presigner;
         this.bucket = bucket;
@@ -82,22 +60,9 @@ public final class OutputStore {
         return bucket;
     }
 
-    public S3Client s3() {
-        return s3.get();
-    }
-
-    /** Copies each upstream output, done by {@code until}; returns the object keys, in order. */
-    public List<String> copy(Prediction p, Deadline until) throws CopyException {
-        List<String> keys = new ArrayList<>();
-        List<String> urls = p.upstreamOutputs();
-        for (int i = 0; i < urls.size(); i++) {
-            String key = "outputs/" + p.id() + "/" + i + extension(urls.get(i));
-            if (!alreadyCopied(key)) {
-                copyOne(URI.create(urls.get(i)), key, until);
-            }
-            keys.add(key);
-        }
-        return keys;
+    /** Where output {@code i} of prediction {@code id} lives ({@code extension} with its dot, or empty). */
+    public static String keyOf(String id, int i, String extension) {
+        return "outputs/" + id + "/" + i + extension;
     }
 
     /** Download links for a completed prediction's outputs, made at read time (presigning is local). */
@@ -114,7 +79,8 @@ public final class OutputStore {
         return out;
     }
 
-    private boolean alreadyCopied(String key) {
+    /** Whether {@code key} holds a finished copy. */
+    public boolean copied(String key) {
         try {
             return "1".equals(s3.get().headObject(r -> r.bucket(bucket).key(key)).metadata().get(DONE_MARK));
         } catch (NoSuchKeyException e) {
@@ -127,23 +93,16 @@ public final class OutputStore {
         }
     }
 
-    private void copyOne(URI source, String key, Deadline until) throws CopyException {
-        try (PinnedHttp.Response resp = http.get(source, Map.of("Accept", "*/*"), readTimeout, until)) {
-            int status = resp.status();
-            if (status != 200) {
-                // A link that 404s may be a CDN not caught up yet: paid work is worth another try.
-                throw new CopyException("the provider's output answered HTTP " + status, true);
-            }
-            String type = Optional.ofNullable(resp.header("content-type")).orElse(guessType(key));
-            upload(resp.body(), key, type);
-        } catch (PinnedHttp.FetchException e) {
-            throw new CopyException("the provider's output could not be fetched: " + e.getMessage(), !e.refused());
-        } catch (IOException e) {
-            throw new CopyException("the provider's output broke off while copying (" + e.getMessage() + ")", true);
-        }
+    /**
+     * Streams {@code in} to {@code key}, then marks it finished. A read that fails (the source broke
+     * off, stalled, ran out of time) leaves nothing behind (the multipart upload is aborted) and is
+     * rethrown.
+     */
+    public void put(String key, InputStream in, String contentType) throws IOException {
+        upload(in, key, contentType == null ? guessType(key) : contentType);
     }
 
-    private void upload(InputStream in, String key, String contentType) throws IOException, CopyException {
+    private void upload(InputStream in, String key, String contentType) throws IOException {
         String uploadId = s3.get().createMultipartUpload(r -> r.bucket(bucket).key(key).contentType(contentType)
                 .metadata(Map.of(DONE_MARK, "1"))).uploadId();
         try {
@@ -167,7 +126,7 @@ public final class OutputStore {
                         RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buf, 0, len), len,
                                 "application/octet-stream")).eTag();
                 if (!unquote(etag).equalsIgnoreCase(HexFormat.of().formatHex(md5))) {
-                    throw new CopyException("S3 stored part " + pn + " with another checksum", true);
+                    throw new ChecksumMismatchException("S3 stored part " + pn + " with another checksum");
                 }
                 parts.add(CompletedPart.builder().partNumber(pn).eTag(etag).build());
                 partNumber++;
@@ -180,9 +139,9 @@ public final class OutputStore {
             String expected = HexFormat.of().formatHex(md5OfMd5s.digest()) + "-" + parts.size();
             if (!unquote(finalEtag).equalsIgnoreCase(expected)) {
                 s3.get().deleteObject(r -> r.bucket(bucket).key(key));
-                throw new CopyException("the copied object's checksum does not match what was read", true);
+                throw new ChecksumMismatchException("the copied object's checksum does not match what was read");
             }
-        } catch (CopyException | IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             try {
                 s3.get().abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId));
             } catch (RuntimeException ignored) {
@@ -204,7 +163,8 @@ public final class OutputStore {
         }
     }
 
-    static String extension(String url) {
+    /** The extension of a URL's path ({@code .mp4}), or empty. */
+    public static String extension(String url) {
         String path = URI.create(url).getPath();
         int dot = path == null ? -1 : path.lastIndexOf('.');
         if (dot < 0 || dot < path.lastIndexOf('/')) {

@@ -1,4 +1,4 @@
-package dev.foley.media;
+package dev.foley.api;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

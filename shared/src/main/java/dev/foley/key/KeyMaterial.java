@@ -1,4 +1,4 @@
-package dev.foley.auth;
+package dev.foley.key;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,4 +1,4 @@
-package dev.foley.api;
+package dev.foley.view;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;

@@ -1,4 +1,4 @@
-package dev.foley.auth;
+package dev.foley.key;
 
 import static org.junit.jupiter.api.Assertions.*;
 

@@ -1,4 +1,4 @@
-package dev.foley.auth;
+package dev.foley.api;
 
 import dev.foley.store.ApiKeyStore;
 import java.time.Clock;
@@ -7,6 +7,8 @@ import java.time.Instant;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import dev.foley.key.ApiKey;
+import dev.foley.key.KeyMaterial;
 
 /**
  * Turns an {@code Authorization: Bearer <key>} header into the {@link ApiKey} it names. Found keys

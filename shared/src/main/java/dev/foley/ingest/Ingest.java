@@ -1,54 +1,49 @@
-package dev.foley.pipeline;
+package dev.foley.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.foley.api.Envelope;
-import dev.foley.api.PredictionView;
-import dev.foley.auth.ApiKey;
-import dev.foley.auth.KeyMaterial;
+import dev.foley.admission.Admission;
 import dev.foley.json.Json;
-import dev.foley.lifecycle.Lifecycle;
-import dev.foley.media.UploadStore;
+import dev.foley.key.ApiKey;
+import dev.foley.key.KeyMaterial;
 import dev.foley.prediction.FieldError;
-import dev.foley.prediction.IdGenerator;
-import dev.foley.prediction.InvalidRequestException;
 import dev.foley.prediction.Kind;
 import dev.foley.prediction.Phase;
 import dev.foley.prediction.Prediction;
-import dev.foley.prediction.PredictionRequest;
-import dev.foley.prediction.RequestValidator;
+import dev.foley.prediction.Pricing;
 import dev.foley.store.ApiKeyStore;
-import dev.foley.store.IdempotencyConflictException;
-import dev.foley.store.PredictionStore;
+import dev.foley.store.UploadStore;
 import dev.foley.time.Deadline;
-import java.nio.charset.StandardCharsets;
+import dev.foley.view.Envelope;
+import dev.foley.view.PredictionView;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 /**
  * S3-upload-triggered generation. A video put under {@code inputs/} of the uploads bucket becomes a
- * prediction: parameters from the object's metadata ({@code x-amz-meta-prompt},
- * {@code -negative-prompt}, {@code -duration}, {@code -guidance-scale}, {@code -num-inference-steps},
- * {@code -mask-away-clip}, {@code -seed}, {@code -webhook}) or from a sidecar {@code <name>.json}
- * beside it, checked exactly as the API checks them; the video is a presigned GET of the object.
- * The result lands at {@code outputs/<same path>} with {@code outputs/<path>.result.json}; bad
- * parameters or a failed prediction write {@code outputs/<path>.error.json} instead. One object
- * version never makes two predictions, however often its event is delivered.
+ * prediction through the same {@link Admission} as the API's submit: parameters from the object's
+ * metadata ({@code x-amz-meta-prompt}, {@code -negative-prompt}, {@code -duration},
+ * {@code -guidance-scale}, {@code -num-inference-steps}, {@code -mask-away-clip}, {@code -seed},
+ * {@code -webhook}) or from a sidecar {@code <name>.json} beside it; the video is a presigned GET
+ * of the object. The result lands at {@code outputs/<same path>} with
+ * {@code outputs/<path>.result.json}; bad parameters or a failed prediction write
+ * {@code outputs/<path>.error.json} instead. One object version never makes two predictions,
+ * however often its event is delivered.
  */
 public final class Ingest {
 
     public static final String INPUTS = "inputs/";
     public static final String OUTPUTS = "outputs/";
     /** The first submit of an upload may take this long (the ingest function has a minute). */
-    static final java.time.Duration SUBMIT_BUDGET = java.time.Duration.ofSeconds(25);
+    static final Duration SUBMIT_BUDGET = Duration.ofSeconds(25);
+    /** Finding the ingest key's address from its id is a scan: done at most this often. */
+    static final Duration KEY_LOOKUP_TTL = Duration.ofMinutes(1);
     private static final Map<String, String> METADATA = Map.of(
             "prompt", "prompt", "negative-prompt", "negative_prompt", "duration", "duration",
             "guidance-scale", "guidance_scale", "num-inference-steps", "num_inference_steps",
@@ -57,24 +52,23 @@ public final class Ingest {
     /** What happened to one object event. */
     public enum Outcome { STARTED, REPLAYED, REJECTED, IGNORED }
 
-    private final PredictionStore store;
+    private final Admission admission;
     private final ApiKeyStore keys;
     private final UploadStore uploads;
-    private final java.util.function.Supplier<S3Client> s3;
-    private final RequestValidator validator;
-    private final Pipeline pipeline;
+    private final String outputsBucket;
+    private final PredictionView.OutputLinks links;
     private final Clock clock;
     private final Optional<String> ingestKeyId;
+    private volatile String cachedHash;
+    private volatile Instant cachedAt = Instant.MIN;
 
-    public Ingest(PredictionStore store, ApiKeyStore keys, UploadStore uploads, java.util.function.Supplier<S3Client> s3,
-            RequestValidator validator,
-            Pipeline pipeline, Clock clock, Optional<String> ingestKeyId) {
-        this.store = store;
+    public Ingest(Admission admission, ApiKeyStore keys, UploadStore uploads, String outputsBucket, PredictionView.OutputLinks links,
+            Clock clock, Optional<String> ingestKeyId) {
+        this.admission = admission;
         this.keys = keys;
         this.uploads = uploads;
-        this.s3 = s3;
-        this.validator = validator;
-        this.pipeline = pipeline;
+        this.outputsBucket = outputsBucket;
+        this.links = links;
         this.clock = clock;
         this.ingestKeyId = ingestKeyId;
     }
@@ -91,71 +85,40 @@ public final class Ingest {
             }
             return Outcome.IGNORED;
         }
-        HeadObjectResponse head;
-        try {
-            head = s3.get().headObject(r -> r.bucket(bucket).key(key));
-        } catch (NoSuchKeyException e) {
+        Optional<UploadStore.Upload> upload = uploads.head(key);
+        if (upload.isEmpty()) {
             return Outcome.IGNORED; // deleted since
         }
-        String version = head.versionId() != null ? head.versionId() : head.eTag();
         List<FieldError> errors = new ArrayList<>();
-        ObjectNode body = parameters(key, head.metadata(), errors);
+        ObjectNode body = parameters(key, upload.get().metadata(), errors);
         String webhook = body.has("webhook") ? body.remove("webhook").asText() : null;
-        if (webhook != null) {
-            validator.checkWebhook(webhook, errors);
-        }
         body.put("video", uploads.downloadUrl(key));
-        PredictionRequest request = null;
-        try {
-            request = validator.validate(Kind.VIDEO, body);
-        } catch (InvalidRequestException e) {
-            errors.addAll(e.errors());
-        }
         Optional<ApiKey> account = ingestAccount();
         if (account.isEmpty()) {
             errors.add(new FieldError("INGEST_KEY_ID", ingestKeyId.isEmpty()
                     ? "is not set: S3-triggered predictions need a key to be charged to"
                     : "names no API key (see ./foley keys list)"));
         }
-        if (!errors.isEmpty()) {
-            writeError(key, 400, errors.stream().map(FieldError::toString).reduce((a, b) -> a + "; " + b).orElse(""), errors, null);
-            return Outcome.REJECTED;
-        }
-        Instant now = clock.instant();
-        Prediction p = Prediction.accepted(IdGenerator.random().next(), account.get().keyId(), request, webhook, now)
-                .withIngestKey(key).withKeyHash(account.get().hash())
-                .claimedForSubmit(pipeline.owner(), now.plus(Lifecycle.SUBMIT_LEASE));
-        var claim = new PredictionStore.IdempotencyClaim(account.get().keyId(), "s3:" + KeyMaterial.sha256Hex(key + "#" + version),
-                KeyMaterial.sha256Hex(key + "#" + version));
-        long cost = pipeline.costOf(p);
-        if (account.get().prepaid()) {
-            // As the API does: a prepaid key pays up front, or nothing starts.
-            if (!keys.reserve(account.get(), cost)) {
-                writeError(key, 402, "insufficient balance: this upload costs " + Pipeline.usd(cost)
+        String idempotencyKey = "s3:" + KeyMaterial.sha256Hex(key + "#" + upload.get().version());
+        Admission.Outcome outcome = admission.admit(new Admission.Application(Kind.VIDEO, body, webhook, account.orElse(null),
+                idempotencyKey, key, null, errors), Optional.empty(), Deadline.at(clock, clock.instant().plus(SUBMIT_BUDGET)));
+        return switch (outcome) {
+            case Admission.Outcome.Admitted a -> Outcome.STARTED;
+            case Admission.Outcome.Replayed r -> Outcome.REPLAYED;
+            // The same object version with parameters changed since (a new sidecar): the first one stands.
+            case Admission.Outcome.IdempotencyConflict c -> Outcome.REPLAYED;
+            case Admission.Outcome.Invalid i -> {
+                writeError(key, 400, i.errors().stream().map(FieldError::toString).reduce((x, y) -> x + "; " + y).orElse(""),
+                        i.errors(), null);
+                yield Outcome.REJECTED;
+            }
+            case Admission.Outcome.InsufficientBalance b -> {
+                writeError(key, 402, "insufficient balance: this upload costs " + Pricing.usd(b.costMicroUsd())
                         + "; add credit to the ingest key (./foley keys credit) and upload again", List.of(), null);
-                return Outcome.REJECTED;
+                yield Outcome.REJECTED;
             }
-            p = p.withReservation(cost);
-        }
-        try {
-            PredictionStore.Created created = store.create(p, claim);
-            if (created instanceof PredictionStore.Created.Replayed) {
-                refundIfReserved(p); // the first delivery holds its own reservation
-                return Outcome.REPLAYED;
-            }
-        } catch (IdempotencyConflictException impossible) {
-            refundIfReserved(p);
-            return Outcome.REPLAYED;
-        } catch (RuntimeException e) {
-            refundIfReserved(p); // the event is retried
-            throw e;
-        }
-        pipeline.submitClaimed(p, Optional.empty(), Deadline.at(clock, now.plus(SUBMIT_BUDGET)));
-        return Outcome.STARTED;
+        };
     }
-
-    private volatile String cachedHash;
-    private volatile long cachedAt;
 
     /**
      * The key S3-triggered predictions are charged to. Finding its address from its id is an
@@ -164,18 +127,13 @@ public final class Ingest {
      */
     private Optional<ApiKey> ingestAccount() {
         String hash = cachedHash;
-        if (hash == null || System.nanoTime() - cachedAt > 60_000_000_000L) {
+        Instant now = clock.instant();
+        if (hash == null || now.isAfter(cachedAt.plus(KEY_LOOKUP_TTL))) {
             hash = ingestKeyId.flatMap(keys::byId).map(ApiKey::hash).orElse(null);
             cachedHash = hash;
-            cachedAt = System.nanoTime();
+            cachedAt = now;
         }
         return hash == null ? Optional.empty() : keys.findByHash(hash).filter(a -> !a.disabled());
-    }
-
-    private void refundIfReserved(Prediction p) {
-        if (p.reservedMicroUsd() > 0) {
-            keys.refund(p.keyHash(), p.reservedMicroUsd());
-        }
     }
 
     /**
@@ -186,17 +144,12 @@ public final class Ingest {
         if (p.ingestKey() == null) {
             return;
         }
-        {
-            if (p.phase() == Phase.COMPLETED && !p.outputKeys().isEmpty()) {
-                String target = OUTPUTS + p.ingestKey().substring(INPUTS.length());
-                String source = p.outputKeys().get(0);
-                s3.get().copyObject(r -> r.sourceBucket(pipeline.outputs().bucket()).sourceKey(source)
-                        .destinationBucket(uploads.bucket()).destinationKey(target));
-                ObjectNode data = PredictionView.data(p, "", pipeline.outputs()::links);
-                putJson(target + ".result.json", Envelope.ok(data));
-            } else if (p.phase().terminal()) {
-                writeError(p.ingestKey(), 200, p.error(), List.of(), PredictionView.data(p, "", PredictionView.OutputLinks.NONE));
-            }
+        if (p.phase() == Phase.COMPLETED && !p.outputKeys().isEmpty()) {
+            String target = OUTPUTS + p.ingestKey().substring(INPUTS.length());
+            uploads.copyFrom(outputsBucket, p.outputKeys().get(0), target);
+            uploads.putJson(target + ".result.json", Envelope.ok(PredictionView.data(p, "", links)));
+        } else if (p.phase().terminal()) {
+            writeError(p.ingestKey(), 200, p.error(), List.of(), PredictionView.data(p, "", PredictionView.OutputLinks.NONE));
         }
     }
 
@@ -204,7 +157,7 @@ public final class Ingest {
         ObjectNode body = Json.object();
         boolean fromMetadata = false;
         for (var e : metadata.entrySet()) {
-            String name = e.getKey().toLowerCase(java.util.Locale.ROOT);
+            String name = e.getKey().toLowerCase(Locale.ROOT);
             if (name.equals("webhook")) {
                 body.put("webhook", e.getValue());
             } else if (METADATA.containsKey(name)) {
@@ -216,16 +169,17 @@ public final class Ingest {
             return body;
         }
         for (String sidecar : sidecarsFor(key)) {
+            Optional<byte[]> bytes = uploads.read(sidecar);
+            if (bytes.isEmpty()) {
+                continue; // try the next name
+            }
             try {
-                byte[] bytes = s3.get().getObjectAsBytes(r -> r.bucket(uploads.bucket()).key(sidecar)).asByteArray();
-                JsonNode n = Json.parse(bytes);
+                JsonNode n = Json.parse(bytes.get());
                 if (!n.isObject()) {
                     errors.add(new FieldError(sidecar, "must be a JSON object"));
                     return body;
                 }
                 return (ObjectNode) n;
-            } catch (NoSuchKeyException missing) {
-                // try the next name
             } catch (Json.InvalidJsonException e) {
                 errors.add(new FieldError(sidecar, "is not valid JSON: " + e.getMessage()));
                 return body;
@@ -240,7 +194,7 @@ public final class Ingest {
     private static JsonNode typed(String field, String value) {
         String v = value.strip();
         if (field.equals("mask_away_clip") && (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false"))) {
-            return Json.MAPPER.getNodeFactory().booleanNode(Boolean.parseBoolean(v.toLowerCase(java.util.Locale.ROOT)));
+            return Json.MAPPER.getNodeFactory().booleanNode(Boolean.parseBoolean(v.toLowerCase(Locale.ROOT)));
         }
         if ((field.equals("duration") || field.equals("num_inference_steps") || field.equals("seed") || field.equals("guidance_scale"))
                 && v.matches("-?\\d+(\\.\\d+)?")) {
@@ -263,8 +217,7 @@ public final class Ingest {
     private List<String> videosFor(String sidecarKey) {
         String stem = sidecarKey.substring(0, sidecarKey.length() - ".json".length());
         List<String> out = new ArrayList<>();
-        for (var o : s3.get().listObjectsV2(r -> r.bucket(uploads.bucket()).prefix(stem).maxKeys(50)).contents()) {
-            String k = o.key();
+        for (String k : uploads.keysStartingWith(stem)) {
             if (!k.endsWith(".json") && (k.equals(stem) || (k.startsWith(stem + ".") && k.indexOf('/', stem.length()) < 0))) {
                 out.add(k);
             }
@@ -278,11 +231,6 @@ public final class Ingest {
         if (data != null) {
             ((ObjectNode) env).set("data", data);
         }
-        putJson(target, Json.write(env));
-    }
-
-    private void putJson(String key, String json) {
-        s3.get().putObject(r -> r.bucket(uploads.bucket()).key(key).contentType("application/json"),
-                RequestBody.fromString(json, StandardCharsets.UTF_8));
+        uploads.putJson(target, Json.write(env));
     }
 }

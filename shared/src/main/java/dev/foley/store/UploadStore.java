@@ -1,4 +1,4 @@
-package dev.foley.media;
+package dev.foley.store;
 
 import java.time.Duration;
 import java.util.Locale;
@@ -17,6 +17,10 @@ public final class UploadStore {
 
     /** What a client does next: PUT the bytes to {@code url} with {@code headers}; then use {@code downloadUrl}. */
     public record Ticket(String url, Map<String, String> headers, String downloadUrl, String key) {
+    }
+
+    /** An object in the bucket as its upload left it: which version, and its user metadata. */
+    public record Upload(String key, String version, Map<String, String> metadata) {
     }
 
     /** Download links live a day: long enough for a provider to fetch the video. */
@@ -54,6 +58,45 @@ public final class UploadStore {
     public String downloadUrl(String key) {
         return presigner.get().presignGetObject(r -> r.signatureDuration(DOWNLOAD_TTL)
                 .getObjectRequest(g -> g.bucket(bucket).key(key))).url().toString();
+    }
+
+    // ---- S3-triggered generation: what ingest reads and writes beside an upload ----
+
+    /** The object at {@code key}, or empty if it is gone (deleted since its event). */
+    public java.util.Optional<Upload> head(String key) {
+        try {
+            var head = s3.get().headObject(r -> r.bucket(bucket).key(key));
+            String version = head.versionId() != null ? head.versionId() : head.eTag();
+            return java.util.Optional.of(new Upload(key, version, head.metadata()));
+        } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** The bytes at {@code key}, or empty if there is no such object. */
+    public java.util.Optional<byte[]> read(String key) {
+        try {
+            return java.util.Optional.of(s3.get().getObjectAsBytes(r -> r.bucket(bucket).key(key)).asByteArray());
+        } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** Keys that start with {@code prefix} (at most 50: a sidecar has a handful of candidates). */
+    public java.util.List<String> keysStartingWith(String prefix) {
+        return s3.get().listObjectsV2(r -> r.bucket(bucket).prefix(prefix).maxKeys(50)).contents().stream()
+                .map(software.amazon.awssdk.services.s3.model.S3Object::key).toList();
+    }
+
+    /** Writes a JSON document (a result or error file) at {@code key}. */
+    public void putJson(String key, String json) {
+        s3.get().putObject(r -> r.bucket(bucket).key(key).contentType("application/json"),
+                RequestBody.fromString(json, java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** Copies an object of another bucket (a prediction's output) to {@code key} here. */
+    public void copyFrom(String sourceBucket, String sourceKey, String key) {
+        s3.get().copyObject(r -> r.sourceBucket(sourceBucket).sourceKey(sourceKey).destinationBucket(bucket).destinationKey(key));
     }
 
     static String key(String keyId, String filename) {

@@ -1,4 +1,4 @@
-package dev.foley.api;
+package dev.foley.view;
 
 import static org.junit.jupiter.api.Assertions.*;
 
