@@ -11,7 +11,6 @@ import dev.foley.api.PredictionRoutes;
 import dev.foley.api.SubmitRoute;
 import dev.foley.aws.AwsClients;
 import dev.foley.aws.LambdaCompletionTrigger;
-import dev.foley.aws.Lazy;
 import dev.foley.config.Secrets;
 import dev.foley.config.Settings;
 import dev.foley.ingest.Ingest;
@@ -29,11 +28,8 @@ import dev.foley.provider.ProviderChain;
 import dev.foley.provider.ProviderHttp;
 import dev.foley.provider.Providers;
 import dev.foley.store.ApiKeyStore;
-import dev.foley.store.OutputStore;
 import dev.foley.store.PredictionStore;
-import dev.foley.store.UploadStore;
-import dev.foley.store.UsageStore;
-import dev.foley.store.WebhookAttempts;
+import dev.foley.store.Stores;
 import dev.foley.time.Sleeper;
 import java.time.Clock;
 import java.time.Duration;
@@ -81,21 +77,17 @@ public final class Foley {
         this.api = api;
     }
 
-    /** The wiring. S3 clients are built on first use: most API requests never touch S3. */
+    /** The wiring. */
     public static Foley wire(Parts parts) {
         Settings s = parts.settings();
         Clock clock = parts.clock();
-        AwsClients clients = parts.clients();
-        var dynamo = clients.dynamo();
-        var s3 = Lazy.of(clients::s3);
-        var presigner = Lazy.of(clients::presigner);
-
-        var predictions = new PredictionStore(dynamo, s.table(), clock, s.dueShards(), s.retention());
-        var keys = new ApiKeyStore(dynamo, s.table(), clock);
-        var usage = new UsageStore(dynamo, s.table());
-        var attempts = new WebhookAttempts(dynamo, s.table(), clock, s.retention());
-        var outputs = new OutputStore(s3, presigner, s.outputsBucket(), s.linkTtl(), s.outputsPublicBase());
-        var uploads = new UploadStore(s3, presigner, s.uploadsBucket());
+        Stores stores = Stores.open(parts.clients(), s, clock);
+        var predictions = stores.predictions();
+        var keys = stores.keys();
+        var usage = stores.usage();
+        var attempts = stores.attempts();
+        var outputs = stores.outputs();
+        var uploads = stores.uploads();
 
         var fetcher = new PinnedHttp(s.strictUrls());
         var pricing = new Pricing(s.microUsdPerSecond());
@@ -134,11 +126,11 @@ public final class Foley {
         Settings s = Settings.fromEnv(processEnv);
         Clock clock = Clock.systemUTC();
         AwsClients clients = AwsClients.fromSettings(s);
-        Map<String, String> env = Secrets.resolve(processEnv, clients::ssm);
+        Map<String, String> env = Secrets.resolve(processEnv, path -> dev.foley.aws.SsmParameters.under(clients, path));
         ProviderChain providers = Providers.fromEnv(env, Map.of(), ProviderHttp.standard(), ProviderHttp.Policies.DEFAULT, clock);
         Optional<Pipeline.CompletionTrigger> completion = s.completionFunction()
                 .filter(fn -> !fn.equals(s.owner()))
-                .map(fn -> new LambdaCompletionTrigger(Lazy.of(clients::lambda), fn));
+                .map(fn -> new LambdaCompletionTrigger(clients, fn)::trigger);
         return wire(new Parts(s, clients, providers, clock, Sleeper.of(clock), IdGenerator.random(), completion));
     }
 

@@ -1,337 +1,560 @@
 package dev.foley.local;
 
+import dev.foley.aws.AwsClients;
+import dev.foley.config.Settings;
 import dev.foley.key.ApiKey;
 import dev.foley.key.KeyMaterial;
-import dev.foley.config.Settings;
 import dev.foley.store.ApiKeyStore;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import dev.foley.aws.AwsClients;
 
-/** {@code ./foley}: local mode and key management. */
-public final class FoleyCli {
+/**
+ * {@code ./foley}: local mode, one-shot generation, benchmarks and key management, on picocli.
+ * Every command has {@code --help}; a bad option is named in the error (exit code 2), a failure
+ * while running prints one line (exit code 1).
+ */
+@Command(name = "./foley", mixinStandardHelpOptions = true, version = "foley 0.1.0",
+        description = "Foley: the MMAudio v2 video-to-audio API, in your AWS account or on this machine.",
+        subcommands = {FoleyCli.Serve.class, FoleyCli.Generate.class, FoleyCli.Bench.class, FoleyCli.Keys.class,
+                CommandLine.HelpCommand.class},
+        footer = {"", "./foley <command> --help shows each command's options."})
+public final class FoleyCli implements Callable<Integer> {
 
-    static final String USAGE = """
-            usage: ./foley <command> [options]
+    /** Where the commands write their output (the tests pass their own). */
+    private final PrintStream out;
 
-              generate --video PATH_OR_URL --prompt "..."   add a soundtrack to a clip, locally, in one go
-                        --duration S, --negative-prompt "...", --seed N, --guidance X, --steps N,
-                        --mask-away-clip, --out FILE (default <clip>.foley.mp4); no --video: text-to-audio
+    @Spec
+    CommandSpec spec;
 
-              serve   run Foley locally: the real API handler behind a local HTTP server,
-                      backed by a local AWS endpoint (moto_server, started for you)
-                        --port N            HTTP port (default 8080)
-                        --data DIR          local state: moto's venv, logs, the dev key (default .foley)
-                        --dev-key KEY       use this fixed API key (default: one made once, kept in DIR)
-                        --aws-port N        port for the local AWS endpoint (default 4566)
-                        --aws-endpoint URL  use a running endpoint (LocalStack, another moto) instead
-                        --strict-urls       refuse loopback/private video and webhook URLs, as on AWS
+    private FoleyCli(PrintStream out) {
+        this.out = out;
+    }
 
-              bench [api] [--n 2000]    submit/result latency through the handler on a local
-                                        DynamoDB (moto), and a fresh JVM's first request
-              bench startup             each function's zip in a fresh JVM: size, first answer, classes
-              bench pipeline            idle poller run, 2,000 due predictions, completion-to-webhook
-                                        latency (push and poll), heap while copying 500 MB
-              bench jobs                provider jobs per prediction at each provider latency, with the
-                                        poller racing the API (polled and pushed)
-
-              keys create --name NAME   make an API key (printed once), with its webhook secret
-                        [--webhook-scheme wavespeed|standard] [--balance-usd N (prepaid)]
-              keys list                 list keys (ids, names, state; never the keys)
-              keys disable ID           disable a key
-              keys credit ID --usd N    add prepaid credit
-                        --aws-endpoint URL  endpoint of the table (default http://127.0.0.1:4566, a running serve)
-                        --aws               use real AWS (default credentials and region) instead
-                        --table NAME        table (default foley-local; on AWS the stack's TableName output)
-                        --region REGION     AWS region with --aws (default: AWS_REGION)
-            """;
-
-    private FoleyCli() {
+    @Override
+    public Integer call() {
+        throw new ParameterException(spec.commandLine(), "a command is needed");
     }
 
     public static void main(String[] args) {
-        int rc;
-        try {
-            rc = run(args, System.out);
-        } catch (UsageException e) {
-            System.err.println("foley: " + e.getMessage());
-            System.err.println();
-            System.err.print(USAGE);
-            rc = 2;
-        } catch (Exception e) {
-            System.err.println("foley: " + e.getMessage());
-            rc = 1;
-        }
+        int rc = run(args, System.out, System.err);
         if (rc != 0) {
             System.exit(rc);
         }
     }
 
-    static int run(String[] argv, PrintStream out) throws Exception {
-        if (argv.length == 0 || argv[0].equals("help") || argv[0].equals("--help") || argv[0].equals("-h")) {
-            out.print(USAGE);
+    /** Runs one command line; returns its exit code: 0 done, 1 failed while running, 2 bad usage. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        CommandLine cli = new CommandLine(new FoleyCli(out));
+        cli.setUsageHelpWidth(120);
+        cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+        cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+        cli.setParameterExceptionHandler((e, argv) -> {
+            CommandLine c = e.getCommandLine();
+            c.getErr().println("foley: " + e.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, c.getErr());
+            c.getErr().println("(" + c.getCommandSpec().qualifiedName() + " --help shows the options)");
+            c.getErr().flush();
+            return 2;
+        });
+        cli.setExecutionExceptionHandler((e, c, parsed) -> {
+            c.getErr().println("foley: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            c.getErr().flush();
+            return 1;
+        });
+        return cli.execute(args);
+    }
+
+    /** A whole number within bounds, named in the error when it is not. */
+    abstract static class Bounded implements CommandLine.ITypeConverter<Integer> {
+        private final int min;
+        private final int max;
+        private final String what;
+
+        Bounded(int min, int max, String what) {
+            this.min = min;
+            this.max = max;
+            this.what = what;
+        }
+
+        @Override
+        public Integer convert(String value) {
+            try {
+                int n = Integer.parseInt(value);
+                if (n >= min && n <= max) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new CommandLine.TypeConversionException("must be " + what + ", got '" + value + "'");
+        }
+    }
+
+    /** A TCP port: 0 (any free one) to 65535. */
+    static final class Port extends Bounded {
+        Port() {
+            super(0, 65535, "a port number (0 to 65535)");
+        }
+    }
+
+    /** A count of at least one. */
+    static final class Count extends Bounded {
+        Count() {
+            super(1, Integer.MAX_VALUE, "a whole number of at least 1");
+        }
+    }
+
+    /** Dollars: 10, 0.25; stored as micro-dollars. */
+    static final class Usd implements CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String usd) {
+            try {
+                java.math.BigDecimal d = new java.math.BigDecimal(usd);
+                if (d.signum() >= 0) {
+                    return d.movePointRight(6).setScale(0, java.math.RoundingMode.HALF_UP).longValueExact();
+                }
+            } catch (NumberFormatException | ArithmeticException e) {
+                // reported below
+            }
+            throw new CommandLine.TypeConversionException("an amount of dollars like 10 or 0.25 is needed, got '" + usd + "'");
+        }
+    }
+
+    /** The local state folder. */
+    static final class DataDir {
+        @Option(names = "--data", paramLabel = "DIR",
+                description = "local state: moto's venv, logs, the dev key (default: .foley in the project)")
+        Path dir;
+
+        Path get() {
+            return dir != null ? dir : home().resolve(".foley");
+        }
+    }
+
+    /** The template the local table is made from. */
+    static final class TemplateFile {
+        @Option(names = "--template", paramLabel = "FILE", description = "SAM template (default: the project's template.yaml)")
+        Path file;
+
+        Path get(CommandSpec spec) {
+            Path t = file != null ? file : home().resolve("template.yaml");
+            if (!Files.isRegularFile(t)) {
+                throw new ParameterException(spec.commandLine(),
+                        "--template: cannot find " + t.toAbsolutePath() + "; run from the project folder or pass --template");
+            }
+            return t;
+        }
+    }
+
+    @Command(name = "serve", mixinStandardHelpOptions = true,
+            description = {"Run Foley locally: API, poller, completion and S3 trigger, on a local AWS endpoint.",
+                    "The real API handler behind a local HTTP server, talking to moto_server (started for you) or --aws-endpoint."})
+    static final class Serve implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        FoleyCli root;
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--port", paramLabel = "N", defaultValue = "8080", converter = Port.class,
+                description = "HTTP port (default ${DEFAULT-VALUE})")
+        int port;
+        @Mixin
+        DataDir data;
+        @Option(names = "--dev-key", paramLabel = "KEY", description = "use this fixed API key (default: one made once, kept in DIR)")
+        String devKey;
+        @Option(names = "--aws-port", paramLabel = "N", defaultValue = "4566", converter = Port.class,
+                description = "port for the local AWS endpoint (default ${DEFAULT-VALUE})")
+        int awsPort;
+        @Option(names = "--aws-endpoint", paramLabel = "URL", description = "use a running endpoint (LocalStack, another moto) instead")
+        URI awsEndpoint;
+        @Option(names = "--strict-urls", description = "refuse loopback/private video and webhook URLs, as on AWS")
+        boolean strictUrls;
+        @Mixin
+        TemplateFile template;
+        @Option(names = "--table", paramLabel = "NAME", defaultValue = LocalFoley.LOCAL_TABLE,
+                description = "table name (default ${DEFAULT-VALUE})")
+        String table;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintStream out = root.out;
+            Path dir = data.get();
+            Path templateFile = template.get(spec);
+            LocalAws aws = endpoint(Optional.ofNullable(awsEndpoint), dir, awsPort, "moto.log", out);
+            MotoServer moto = aws.moto().orElse(null);
+            URI endpoint = aws.endpoint();
+            String key = devKey != null ? devKey : storedDevKey(dir);
+            var o = new LocalFoley.Options(port, endpoint, templateFile, table, key, strictUrls, new HashMap<>(System.getenv()), dir);
+            LocalFoley foley;
+            try {
+                foley = LocalFoley.start(o);
+            } catch (IOException | RuntimeException e) {
+                if (moto != null) {
+                    moto.close();
+                }
+                if (e instanceof java.net.BindException || e.getCause() instanceof java.net.BindException) {
+                    throw new IOException("could not start on port " + port + ": " + e.getMessage()
+                            + " (is another ./foley serve running? try --port)", e);
+                }
+                throw new IOException(e.getMessage(), e);
+            }
+            CountDownLatch stop = new CountDownLatch(1);
+            var stopping = new java.util.concurrent.atomic.AtomicBoolean();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                stopping.set(true);
+                foley.close();
+                if (moto != null) {
+                    moto.close();
+                }
+                stop.countDown();
+            }));
+            if (moto != null) {
+                // Without its AWS endpoint serve can do nothing useful: say so once and stop.
+                moto.onUnexpectedExit(() -> {
+                    try {
+                        Thread.sleep(1000); // Ctrl-C reaches moto too: give our own shutdown a moment to show itself
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    if (stopping.get()) {
+                        return;
+                    }
+                    System.err.println("foley: the local AWS endpoint (moto_server) stopped; see " + dir.resolve("moto.log")
+                            + ". Stopping; local data went with it.");
+                    System.exit(1);
+                });
+            }
+            out.printf("""
+
+                    Foley is running (local mode).
+                      API        %s
+                      API key    %s
+                      AWS        %s  (table %s)
+                      provider   %s
+
+                      uploads    s3://%s (put a video under inputs/ with x-amz-meta-prompt to generate)
+
+                    Try it:
+                      curl -s %s/api/v3/wavespeed-ai/mmaudio-v2/text-to-audio \\
+                        -H "Authorization: Bearer %s" -H "Content-Type: application/json" \\
+                        -d '{"prompt":"rain on a tin roof","duration":5}'
+
+                      aws --endpoint-url %s s3 cp clip.mp4 s3://%s/inputs/clip.mp4 --metadata prompt="rain on a tin roof"
+                      (the result lands at s3://%s/outputs/clip.mp4, with outputs/clip.mp4.result.json)
+
+                    Ctrl-C stops it (local data lives in memory and goes with it).
+                    """, foley.baseUrl(), foley.apiKey(), endpoint, o.table(),
+                    String.join(" then ", foley.providers().all().stream().map(p -> p.name()).toList()),
+                    foley.settings().uploadsBucket(), foley.baseUrl(), foley.apiKey(), endpoint, foley.settings().uploadsBucket(),
+                    foley.settings().uploadsBucket());
+            out.flush();
+            stop.await();
             return 0;
         }
-        Args a = Args.parse(List.of(argv).subList(1, argv.length));
-        a.allowOnly(switch (argv[0]) {
-            case "serve" -> java.util.Set.of("port", "data", "dev-key", "aws-port", "aws-endpoint", "strict-urls", "template", "table");
-            case "keys" -> java.util.Set.of("name", "aws-endpoint", "aws-port", "aws", "table", "region", "webhook-scheme",
-                    "balance-usd", "usd");
-            case "bench" -> java.util.Set.of("n", "data", "aws-endpoint");
-            case "generate" -> java.util.Set.of("video", "prompt", "negative-prompt", "duration", "seed", "guidance", "steps",
-                    "mask-away-clip", "out", "data", "aws-endpoint", "template");
-            default -> java.util.Set.of();
-        });
-        return switch (argv[0]) {
-            case "serve" -> serve(a, out);
-            case "generate" -> generate(a, out);
-            case "keys" -> keys(a, out);
-            case "bench" -> {
-                URI endpoint = a.has("aws-endpoint") ? URI.create(a.opt("aws-endpoint", null)) : null;
-                String which = a.positional().isEmpty() ? "api" : a.positional().get(0);
-                switch (which) {
-                    case "api" -> dev.foley.local.bench.ApiBench.run(dataDir(a), endpoint, a.intOpt("n", 2000), out);
-                    case "pipeline" -> dev.foley.local.bench.PipelineBench.run(dataDir(a), endpoint, out);
-                    case "startup" -> dev.foley.local.bench.PipelineBench.withMoto(dataDir(a), endpoint, out,
-                            e -> dev.foley.local.bench.HandlerStartup.run(e, out));
-                    case "jobs" -> dev.foley.local.bench.JobsBench.run(dataDir(a), endpoint, out);
-                    default -> throw new UsageException("bench takes api, pipeline, startup or jobs");
-                }
-                yield 0;
-            }
-            default -> throw new UsageException("unknown command '" + argv[0] + "'");
-        };
     }
 
-    /** The local AWS endpoint: the one named by --aws-endpoint, or a moto_server started here. */
-    static LocalAws endpoint(Args a, Path data, int port, String log, PrintStream out) throws Exception {
-        if (!a.has("aws-endpoint")) {
+    @Command(name = "generate", mixinStandardHelpOptions = true,
+            description = {"Add a soundtrack to a clip, locally, in one go (no --video: text-to-audio).",
+                    "The values go to the API as given: a bad one is refused there, naming the field."})
+    static final class Generate implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        FoleyCli root;
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--video", paramLabel = "PATH_OR_URL", description = "a local file or an http(s) URL")
+        String video;
+        @Option(names = "--prompt", paramLabel = "TEXT", description = "what it should sound like")
+        String prompt;
+        @Option(names = "--negative-prompt", paramLabel = "TEXT", description = "what to avoid")
+        String negativePrompt;
+        @Option(names = "--duration", paramLabel = "S", description = "seconds of audio (1 to 30)")
+        String duration;
+        @Option(names = "--seed", paramLabel = "N")
+        String seed;
+        @Option(names = "--guidance", paramLabel = "X", description = "guidance scale")
+        String guidance;
+        @Option(names = "--steps", paramLabel = "N", description = "inference steps")
+        String steps;
+        @Option(names = "--mask-away-clip", description = "ignore the clip's image features")
+        boolean maskAwayClip;
+        @Option(names = "--out", paramLabel = "FILE", description = "where to write it (default <clip>.foley.mp4)")
+        Path outFile;
+        @Mixin
+        DataDir data;
+        @Option(names = "--aws-endpoint", paramLabel = "URL", description = "use a running AWS endpoint instead of starting moto")
+        URI awsEndpoint;
+        @Mixin
+        TemplateFile template;
+
+        @Override
+        public Integer call() throws Exception {
+            if (video != null && !video.matches("(?i)https?://.*") && !Files.isRegularFile(Path.of(video))) {
+                throw new ParameterException(spec.commandLine(), "--video: no such file: " + video); // before starting anything
+            }
+            Path templateFile = template.get(spec);
+            PrintStream out = root.out;
+            Path dir = data.get();
+            LocalAws aws = endpoint(Optional.ofNullable(awsEndpoint), dir, LocalFoley.freePort(), "moto-generate.log", out);
+            MotoServer moto = aws.moto().orElse(null);
+            Map<String, String> env = new HashMap<>(System.getenv());
+            env.putIfAbsent("FOLEY_OUTPUTS_BUCKET", "foley-outputs");
+            var o = new LocalFoley.Options(0, aws.endpoint(), templateFile, "foley-generate", KeyMaterial.newKey(), false, env, dir);
+            try (LocalFoley foley = LocalFoley.start(o)) {
+                out.println("local stack up (provider " + foley.providers().primary().name() + ")");
+                return dev.foley.local.Generate.run(foley, new dev.foley.local.Generate.Request(video, prompt, negativePrompt,
+                        duration, seed, guidance, steps, maskAwayClip, outFile), out);
+            } finally {
+                if (moto != null) {
+                    moto.close();
+                }
+            }
+        }
+    }
+
+    enum BenchKind { api, pipeline, startup, jobs }
+
+    @Command(name = "bench", mixinStandardHelpOptions = true,
+            description = {"Benchmarks: api (default), startup, pipeline, jobs; figures for BENCHMARKS.md.",
+                    "Each runs against a local DynamoDB/S3 (moto), whose own rate is measured in the same run:",
+                    "  api       submit/result latency through the API handler, and a fresh JVM's first request",
+                    "  startup   each function's zip in a fresh JVM: size, first answer, classes loaded",
+                    "  pipeline  idle poller run, 2,000 due predictions, completion-to-webhook latency, heap while copying 500 MB",
+                    "  jobs      provider jobs per prediction at each provider latency, the poller racing the API"})
+    static final class Bench implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        FoleyCli root;
+        @Parameters(index = "0", arity = "0..1", defaultValue = "api", paramLabel = "WHICH",
+                description = "api (default), startup, pipeline or jobs")
+        BenchKind which;
+        @Option(names = "--n", paramLabel = "N", defaultValue = "2000", converter = Count.class,
+                description = "requests per phase for bench api (default ${DEFAULT-VALUE})")
+        int n;
+        @Mixin
+        DataDir data;
+        @Option(names = "--aws-endpoint", paramLabel = "URL", description = "use a running AWS endpoint instead of starting moto")
+        URI awsEndpoint;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintStream out = root.out;
+            Path dir = data.get();
+            switch (which) {
+                case api -> dev.foley.local.bench.ApiBench.run(dir, awsEndpoint, n, out);
+                case pipeline -> dev.foley.local.bench.PipelineBench.run(dir, awsEndpoint, out);
+                case startup -> dev.foley.local.bench.PipelineBench.withMoto(dir, awsEndpoint, out,
+                        e -> dev.foley.local.bench.HandlerStartup.run(e, out));
+                case jobs -> dev.foley.local.bench.JobsBench.run(dir, awsEndpoint, out);
+                default -> throw new IllegalStateException(which.name());
+            }
+            return 0;
+        }
+    }
+
+    /** Where the keys live: a running local endpoint (default) or real AWS. */
+    static final class KeyTable {
+        @ArgGroup(exclusive = true)
+        Where where = new Where();
+        @Option(names = "--table", paramLabel = "NAME",
+                description = "the table (default " + LocalFoley.LOCAL_TABLE + "; on AWS the stack's TableName output)")
+        String table;
+        @Option(names = "--region", paramLabel = "REGION", description = "AWS region with --aws (default: AWS_REGION)")
+        String region;
+
+        static final class Where {
+            @Option(names = "--aws-endpoint", paramLabel = "URL",
+                    description = "endpoint of the table (default http://127.0.0.1:4566, a running serve)")
+            URI endpoint;
+            @Option(names = "--aws-port", paramLabel = "N", converter = Port.class, description = "a local endpoint's port (default 4566)")
+            Integer port;
+            @Option(names = "--aws", description = "use real AWS (default credentials and region)")
+            boolean aws;
+        }
+
+        <T> T with(CommandSpec spec, KeyWork<T> work) throws Exception {
+            Map<String, String> env = new HashMap<>(System.getenv());
+            env.put("FOLEY_TABLE", table != null ? table : where.aws ? env.getOrDefault("FOLEY_TABLE", "") : LocalFoley.LOCAL_TABLE);
+            if (env.get("FOLEY_TABLE").isBlank()) {
+                throw new ParameterException(spec.commandLine(), "--table is needed with --aws (the stack's TableName output)");
+            }
+            if (region != null) {
+                env.put("AWS_REGION", region);
+            }
+            AwsClients clients;
+            if (where.aws) {
+                clients = new AwsClients(Settings.fromEnv(env), DefaultCredentialsProvider.builder().build());
+            } else {
+                env.put("AWS_ENDPOINT_URL", where.endpoint != null ? where.endpoint.toString()
+                        : "http://127.0.0.1:" + (where.port != null ? where.port : 4566));
+                clients = LocalFoley.clients(Settings.fromEnv(env));
+            }
+            Settings s = Settings.fromEnv(env);
+            try (var dynamo = clients.dynamo()) {
+                return work.run(new ApiKeyStore(dynamo, s.table(), Clock.systemUTC()), s);
+            } catch (software.amazon.awssdk.core.exception.SdkClientException | dev.foley.store.StoreUnavailableException e) {
+                throw new IOException("cannot reach the table at " + env.getOrDefault("AWS_ENDPOINT_URL", "AWS")
+                        + " (is ./foley serve running?): " + e.getMessage(), e);
+            }
+        }
+    }
+
+    interface KeyWork<T> {
+        T run(ApiKeyStore keys, Settings settings) throws Exception;
+    }
+
+    /** A keys subcommand: its table, then its work on the key store. */
+    abstract static class KeyCommand implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        Keys keys;
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        KeyTable table;
+
+        @Override
+        public final Integer call() throws Exception {
+            check();
+            return table.with(spec, (store, s) -> run(store, s, keys.root.out));
+        }
+
+        /** Usage checks picocli's annotations cannot state, before anything is reached. */
+        void check() {
+        }
+
+        abstract int run(ApiKeyStore store, Settings s, PrintStream out) throws Exception;
+    }
+
+    @Command(name = "keys", mixinStandardHelpOptions = true, description = "API keys: create, list, disable, credit.",
+            subcommands = {Keys.Create.class, Keys.ListKeys.class, Keys.Disable.class, Keys.Credit.class})
+    static final class Keys implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @CommandLine.ParentCommand
+        FoleyCli root;
+
+        @Override
+        public Integer call() {
+            throw new ParameterException(spec.commandLine(), "keys needs a subcommand: create, list, disable or credit");
+        }
+
+        @Command(name = "create", mixinStandardHelpOptions = true, description = "Make an API key (printed once), with its webhook secret.")
+        static final class Create extends KeyCommand {
+            @Option(names = "--name", paramLabel = "NAME", required = true, description = "who or what the key is for")
+            String name;
+            @Option(names = "--webhook-scheme", paramLabel = "SCHEME", defaultValue = ApiKey.WAVESPEED,
+                    description = "how its webhooks are signed: wavespeed or standard (default ${DEFAULT-VALUE})")
+            String scheme;
+            @Option(names = "--balance-usd", paramLabel = "USD", converter = Usd.class,
+                    description = "make it prepaid, with this balance")
+            Long balance;
+
+            @Override
+            void check() {
+                if (name.isBlank()) {
+                    throw new ParameterException(spec.commandLine(), "--name must not be blank");
+                }
+                if (!scheme.equals(ApiKey.WAVESPEED) && !scheme.equals(ApiKey.STANDARD)) {
+                    throw new ParameterException(spec.commandLine(), "--webhook-scheme must be wavespeed or standard, got '" + scheme + "'");
+                }
+            }
+
+            @Override
+            int run(ApiKeyStore store, Settings s, PrintStream out) throws Exception {
+                var k = store.create(name, KeyMaterial.newKey(), scheme, balance);
+                out.println("key id          " + k.key().keyId());
+                out.println("name            " + k.key().name());
+                out.println("API key         " + k.plainKey());
+                out.println("webhook secret  " + k.key().webhookSecret() + "  (scheme " + scheme + ")");
+                if (balance != null) {
+                    out.println("prepaid balance $" + dollars(balance));
+                }
+                out.println("(the key is shown once: Foley keeps only its SHA-256)");
+                return 0;
+            }
+        }
+
+        @Command(name = "list", mixinStandardHelpOptions = true, description = "List keys (ids, names, state; never the keys).")
+        static final class ListKeys extends KeyCommand {
+            @Override
+            int run(ApiKeyStore store, Settings s, PrintStream out) throws Exception {
+                out.printf("%-22s %-9s %-24s %s%n", "KEY ID", "STATE", "CREATED", "NAME");
+                for (ApiKey k : store.list()) {
+                    out.printf("%-22s %-9s %-24s %s%n", k.keyId(), k.disabled() ? "disabled" : "active", k.createdAt(), k.name());
+                }
+                return 0;
+            }
+        }
+
+        @Command(name = "disable", mixinStandardHelpOptions = true, description = "Disable a key.")
+        static final class Disable extends KeyCommand {
+            @Parameters(index = "0", paramLabel = "KEY_ID", description = "the key's id (see keys list)")
+            String id;
+
+            @Override
+            int run(ApiKeyStore store, Settings s, PrintStream out) throws Exception {
+                if (!store.disable(id)) {
+                    out.println("no key with id " + id);
+                    return 1;
+                }
+                out.println("disabled " + id + " (cached copies expire within " + s.keyCacheTtl().toSeconds() + " s)");
+                return 0;
+            }
+        }
+
+        @Command(name = "credit", mixinStandardHelpOptions = true, description = "Add prepaid credit to a key.")
+        static final class Credit extends KeyCommand {
+            @Parameters(index = "0", paramLabel = "KEY_ID", description = "the key's id (see keys list)")
+            String id;
+            @Option(names = "--usd", paramLabel = "USD", required = true, converter = Usd.class, description = "dollars to add")
+            long usd;
+
+            @Override
+            int run(ApiKeyStore store, Settings s, PrintStream out) throws Exception {
+                if (!store.credit(id, usd)) {
+                    out.println("no key with id " + id);
+                    return 1;
+                }
+                out.println("credited $" + dollars(usd) + " to " + id);
+                return 0;
+            }
+        }
+    }
+
+    static String dollars(long microUsd) {
+        return java.math.BigDecimal.valueOf(microUsd, 6).stripTrailingZeros().toPlainString();
+    }
+
+    /** The local AWS endpoint: the one given, or a moto_server started here. */
+    static LocalAws endpoint(Optional<URI> given, Path data, int port, String log, PrintStream out) throws Exception {
+        if (given.isEmpty()) {
             out.println("starting the local AWS endpoint (moto_server) on 127.0.0.1:" + port + " ...");
         }
-        return LocalAws.open(a.has("aws-endpoint") ? java.util.Optional.of(URI.create(a.opt("aws-endpoint", null)))
-                : java.util.Optional.empty(), data, port, data.resolve(log), out);
-    }
-
-    private static int serve(Args a, PrintStream out) throws Exception {
-        int port = a.intOpt("port", 8080);
-        int awsPort = a.intOpt("aws-port", 4566);
-        Path data = dataDir(a);
-        LocalAws aws = endpoint(a, data, awsPort, "moto.log", out);
-        MotoServer moto = aws.moto().orElse(null);
-        URI endpoint = aws.endpoint();
-        String devKey = a.has("dev-key") ? a.opt("dev-key", null) : storedDevKey(data);
-        var o = new LocalFoley.Options(port, endpoint, template(a), a.opt("table", LocalFoley.LOCAL_TABLE),
-                devKey, a.flag("strict-urls"), new HashMap<>(System.getenv()), data);
-        LocalFoley foley;
-        try {
-            foley = LocalFoley.start(o);
-        } catch (IOException | RuntimeException e) {
-            if (moto != null) {
-                moto.close();
-            }
-            if (e instanceof java.net.BindException || e.getCause() instanceof java.net.BindException) {
-                throw new IOException("could not start on port " + port + ": " + e.getMessage()
-                        + " (is another ./foley serve running? try --port)", e);
-            }
-            throw new IOException(e.getMessage(), e);
-        }
-        MotoServer m = moto;
-        CountDownLatch stop = new CountDownLatch(1);
-        var stopping = new java.util.concurrent.atomic.AtomicBoolean();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stopping.set(true);
-            foley.close();
-            if (m != null) {
-                m.close();
-            }
-            stop.countDown();
-        }));
-        if (m != null) {
-            // Without its AWS endpoint serve can do nothing useful: say so once and stop.
-            m.onUnexpectedExit(() -> {
-                try {
-                    Thread.sleep(1000); // Ctrl-C reaches moto too: give our own shutdown a moment to show itself
-                } catch (InterruptedException e) {
-                    return;
-                }
-                if (stopping.get()) {
-                    return;
-                }
-                System.err.println("foley: the local AWS endpoint (moto_server) stopped; see " + data.resolve("moto.log")
-                        + ". Stopping; local data went with it.");
-                System.exit(1);
-            });
-        }
-        out.printf("""
-
-                Foley is running (local mode).
-                  API        %s
-                  API key    %s
-                  AWS        %s  (table %s)
-                  provider   %s
-
-                  uploads    s3://%s (put a video under inputs/ with x-amz-meta-prompt to generate)
-
-                Try it:
-                  curl -s %s/api/v3/wavespeed-ai/mmaudio-v2/text-to-audio \\
-                    -H "Authorization: Bearer %s" -H "Content-Type: application/json" \\
-                    -d '{"prompt":"rain on a tin roof","duration":5}'
-
-                  aws --endpoint-url %s s3 cp clip.mp4 s3://%s/inputs/clip.mp4 --metadata prompt="rain on a tin roof"
-                  (the result lands at s3://%s/outputs/clip.mp4, with outputs/clip.mp4.result.json)
-
-                Ctrl-C stops it (local data lives in memory and goes with it).
-                """, foley.baseUrl(), foley.apiKey(), endpoint, o.table(),
-                String.join(" then ", foley.providers().all().stream().map(p -> p.name()).toList()),
-                foley.settings().uploadsBucket(), foley.baseUrl(), foley.apiKey(), endpoint, foley.settings().uploadsBucket(),
-                foley.settings().uploadsBucket());
-        out.flush();
-        stop.await();
-        return 0;
-    }
-
-    private static int generate(Args a, PrintStream out) throws Exception {
-        String video = a.opt("video", null);
-        if (video != null && !video.matches("(?i)https?://.*") && !java.nio.file.Files.isRegularFile(Path.of(video))) {
-            throw new UsageException("--video: no such file: " + video); // before starting anything
-        }
-        Path data = dataDir(a);
-        LocalAws aws = endpoint(a, data, LocalFoley.freePort(), "moto-generate.log", out);
-        MotoServer moto = aws.moto().orElse(null);
-        URI endpoint = aws.endpoint();
-        Map<String, String> env = new HashMap<>(System.getenv());
-        env.putIfAbsent("FOLEY_OUTPUTS_BUCKET", "foley-outputs");
-        var o = new LocalFoley.Options(0, endpoint, template(a), "foley-generate", KeyMaterial.newKey(), false, env, data);
-        try (LocalFoley foley = LocalFoley.start(o)) {
-            out.println("local stack up (provider " + foley.providers().primary().name() + ")");
-            return Generate.run(foley, new Generate.Request(a.opt("video", null), a.opt("prompt", null),
-                    a.opt("negative-prompt", null), a.opt("duration", null), a.opt("seed", null), a.opt("guidance", null),
-                    a.opt("steps", null), a.flag("mask-away-clip"), a.has("out") ? Path.of(a.opt("out", null)) : null), out);
-        } finally {
-            if (moto != null) {
-                moto.close();
-            }
-        }
-    }
-
-    private static int keys(Args a, PrintStream out) throws Exception {
-        if (a.positional().isEmpty()) {
-            throw new UsageException("keys needs a subcommand: create, list or disable");
-        }
-        Map<String, String> env = new HashMap<>(System.getenv());
-        env.put("FOLEY_TABLE", a.opt("table", a.flag("aws") ? env.getOrDefault("FOLEY_TABLE", "") : LocalFoley.LOCAL_TABLE));
-        if (env.get("FOLEY_TABLE").isBlank()) {
-            throw new UsageException("--table is needed with --aws (the stack's TableName output)");
-        }
-        if (a.has("region")) {
-            env.put("AWS_REGION", a.opt("region", null));
-        }
-        AwsClients clients;
-        if (a.flag("aws")) {
-            clients = new AwsClients(Settings.fromEnv(env), DefaultCredentialsProvider.builder().build());
-        } else {
-            env.put("AWS_ENDPOINT_URL", a.opt("aws-endpoint", "http://127.0.0.1:" + a.intOpt("aws-port", 4566)));
-            clients = LocalFoley.clients(Settings.fromEnv(env));
-        }
-        Settings s = Settings.fromEnv(env);
-        try (var dynamo = clients.dynamo()) {
-            ApiKeyStore keys = new ApiKeyStore(dynamo, s.table(), Clock.systemUTC());
-            switch (a.positional().get(0)) {
-                case "create" -> {
-                    String name = a.opt("name", null);
-                    if (name == null || name.isBlank()) {
-                        throw new UsageException("keys create needs --name NAME");
-                    }
-                    String scheme = a.opt("webhook-scheme", ApiKey.WAVESPEED);
-                    if (!scheme.equals(ApiKey.WAVESPEED) && !scheme.equals(ApiKey.STANDARD)) {
-                        throw new UsageException("--webhook-scheme must be wavespeed or standard");
-                    }
-                    Long balance = a.has("balance-usd") ? microUsd(a.opt("balance-usd", null)) : null;
-                    var k = keys.create(name, KeyMaterial.newKey(), scheme, balance);
-                    out.println("key id          " + k.key().keyId());
-                    out.println("name            " + k.key().name());
-                    out.println("API key         " + k.plainKey());
-                    out.println("webhook secret  " + k.key().webhookSecret() + "  (scheme " + scheme + ")");
-                    if (balance != null) {
-                        out.println("prepaid balance $" + a.opt("balance-usd", null));
-                    }
-                    out.println("(the key is shown once: Foley keeps only its SHA-256)");
-                }
-                case "list" -> {
-                    out.printf("%-22s %-9s %-24s %s%n", "KEY ID", "STATE", "CREATED", "NAME");
-                    for (ApiKey k : keys.list()) {
-                        out.printf("%-22s %-9s %-24s %s%n", k.keyId(), k.disabled() ? "disabled" : "active",
-                                k.createdAt(), k.name());
-                    }
-                }
-                case "disable" -> {
-                    if (a.positional().size() < 2) {
-                        throw new UsageException("keys disable needs a key id (see keys list)");
-                    }
-                    String id = a.positional().get(1);
-                    if (!keys.disable(id)) {
-                        out.println("no key with id " + id);
-                        return 1;
-                    }
-                    out.println("disabled " + id + " (cached copies expire within " + s.keyCacheTtl().toSeconds() + " s)");
-                }
-                case "credit" -> {
-                    if (a.positional().size() < 2 || !a.has("usd")) {
-                        throw new UsageException("keys credit needs a key id and --usd AMOUNT");
-                    }
-                    if (!keys.credit(a.positional().get(1), microUsd(a.opt("usd", null)))) {
-                        out.println("no key with id " + a.positional().get(1));
-                        return 1;
-                    }
-                    out.println("credited $" + a.opt("usd", null) + " to " + a.positional().get(1));
-                }
-                default -> throw new UsageException("unknown keys subcommand '" + a.positional().get(0) + "'");
-            }
-        } catch (software.amazon.awssdk.core.exception.SdkClientException e) {
-            throw new IOException("cannot reach the table at " + env.getOrDefault("AWS_ENDPOINT_URL", "AWS")
-                    + " (is ./foley serve running?): " + e.getMessage(), e);
-        }
-        return 0;
-    }
-
-    private static long microUsd(String usd) throws UsageException {
-        try {
-            java.math.BigDecimal d = new java.math.BigDecimal(usd);
-            if (d.signum() < 0) {
-                throw new NumberFormatException();
-            }
-            return d.movePointRight(6).setScale(0, java.math.RoundingMode.HALF_UP).longValueExact();
-        } catch (NumberFormatException | ArithmeticException e) {
-            throw new UsageException("an amount of dollars like 10 or 0.25 is needed, got '" + usd + "'");
-        }
+        return LocalAws.open(given, data, port, data.resolve(log), out);
     }
 
     /** The project folder: FOLEY_HOME (set by ./foley), else the current directory. */
     public static Path home() {
         String h = System.getenv("FOLEY_HOME");
         return h == null || h.isBlank() ? Path.of("") : Path.of(h);
-    }
-
-    static Path dataDir(Args a) {
-        return a.has("data") ? Path.of(a.opt("data", null)) : home().resolve(".foley");
-    }
-
-    private static Path template(Args a) throws UsageException {
-        Path t = a.has("template") ? Path.of(a.opt("template", null)) : home().resolve("template.yaml");
-        if (!Files.isRegularFile(t)) {
-            throw new UsageException("cannot find " + t.toAbsolutePath() + "; run from the project folder or pass --template");
-        }
-        return t;
     }
 
     /** Local mode's dev key: made once, kept in the data dir so scripts can rely on it. */
@@ -347,82 +570,5 @@ public final class FoleyCli {
         String k = KeyMaterial.newKey();
         Files.writeString(f, k + "\n");
         return k;
-    }
-
-    static final class UsageException extends Exception {
-        UsageException(String message) {
-            super(message);
-        }
-    }
-
-    /** {@code --name value}, {@code --name=value}, {@code --flag}, and positionals. */
-    record Args(Map<String, String> options, List<String> positional) {
-        private static final java.util.Set<String> FLAGS = java.util.Set.of("strict-urls", "aws", "mask-away-clip");
-
-        static Args parse(List<String> argv) throws UsageException {
-            Map<String, String> opts = new HashMap<>();
-            List<String> pos = new ArrayList<>();
-            for (int i = 0; i < argv.size(); i++) {
-                String s = argv.get(i);
-                if (s.startsWith("--")) {
-                    String name = s.substring(2);
-                    String value;
-                    int eq = name.indexOf('=');
-                    if (eq >= 0) {
-                        value = name.substring(eq + 1);
-                        name = name.substring(0, eq);
-                    } else if (FLAGS.contains(name)) {
-                        value = "true";
-                    } else if (i + 1 < argv.size()) {
-                        value = argv.get(++i);
-                    } else {
-                        value = null; // reported by allowOnly: unknown option, or one missing its value
-                    }
-                    opts.put(name, value);
-                } else {
-                    pos.add(s);
-                }
-            }
-            return new Args(opts, pos);
-        }
-
-        void allowOnly(java.util.Set<String> known) throws UsageException {
-            for (var o : options.entrySet()) {
-                if (!known.contains(o.getKey())) {
-                    throw new UsageException("unknown option --" + o.getKey());
-                }
-                if (o.getValue() == null) {
-                    throw new UsageException("--" + o.getKey() + " needs a value");
-                }
-            }
-        }
-
-        boolean has(String name) {
-            return options.containsKey(name);
-        }
-
-        boolean flag(String name) {
-            return "true".equals(options.get(name));
-        }
-
-        String opt(String name, String dflt) {
-            return options.getOrDefault(name, dflt);
-        }
-
-        int intOpt(String name, int dflt) throws UsageException {
-            String v = options.get(name);
-            if (v == null) {
-                return dflt;
-            }
-            try {
-                int n = Integer.parseInt(v);
-                if (n < 0 || n > 65535) {
-                    throw new NumberFormatException();
-                }
-                return n;
-            } catch (NumberFormatException e) {
-                throw new UsageException("--" + name + " must be a port number, got '" + v + "'");
-            }
-        }
     }
 }

@@ -123,12 +123,10 @@ final class Generate {
         var clients = LocalFoley.clients(foley.settings());
         String bucket = foley.settings().outputsBucket();
         String key = "generate/" + UUID.randomUUID() + "/" + file.getFileName();
-        try (var s3 = clients.s3(); var presigner = clients.presigner()) {
-            s3.putObject(r -> r.bucket(bucket).key(key).contentType("video/mp4"), file);
-            out.println("uploaded " + file + " to the local S3");
-            return presigner.presignGetObject(r -> r.signatureDuration(Duration.ofHours(1))
-                    .getObjectRequest(g -> g.bucket(bucket).key(key))).url().toString();
-        }
+        var s3 = clients.s3();
+        s3.put(bucket, key, Files.readAllBytes(file), "video/mp4");
+        out.println("uploaded " + file + " to the local S3");
+        return s3.presignGet(bucket, key, Duration.ofHours(1));
     }
 
     private static Path defaultOut(String video, String link) {

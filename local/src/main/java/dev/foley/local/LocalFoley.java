@@ -75,9 +75,29 @@ public final class LocalFoley implements AutoCloseable {
         return env;
     }
 
+    static final StaticCredentialsProvider LOCAL_CREDENTIALS = StaticCredentialsProvider.create(AwsBasicCredentials.create("foley", "local"));
+
     /** Clients for the local endpoint: any credentials will do there. */
     public static AwsClients clients(Settings settings) {
-        return new AwsClients(settings, StaticCredentialsProvider.create(AwsBasicCredentials.create("foley", "local")));
+        return new AwsClients(settings, LOCAL_CREDENTIALS);
+    }
+
+    /**
+     * The SDK's own S3 client, for local mode's setup and tests only (making buckets, CORS, the
+     * S3-to-SQS feed, reading what Foley wrote): the functions make their S3 calls without it.
+     */
+    public static software.amazon.awssdk.services.s3.S3Client sdkS3(Settings settings) {
+        URI endpoint = settings.endpointFor(settings.s3Endpoint()).orElseThrow();
+        return software.amazon.awssdk.services.s3.S3Client.builder().endpointOverride(endpoint).forcePathStyle(true)
+                .region(software.amazon.awssdk.regions.Region.of(settings.region())).credentialsProvider(LOCAL_CREDENTIALS)
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build();
+    }
+
+    /** The SDK's SQS client: local mode's S3 trigger (moto's S3 notifies a queue). */
+    public static software.amazon.awssdk.services.sqs.SqsClient sqs(Settings settings) {
+        return software.amazon.awssdk.services.sqs.SqsClient.builder().endpointOverride(settings.awsEndpoint().orElseThrow())
+                .region(software.amazon.awssdk.regions.Region.of(settings.region())).credentialsProvider(LOCAL_CREDENTIALS)
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build();
     }
 
     /**
@@ -126,7 +146,7 @@ public final class LocalFoley implements AutoCloseable {
         self[0] = foley;
         LocalPoller poller = new LocalPoller(foley.poller(16, Duration.ofSeconds(60)));
         owned.add(0, poller);
-        owned.add(0, LocalIngestFeed.start(clients.sqs(), clients.s3(), settings.uploadsBucket(),
+        owned.add(0, LocalIngestFeed.start(sqs(settings), sdkS3(settings), settings.uploadsBucket(),
                 new dev.foley.functions.ingest.IngestHandler(foley.ingest())));
         LocalServer server = LocalServer.start(port, new ApiHandler(foley.api()));
         return new LocalFoley(server, dynamo, settings, key, providers, owned, foley);
@@ -175,7 +195,7 @@ public final class LocalFoley implements AutoCloseable {
     }
 
     public static void ensureBucket(AwsClients clients, String bucket) {
-        try (var s3 = clients.s3()) {
+        try (var s3 = sdkS3(clients.settings())) {
             try {
                 s3.createBucket(r -> r.bucket(bucket));
             } catch (software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException

@@ -1,9 +1,6 @@
 package dev.foley.local;
 
-import com.amazonaws.services.lambda.runtime.events.S3Event;
-import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
 import dev.foley.functions.ingest.IngestHandler;
-import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -24,7 +21,6 @@ final class LocalIngestFeed implements AutoCloseable {
     private volatile boolean running = true;
 
     private LocalIngestFeed(SqsClient sqs, String queueUrl, IngestHandler handler) {
-        var serializer = LambdaEventSerializers.serializerFor(S3Event.class, LocalIngestFeed.class.getClassLoader());
         thread = Thread.ofPlatform().daemon().name("foley-local-ingest").start(() -> {
             while (running) {
                 try {
@@ -35,8 +31,7 @@ final class LocalIngestFeed implements AutoCloseable {
                     }
                     for (var m : msgs) {
                         if (m.body().contains("\"Records\"")) {
-                            S3Event event = serializer.fromJson(new ByteArrayInputStream(m.body().getBytes(StandardCharsets.UTF_8)));
-                            handler.handleRequest(event, LocalContext.of(m.messageId(), "foley-ingest", 60));
+                            Lambdas.ingest(handler, m.body(), LocalContext.of(m.messageId(), "foley-ingest", 60));
                         }
                         sqs.deleteMessage(r -> r.queueUrl(queueUrl).receiptHandle(m.receiptHandle()));
                     }

@@ -1,8 +1,10 @@
 package dev.foley.local;
 
-import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.Context;
+import dev.foley.functions.api.ApiHandler;
+import java.util.function.BiFunction;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.foley.view.Envelope;
@@ -39,14 +41,19 @@ public final class LocalServer implements AutoCloseable {
             DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ENGLISH).withZone(ZoneOffset.UTC);
 
     private final HttpServer server;
-    private final RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler;
+    private final BiFunction<APIGatewayV2HTTPEvent, Context, APIGatewayV2HTTPResponse> handler;
 
-    private LocalServer(HttpServer server, RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler) {
+    private LocalServer(HttpServer server, BiFunction<APIGatewayV2HTTPEvent, Context, APIGatewayV2HTTPResponse> handler) {
         this.server = server;
         this.handler = handler;
     }
 
-    public static LocalServer start(int port, RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler)
+    /** Serves the API function as the runtime would call it: each event as JSON, read into the map it takes. */
+    public static LocalServer start(int port, ApiHandler handler) throws IOException {
+        return start(port, (event, context) -> Lambdas.api(handler, event, context));
+    }
+
+    public static LocalServer start(int port, BiFunction<APIGatewayV2HTTPEvent, Context, APIGatewayV2HTTPResponse> handler)
             throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 256);
         LocalServer local = new LocalServer(server, handler);
@@ -79,7 +86,7 @@ public final class LocalServer implements AutoCloseable {
                 return;
             }
             APIGatewayV2HTTPEvent event = toEvent(ex, body);
-            APIGatewayV2HTTPResponse r = handler.handleRequest(event,
+            APIGatewayV2HTTPResponse r = handler.apply(event,
                     LocalContext.of(event.getRequestContext().getRequestId(), "foley-api", 29));
             byte[] out = r.getBody() == null ? new byte[0]
                     : r.getIsBase64Encoded() ? Base64.getDecoder().decode(r.getBody())

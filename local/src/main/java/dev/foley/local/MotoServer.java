@@ -89,6 +89,12 @@ public final class MotoServer implements AutoCloseable {
 
     /** Starts moto_server (serialised, see moto_serialized.py) on 127.0.0.1:port and waits until it answers. */
     public static MotoServer start(Path python, int port, Path logFile) throws IOException, InterruptedException {
+        return start(python, port, logFile, java.util.Map.of());
+    }
+
+    /** The same, with {@code env} added to moto's environment (e.g. to make it check every request's signature). */
+    public static MotoServer start(Path python, int port, Path logFile, java.util.Map<String, String> env)
+            throws IOException, InterruptedException {
         if (portInUse(port)) {
             throw new IOException("port " + port + " on 127.0.0.1 is already in use; pick another with --aws-port, "
                     + "or use a running endpoint with --aws-endpoint http://127.0.0.1:" + port);
@@ -102,6 +108,7 @@ public final class MotoServer implements AutoCloseable {
                 "-H", "127.0.0.1", "-p", Integer.toString(port))
                 .redirectErrorStream(true)
                 .redirectOutput(logFile.toFile());
+        pb.environment().putAll(env);
         Process p = pb.start();
         URI endpoint = URI.create("http://127.0.0.1:" + port);
         MotoServer server = new MotoServer(p, endpoint);

@@ -41,7 +41,7 @@ class ApiFailureTest {
         Settings s = Settings.fromEnv(Map.of("FOLEY_TABLE", "t", "AWS_REGION", "us-east-1",
                 "AWS_ENDPOINT_URL", "http://127.0.0.1:" + port));
         var handler = new ApiHandler(LocalFoley.wire(s, DEAD_PROVIDER, java.util.Optional.empty()).api());
-        APIGatewayV2HTTPResponse r = handler.handleRequest(ApiEvents.authed("fk_x", "GET", "/api/v3/predictions", null), null);
+        APIGatewayV2HTTPResponse r = Lambdas.api(handler, ApiEvents.authed("fk_x", "GET", "/api/v3/predictions", null));
         assertClean(r, 503);
         assertEquals("1", r.getHeaders().get("retry-after"));
     }
@@ -50,7 +50,7 @@ class ApiFailureTest {
     void missingTableIs500WithoutInternals() throws Exception {
         Settings s = Moto.settings("no-such-table", Map.of());
         var handler = new ApiHandler(LocalFoley.wire(s, DEAD_PROVIDER, java.util.Optional.empty()).api());
-        assertClean(handler.handleRequest(ApiEvents.authed("fk_x", "POST", FoleyApi.SUBMIT_VIDEO,
-                "{\"video\":\"https://a.example/v.mp4\",\"prompt\":\"x\"}"), null), 500);
+        assertClean(Lambdas.api(handler, ApiEvents.authed("fk_x", "POST", FoleyApi.SUBMIT_VIDEO,
+                "{\"video\":\"https://a.example/v.mp4\",\"prompt\":\"x\"}")), 500);
     }
 }

@@ -61,7 +61,7 @@ class ApiFuzzTest {
         APIGatewayV2HTTPEvent e = event("GET", "/api/v3/predictions", "limit=100", Map.of("authorization", "Bearer " + KEY), null, false);
         String cursor;
         do {
-            JsonNode page = Json.parse(handler.handleRequest(e, null).getBody()).get("data");
+            JsonNode page = Json.parse(Lambdas.api(handler, e).getBody()).get("data");
             stored += page.get("items").size();
             cursor = page.get("next_cursor").isNull() ? null : page.get("next_cursor").asText();
             e.setRawQueryString("limit=100&cursor=" + cursor);
@@ -79,7 +79,7 @@ class ApiFuzzTest {
     }
 
     static void check(APIGatewayV2HTTPEvent e) {
-        APIGatewayV2HTTPResponse r = handler.handleRequest(e, null);
+        APIGatewayV2HTTPResponse r = Lambdas.api(handler, e);
         int code = r.getStatusCode();
         String where = e.getRequestContext().getHttp().getMethod() + " " + e.getRawPath() + "?" + e.getRawQueryString()
                 + " " + e.getHeaders() + " body=" + e.getBody();

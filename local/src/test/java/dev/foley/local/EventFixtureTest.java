@@ -56,7 +56,7 @@ class EventFixtureTest {
 
     @Test
     void submitThenResult() throws Exception {
-        APIGatewayV2HTTPResponse r = handler.handleRequest(load("api-submit.json"), null);
+        APIGatewayV2HTTPResponse r = Lambdas.api(handler, load("api-submit.json"));
         assertEquals(200, r.getStatusCode(), r.getBody());
         JsonNode data = body(r).get("data");
         assertEquals("processing", data.get("status").asText(), "handed to the provider at once");
@@ -66,21 +66,21 @@ class EventFixtureTest {
 
         APIGatewayV2HTTPEvent result = load("api-result.json");
         result.setRawPath("/api/v3/predictions/" + data.get("id").asText() + "/result");
-        APIGatewayV2HTTPResponse got = handler.handleRequest(result, null);
+        APIGatewayV2HTTPResponse got = Lambdas.api(handler, result);
         assertEquals(200, got.getStatusCode());
         assertEquals(data, body(got).get("data"));
     }
 
     @Test
     void textToAudioWithBase64Body() throws Exception {
-        APIGatewayV2HTTPResponse r = handler.handleRequest(load("api-submit-text.json"), null);
+        APIGatewayV2HTTPResponse r = Lambdas.api(handler, load("api-submit-text.json"));
         assertEquals(200, r.getStatusCode(), r.getBody());
         assertEquals("wavespeed-ai/mmaudio-v2/text-to-audio", body(r).at("/data/model").asText());
     }
 
     @Test
     void invalidSubmitNamesBothFields() throws Exception {
-        APIGatewayV2HTTPResponse r = handler.handleRequest(load("api-submit-invalid.json"), null);
+        APIGatewayV2HTTPResponse r = Lambdas.api(handler, load("api-submit-invalid.json"));
         assertEquals(400, r.getStatusCode());
         String msg = body(r).get("message").asText();
         assertTrue(msg.contains("duration: must be an integer between 1 and 30, got 45"), msg);
@@ -95,7 +95,7 @@ class EventFixtureTest {
             var event = schedule.fromJson(in);
             assertEquals("aws.scheduler", event.getSource());
             String out = new dev.foley.functions.poller.PollerHandler(foley.poller(4, java.time.Duration.ofSeconds(60)))
-                    .handleRequest(event, null);
+                    .handleRequest(Lambdas.asMap(event, com.amazonaws.services.lambda.runtime.events.ScheduledEvent.class), null);
             assertTrue(out.startsWith("{\"steps\":"), out);
         }
         @SuppressWarnings("unchecked")
@@ -117,7 +117,7 @@ class EventFixtureTest {
 
     @Test
     void resultForAnUnknownIdIs404() throws Exception {
-        APIGatewayV2HTTPResponse r = handler.handleRequest(load("api-result.json"), null);
+        APIGatewayV2HTTPResponse r = Lambdas.api(handler, load("api-result.json"));
         assertEquals(404, r.getStatusCode());
         assertTrue(body(r).get("data").isNull());
     }

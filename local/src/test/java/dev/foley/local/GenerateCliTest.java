@@ -19,7 +19,7 @@ class GenerateCliTest {
     Path tmp;
 
     int run(ByteArrayOutputStream buf, String... args) throws Exception {
-        return FoleyCli.run(args, new PrintStream(buf, true, StandardCharsets.UTF_8));
+        return FoleyCli.run(args, new PrintStream(buf, true, StandardCharsets.UTF_8), new PrintStream(buf, true, StandardCharsets.UTF_8));
     }
 
     @Test
@@ -57,11 +57,13 @@ class GenerateCliTest {
 
     @Test
     void aMissingClipIsNamedBeforeAnythingStarts() {
-        var buf = new ByteArrayOutputStream();
+        var out = new ByteArrayOutputStream();
+        var err = new ByteArrayOutputStream();
         Path missing = tmp.resolve("no-such-clip.mp4");
-        var e = assertThrows(FoleyCli.UsageException.class, () -> run(buf, "generate", "--video", missing.toString(),
-                "--prompt", "x", "--data", tmp.toString()));
-        assertEquals("--video: no such file: " + missing, e.getMessage());
-        assertEquals("", buf.toString(StandardCharsets.UTF_8), "nothing was started");
+        int rc = FoleyCli.run(new String[] {"generate", "--video", missing.toString(), "--prompt", "x", "--data", tmp.toString()},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(2, rc);
+        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("foley: --video: no such file: " + missing), err.toString());
+        assertEquals("", out.toString(StandardCharsets.UTF_8), "nothing was started");
     }
 }

@@ -41,7 +41,7 @@ class IngestTest {
         foley = LocalFoley.start(new LocalFoley.Options(0, Moto.endpoint(), Moto.template(), Moto.tableName("ingest"),
                 "fk_ingest-key-0123456789", false, Map.of("FOLEY_UPLOADS_BUCKET", bucket,
                 "FOLEY_OUTPUTS_BUCKET", "out-" + bucket), tmp));
-        s3 = LocalFoley.clients(foley.settings()).s3();
+        s3 = LocalFoley.sdkS3(foley.settings());
     }
 
     @AfterAll
@@ -123,8 +123,8 @@ class IngestTest {
         IngestHandler handler = new IngestHandler(foley.foley().ingest());
         try (InputStream in = new java.io.ByteArrayInputStream(json.getBytes())) {
             S3Event event = serializer.fromJson(in);
-            assertEquals("[REPLAYED]", handler.handleRequest(event, null));
-            assertEquals("[REPLAYED]", handler.handleRequest(event, null));
+            assertEquals("[REPLAYED]", Lambdas.ingest(handler, event));
+            assertEquals("[REPLAYED]", Lambdas.ingest(handler, event));
         }
         assertEquals(before, count());
     }

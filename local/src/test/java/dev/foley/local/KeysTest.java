@@ -23,7 +23,7 @@ class KeysTest {
 
     static String cli(String... args) throws Exception {
         var buf = new ByteArrayOutputStream();
-        int rc = FoleyCli.run(args, new PrintStream(buf, true, StandardCharsets.UTF_8));
+        int rc = FoleyCli.run(args, new PrintStream(buf, true, StandardCharsets.UTF_8), System.err);
         String out = buf.toString(StandardCharsets.UTF_8);
         assertEquals(0, rc, out);
         return out;
@@ -61,11 +61,41 @@ class KeysTest {
 
     @Test
     void cliRefusesBadUsageClearly() {
-        assertThrows(FoleyCli.UsageException.class, () -> FoleyCli.run(new String[] {"keys"}, System.out));
-        assertThrows(FoleyCli.UsageException.class, () -> FoleyCli.run(new String[] {"keys", "create"}, System.out));
-        assertThrows(FoleyCli.UsageException.class, () -> FoleyCli.run(new String[] {"frobnicate"}, System.out));
-        assertThrows(FoleyCli.UsageException.class, () -> FoleyCli.run(new String[] {"serve", "--port", "eighty"}, System.out));
-        assertThrows(FoleyCli.UsageException.class, () -> FoleyCli.run(new String[] {"serve", "--prot", "8080"}, System.out));
+        // Each refusal: exit code 2, nothing run, and the error names what was wrong.
+        refused("keys needs a subcommand", "keys");
+        refused("Missing required option: '--name=NAME'", "keys", "create");
+        refused("Unmatched argument at index 0: 'frobnicate'", "frobnicate");
+        refused("Invalid value for option '--port': must be a port number (0 to 65535), got 'eighty'", "serve", "--port", "eighty");
+        refused("Unknown options: '--prot', '8080'", "serve", "--prot", "8080");
+        refused("Invalid value for option '--usd': an amount of dollars like 10 or 0.25 is needed, got '-3'",
+                "keys", "credit", "key_1", "--usd", "-3");
+        refused("expected one of [api, pipeline, startup, jobs]", "bench", "pipelines");
+        refused("Invalid value for option '--n': must be a whole number of at least 1, got '0'", "bench", "--n", "0");
+    }
+
+    @Test
+    void everyCommandHasItsOwnHelp() {
+        for (String[] c : new String[][] {{"serve"}, {"generate"}, {"bench"}, {"keys"}, {"keys", "create"}, {"keys", "credit"}}) {
+            var buf = new ByteArrayOutputStream();
+            String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(c), java.util.stream.Stream.of("--help"))
+                    .toArray(String[]::new);
+            assertEquals(0, FoleyCli.run(args, new PrintStream(buf, true, StandardCharsets.UTF_8), System.err));
+            String help = buf.toString(StandardCharsets.UTF_8);
+            assertTrue(help.startsWith("Usage: ./foley " + String.join(" ", c)), help);
+        }
+        var buf = new ByteArrayOutputStream();
+        FoleyCli.run(new String[] {"bench", "--help"}, new PrintStream(buf, true, StandardCharsets.UTF_8), System.err);
+        assertTrue(buf.toString(StandardCharsets.UTF_8).contains("--n=N"), buf.toString(StandardCharsets.UTF_8));
+    }
+
+    static void refused(String expected, String... args) {
+        var out = new ByteArrayOutputStream();
+        var err = new ByteArrayOutputStream();
+        int rc = FoleyCli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        String said = err.toString(StandardCharsets.UTF_8);
+        assertEquals(2, rc, said);
+        assertTrue(said.contains(expected), said);
+        assertEquals("", out.toString(StandardCharsets.UTF_8));
     }
 
     @Test

@@ -70,7 +70,7 @@ class SubmitToProviderTest {
     }
 
     static JsonNode submit(String body) {
-        APIGatewayV2HTTPResponse r = handler.handleRequest(ApiEvents.authed(KEY, "POST", FoleyApi.SUBMIT_VIDEO, body), null);
+        APIGatewayV2HTTPResponse r = Lambdas.api(handler, ApiEvents.authed(KEY, "POST", FoleyApi.SUBMIT_VIDEO, body));
         assertEquals(200, r.getStatusCode(), r.getBody());
         assertFalse(r.getBody().contains("job"), "provider job ids never reach the client: " + r.getBody());
         return Json.parse(r.getBody()).get("data");

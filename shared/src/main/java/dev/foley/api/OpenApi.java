@@ -8,19 +8,17 @@ import java.nio.charset.StandardCharsets;
 /** The API's OpenAPI 3.1 document ({@code openapi.yaml} beside this class), served at {@code /openapi.yaml}. */
 public final class OpenApi {
 
-    public static final String TEXT = load();
+    public static final String TEXT = load("openapi.yaml");
     private static volatile String json;
 
-    /** The same document as JSON (converted once, on first use: the playground builds its form from it). */
+    /**
+     * The same document as JSON (the playground builds its form from it), made from the YAML at
+     * build time ({@link OpenApiJson}) and read on first use.
+     */
     public static String json() {
         String j = json;
         if (j == null) {
-            try {
-                j = dev.foley.json.Json.write(new com.fasterxml.jackson.databind.ObjectMapper(
-                        new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(TEXT));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            j = load("openapi.json");
             json = j;
         }
         return j;
@@ -29,10 +27,10 @@ public final class OpenApi {
     private OpenApi() {
     }
 
-    private static String load() {
-        try (InputStream in = OpenApi.class.getResourceAsStream("openapi.yaml")) {
+    private static String load(String name) {
+        try (InputStream in = OpenApi.class.getResourceAsStream(name)) {
             if (in == null) {
-                throw new IllegalStateException("openapi.yaml is missing from the classpath");
+                throw new IllegalStateException(name + " is missing from the classpath (openapi.json is made by the build)");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {

@@ -1,7 +1,9 @@
 package dev.foley.aws;
 
 import dev.foley.config.Settings;
+import java.net.URI;
 import java.time.Duration;
+import java.util.Optional;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.http.SdkHttpClient;
@@ -10,23 +12,21 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
- * The one way Foley builds AWS clients: the URL-connection HTTP client (small, fast to start, no
- * netty), an explicit region, and an endpoint override when one is configured, so the same code
- * talks to moto, LocalStack or AWS.
+ * The one way Foley builds AWS clients, each with an explicit region, its credentials, and an
+ * endpoint override when one is configured, so the same code talks to moto, LocalStack or AWS:
+ * DynamoDB through its SDK client (on the small URL-connection HTTP client, no netty); S3, Lambda
+ * and SSM through {@link SignedHttp}, the SDK's signer without their SDK modules.
  */
 public final class AwsClients {
 
     private final Settings settings;
     private final AwsCredentialsProvider credentials;
-    private final SdkHttpClient http;
+    private final Lazy<SignedHttp> signed;
 
     public AwsClients(Settings settings, AwsCredentialsProvider credentials) {
         this.settings = settings;
         this.credentials = credentials;
-        this.http = UrlConnectionHttpClient.builder()
-                .connectionTimeout(Duration.ofSeconds(2))
-                .socketTimeout(Duration.ofSeconds(10))
-                .build();
+        this.signed = Lazy.of(() -> new SignedHttp(credentials, settings.region(), Duration.ofSeconds(2), Duration.ofSeconds(30)));
     }
 
     /** Credentials from the default chain (the Lambda role on AWS). */
@@ -35,53 +35,47 @@ public final class AwsClients {
     }
 
     public DynamoDbClient dynamo() {
-        var b = configure(DynamoDbClient.builder());
+        SdkHttpClient http = UrlConnectionHttpClient.builder()
+                .connectionTimeout(Duration.ofSeconds(2))
+                .socketTimeout(Duration.ofSeconds(10))
+                .build();
+        var b = DynamoDbClient.builder().httpClient(http).region(Region.of(settings.region())).credentialsProvider(credentials);
         settings.endpointFor(settings.dynamoEndpoint()).ifPresent(b::endpointOverride);
         return b.build();
     }
 
-    /** S3, path-style when an endpoint is configured (moto, LocalStack). */
-    public software.amazon.awssdk.services.s3.S3Client s3() {
-        var b = configure(software.amazon.awssdk.services.s3.S3Client.builder());
-        settings.endpointFor(settings.s3Endpoint()).ifPresent(e -> b.endpointOverride(e).forcePathStyle(true));
-        return b.build();
+    /** S3: virtual-hosted on AWS, path-style against a configured endpoint (moto, LocalStack). */
+    public S3 s3() {
+        return new S3(signed.get(), settings.endpointFor(settings.s3Endpoint()));
     }
 
-    /** Presigned URLs, with the same endpoint and addressing as {@link #s3()}. No network call. */
-    public software.amazon.awssdk.services.s3.presigner.S3Presigner presigner() {
-        var b = software.amazon.awssdk.services.s3.presigner.S3Presigner.builder()
-                .region(Region.of(settings.region()))
-                .credentialsProvider(credentials);
-        settings.endpointFor(settings.s3Endpoint()).ifPresent(e -> b.endpointOverride(e)
-                .serviceConfiguration(software.amazon.awssdk.services.s3.S3Configuration.builder()
-                        .pathStyleAccessEnabled(true).build()));
-        return b.build();
+    /** Where Lambda's API is: the configured endpoint, or the region's. */
+    public URI lambdaEndpoint() {
+        return settings.awsEndpoint().orElseGet(() -> URI.create("https://lambda." + settings.region() + "." + domain()));
     }
 
-    public software.amazon.awssdk.services.lambda.LambdaClient lambda() {
-        return withEndpoint(configure(software.amazon.awssdk.services.lambda.LambdaClient.builder())).build();
+    /** Where SSM's API is: the configured endpoint, or the region's. */
+    public URI ssmEndpoint() {
+        return settings.awsEndpoint().orElseGet(() -> URI.create("https://ssm." + settings.region() + "." + domain()));
     }
 
-    public software.amazon.awssdk.services.ssm.SsmClient ssm() {
-        return withEndpoint(configure(software.amazon.awssdk.services.ssm.SsmClient.builder())).build();
+    public SignedHttp signed() {
+        return signed.get();
     }
 
-    public software.amazon.awssdk.services.sqs.SqsClient sqs() {
-        return withEndpoint(configure(software.amazon.awssdk.services.sqs.SqsClient.builder())).build();
+    public Optional<URI> endpoint() {
+        return settings.awsEndpoint();
     }
 
-    /** The settings every client shares: our HTTP client, the region, the credentials. */
-    private <B extends software.amazon.awssdk.awscore.client.builder.AwsClientBuilder<B, ?>
-            & software.amazon.awssdk.core.client.builder.SdkSyncClientBuilder<B, ?>> B configure(B b) {
-        return b.httpClient(http).region(Region.of(settings.region())).credentialsProvider(credentials);
+    public AwsCredentialsProvider credentials() {
+        return credentials;
     }
 
-    private <B extends software.amazon.awssdk.core.client.builder.SdkClientBuilder<B, ?>> B withEndpoint(B b) {
-        settings.awsEndpoint().ifPresent(b::endpointOverride);
-        return b;
+    public Settings settings() {
+        return settings;
     }
 
-    public SdkHttpClient httpClient() {
-        return http;
+    private String domain() {
+        return settings.region().startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
     }
 }

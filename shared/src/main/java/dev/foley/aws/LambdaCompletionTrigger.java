@@ -1,36 +1,48 @@
 package dev.foley.aws;
 
-import dev.foley.pipeline.Pipeline;
 import java.lang.System.Logger.Level;
-import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.services.lambda.LambdaClient;
-import software.amazon.awssdk.services.lambda.model.InvocationType;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
 
 /**
- * Runs completion in the completion function: an asynchronous invoke with
- * {@code {"prediction_id": "<id>"}}. If the invoke itself fails, the prediction stays
- * {@code upstream_done} and due, and the poller hands it over again.
+ * Runs work off the request path in the completion function: an asynchronous invoke
+ * ({@code POST /2015-03-31/functions/<name>/invocations}, {@code X-Amz-Invocation-Type: Event})
+ * with {@code {"prediction_id": "<id>"}}, signed by {@link SignedHttp}. If the invoke itself fails,
+ * the prediction stays due, and the poller hands it over again. (The pipeline sees it as its
+ * {@code CompletionTrigger}; {@code aws} depends on nothing above it.)
  */
-public final class LambdaCompletionTrigger implements Pipeline.CompletionTrigger {
+public final class LambdaCompletionTrigger {
 
     private static final System.Logger LOG = System.getLogger("foley.completion");
 
-    private final java.util.function.Supplier<LambdaClient> lambda;
+    private final AwsClients clients;
     private final String function;
 
-    public LambdaCompletionTrigger(java.util.function.Supplier<LambdaClient> lambda, String function) {
-        this.lambda = lambda;
+    public LambdaCompletionTrigger(AwsClients clients, String function) {
+        this.clients = clients;
         this.function = function;
     }
 
-    @Override
     public void trigger(String predictionId) {
         try {
-            lambda.get().invoke(r -> r.functionName(function).invocationType(InvocationType.EVENT)
-                    .payload(SdkBytes.fromUtf8String("{\"prediction_id\":\"" + predictionId + "\"}")));
+            SignedHttp.Answer a = invoke(predictionId);
+            if (!a.ok()) {
+                LOG.log(Level.WARNING, "could not invoke completion for {0} (the poller will retry): Lambda answered {1}: {2}",
+                        predictionId, a.status(), a.text());
+            }
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "could not invoke completion for {0} (the poller will retry): {1}",
-                    predictionId, e.getMessage());
+            LOG.log(Level.WARNING, "could not invoke completion for {0} (the poller will retry): {1}", predictionId, e.getMessage());
         }
+    }
+
+    /** The invoke itself: Lambda answers 202 when it has queued the event. */
+    public SignedHttp.Answer invoke(String predictionId) {
+        URI uri = URI.create(clients.lambdaEndpoint().toString().replaceAll("/+$", "") + "/2015-03-31/functions/"
+                + URLEncoder.encode(function, StandardCharsets.UTF_8) + "/invocations");
+        byte[] body = ("{\"prediction_id\":\"" + predictionId + "\"}").getBytes(StandardCharsets.UTF_8);
+        return clients.signed().send("lambda", "POST", uri,
+                Map.of("X-Amz-Invocation-Type", "Event", "Content-Type", "application/json"), body);
     }
 }

@@ -3,7 +3,6 @@ package dev.foley.config;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
-import software.amazon.awssdk.services.ssm.SsmClient;
 
 /**
  * Provider keys and webhook secrets never live in the template or the code: a deployed stack
@@ -20,23 +19,24 @@ public final class Secrets {
     private Secrets() {
     }
 
-    /** The environment with the secrets under {@code FOLEY_SECRETS_PATH} filled in. */
-    public static Map<String, String> resolve(Map<String, String> env, java.util.function.Supplier<SsmClient> ssm) {
+    /**
+     * The environment with the secrets under {@code FOLEY_SECRETS_PATH} filled in; {@code read}
+     * gives the parameters under a path (name after its last slash → value).
+     */
+    public static Map<String, String> resolve(Map<String, String> env, java.util.function.Function<String, Map<String, String>> read) {
         String path = env.get("FOLEY_SECRETS_PATH");
         if (path == null || path.isBlank()) {
             return env;
         }
-        String prefix = path.endsWith("/") ? path : path + "/";
+        String trimmed = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
         Map<String, String> out = new HashMap<>(env);
-        try (SsmClient client = ssm.get()) {
-            client.getParametersByPathPaginator(r -> r.path(prefix.substring(0, prefix.length() - 1)).withDecryption(true))
-                    .stream().flatMap(page -> page.parameters().stream()).forEach(p -> {
-                        String name = p.name().substring(p.name().lastIndexOf('/') + 1);
-                        String current = out.get(name);
-                        if (NAMES.contains(name) && (current == null || current.isBlank())) {
-                            out.put(name, p.value());
-                        }
-                    });
+        try {
+            read.apply(trimmed).forEach((name, value) -> {
+                String current = out.get(name);
+                if (NAMES.contains(name) && (current == null || current.isBlank())) {
+                    out.put(name, value);
+                }
+            });
         } catch (RuntimeException e) {
             throw new IllegalStateException("cannot read secrets under " + path + " from SSM Parameter Store: " + e.getMessage(), e);
         }

@@ -3,6 +3,7 @@ package dev.foley.pipeline;
 import dev.foley.net.PinnedHttp;
 import dev.foley.prediction.Prediction;
 import dev.foley.store.OutputStore;
+import dev.foley.store.StoreUnavailableException;
 import dev.foley.time.Deadline;
 import java.io.IOException;
 import java.net.URI;
@@ -76,6 +77,8 @@ public final class OutputCopy {
             throw new CopyException("the provider's output could not be fetched: " + e.getMessage(), !e.refused());
         } catch (IOException e) {
             throw new CopyException("the provider's output broke off while copying (" + e.getMessage() + ")", true);
+        } catch (StoreUnavailableException e) {
+            throw new CopyException("our bucket could not be written (" + e.getMessage() + ")", true);
         }
     }
 }

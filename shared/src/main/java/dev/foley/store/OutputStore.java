@@ -1,7 +1,6 @@
 package dev.foley.store;
 
 import dev.foley.prediction.Prediction;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -15,12 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.CompletedPart;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
-import software.amazon.awssdk.services.s3.model.S3Exception;
-import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import dev.foley.aws.S3;
 
 /**
  * Our copies of predictions' outputs ({@code outputs/<id>/…} in the outputs bucket) and the links
@@ -41,16 +35,13 @@ public final class OutputStore {
     static final int PART = 8 * 1024 * 1024;
     private static final String DONE_MARK = "foley-copied";
 
-    private final java.util.function.Supplier<S3Client> s3;
-    private final java.util.function.Supplier<S3Presigner> presigner;
+    private final S3 s3;
     private final String bucket;
     private final Duration linkTtl;
     private final Optional<String> publicBase;
 
-    public OutputStore(java.util.function.Supplier<S3Client> s3, java.util.function.Supplier<S3Presigner> presigner, String bucket,
-            Duration linkTtl, Optional<String> publicBase) {
+    public OutputStore(S3 s3, String bucket, Duration linkTtl, Optional<String> publicBase) {
         this.s3 = s3;
-        this.presigner = presigner;
         this.bucket = bucket;
         this.linkTtl = linkTtl;
         this.publicBase = publicBase;
@@ -69,28 +60,14 @@ public final class OutputStore {
     public List<String> links(Prediction p) {
         List<String> out = new ArrayList<>();
         for (String key : p.outputKeys()) {
-            if (publicBase.isPresent()) {
-                out.add(publicBase.get() + "/" + key);
-            } else {
-                out.add(presigner.get().presignGetObject(r -> r.signatureDuration(linkTtl)
-                        .getObjectRequest(g -> g.bucket(bucket).key(key))).url().toString());
-            }
+            out.add(publicBase.map(b -> b + "/" + key).orElseGet(() -> s3.presignGet(bucket, key, linkTtl)));
         }
         return out;
     }
 
     /** Whether {@code key} holds a finished copy. */
     public boolean copied(String key) {
-        try {
-            return "1".equals(s3.get().headObject(r -> r.bucket(bucket).key(key)).metadata().get(DONE_MARK));
-        } catch (NoSuchKeyException e) {
-            return false;
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
-                return false;
-            }
-            throw e;
-        }
+        return S3Calls.guarded(() -> s3.head(bucket, key)).map(h -> "1".equals(h.metadata().get(DONE_MARK))).orElse(false);
     }
 
     /**
@@ -99,15 +76,11 @@ public final class OutputStore {
      * rethrown.
      */
     public void put(String key, InputStream in, String contentType) throws IOException {
-        upload(in, key, contentType == null ? guessType(key) : contentType);
-    }
-
-    private void upload(InputStream in, String key, String contentType) throws IOException {
-        String uploadId = s3.get().createMultipartUpload(r -> r.bucket(bucket).key(key).contentType(contentType)
-                .metadata(Map.of(DONE_MARK, "1"))).uploadId();
+        String type = contentType == null ? guessType(key) : contentType;
+        String uploadId = S3Calls.guarded(() -> s3.startMultipart(bucket, key, type, Map.of(DONE_MARK, "1")));
         try {
             byte[] buf = new byte[PART];
-            List<CompletedPart> parts = new ArrayList<>();
+            List<S3.Part> parts = new ArrayList<>();
             MessageDigest md5OfMd5s = md5();
             int partNumber = 1;
             while (true) {
@@ -120,30 +93,28 @@ public final class OutputStore {
                 byte[] md5 = partMd5.digest();
                 md5OfMd5s.update(md5);
                 int pn = partNumber;
-                int len = n;
-                String etag = s3.get().uploadPart(r -> r.bucket(bucket).key(key).uploadId(uploadId).partNumber(pn)
-                                .contentLength((long) len).contentMD5(Base64.getEncoder().encodeToString(md5)),
-                        RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buf, 0, len), len,
-                                "application/octet-stream")).eTag();
+                String etag = S3Calls.guarded(() -> s3.uploadPart(bucket, key, uploadId, pn, buf, n, Base64.getEncoder().encodeToString(md5)));
                 if (!unquote(etag).equalsIgnoreCase(HexFormat.of().formatHex(md5))) {
                     throw new ChecksumMismatchException("S3 stored part " + pn + " with another checksum");
                 }
-                parts.add(CompletedPart.builder().partNumber(pn).eTag(etag).build());
+                parts.add(new S3.Part(pn, etag));
                 partNumber++;
                 if (n < PART) {
                     break;
                 }
             }
-            String finalEtag = s3.get().completeMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId)
-                    .multipartUpload(m -> m.parts(parts))).eTag();
+            String finalEtag = S3Calls.guarded(() -> s3.completeMultipart(bucket, key, uploadId, parts));
             String expected = HexFormat.of().formatHex(md5OfMd5s.digest()) + "-" + parts.size();
             if (!unquote(finalEtag).equalsIgnoreCase(expected)) {
-                s3.get().deleteObject(r -> r.bucket(bucket).key(key));
+                S3Calls.guarded(() -> {
+                    s3.delete(bucket, key);
+                    return null;
+                });
                 throw new ChecksumMismatchException("the copied object's checksum does not match what was read");
             }
         } catch (IOException | RuntimeException e) {
             try {
-                s3.get().abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId));
+                s3.abortMultipart(bucket, key, uploadId);
             } catch (RuntimeException ignored) {
                 // completed already, or gone
             }

@@ -4,9 +4,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import dev.foley.aws.S3;
 
 /**
  * Client media in the uploads bucket, the way the hosted API's SDKs upload: a ticket (a presigned
@@ -27,13 +25,11 @@ public final class UploadStore {
     static final Duration DOWNLOAD_TTL = Duration.ofHours(24);
     static final Duration PUT_TTL = Duration.ofHours(1);
 
-    private final java.util.function.Supplier<S3Client> s3;
-    private final java.util.function.Supplier<S3Presigner> presigner;
+    private final S3 s3;
     private final String bucket;
 
-    public UploadStore(java.util.function.Supplier<S3Client> s3, java.util.function.Supplier<S3Presigner> presigner, String bucket) {
+    public UploadStore(S3 s3, String bucket) {
         this.s3 = s3;
-        this.presigner = presigner;
         this.bucket = bucket;
     }
 
@@ -43,60 +39,56 @@ public final class UploadStore {
 
     public Ticket ticket(String keyId, String filename, long size, String contentType) {
         String key = key(keyId, filename);
-        var put = presigner.get().presignPutObject(r -> r.signatureDuration(PUT_TTL)
-                .putObjectRequest(o -> o.bucket(bucket).key(key).contentType(contentType).contentLength(size)));
-        return new Ticket(put.url().toString(), Map.of("Content-Type", contentType), downloadUrl(key), key);
+        String put = s3.presignPut(bucket, key, contentType, size, PUT_TTL);
+        return new Ticket(put, Map.of("Content-Type", contentType), downloadUrl(key), key);
     }
 
     public String putBytes(String keyId, String filename, byte[] bytes, String contentType) {
         String key = key(keyId, filename);
-        s3.get().putObject(r -> r.bucket(bucket).key(key).contentType(contentType), RequestBody.fromBytes(bytes));
+        S3Calls.guarded(() -> {
+            s3.put(bucket, key, bytes, contentType);
+            return null;
+        });
         return downloadUrl(key);
     }
 
     /** A presigned GET of an object in the uploads bucket (also what S3-triggered predictions fetch). */
     public String downloadUrl(String key) {
-        return presigner.get().presignGetObject(r -> r.signatureDuration(DOWNLOAD_TTL)
-                .getObjectRequest(g -> g.bucket(bucket).key(key))).url().toString();
+        return s3.presignGet(bucket, key, DOWNLOAD_TTL);
     }
 
     // ---- S3-triggered generation: what ingest reads and writes beside an upload ----
 
     /** The object at {@code key}, or empty if it is gone (deleted since its event). */
     public java.util.Optional<Upload> head(String key) {
-        try {
-            var head = s3.get().headObject(r -> r.bucket(bucket).key(key));
-            String version = head.versionId() != null ? head.versionId() : head.eTag();
-            return java.util.Optional.of(new Upload(key, version, head.metadata()));
-        } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
-            return java.util.Optional.empty();
-        }
+        return S3Calls.guarded(() -> s3.head(bucket, key))
+                .map(h -> new Upload(key, h.versionId() != null ? h.versionId() : h.eTag(), h.metadata()));
     }
 
     /** The bytes at {@code key}, or empty if there is no such object. */
     public java.util.Optional<byte[]> read(String key) {
-        try {
-            return java.util.Optional.of(s3.get().getObjectAsBytes(r -> r.bucket(bucket).key(key)).asByteArray());
-        } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
-            return java.util.Optional.empty();
-        }
+        return S3Calls.guarded(() -> s3.get(bucket, key));
     }
 
     /** Keys that start with {@code prefix} (at most 50: a sidecar has a handful of candidates). */
     public java.util.List<String> keysStartingWith(String prefix) {
-        return s3.get().listObjectsV2(r -> r.bucket(bucket).prefix(prefix).maxKeys(50)).contents().stream()
-                .map(software.amazon.awssdk.services.s3.model.S3Object::key).toList();
+        return S3Calls.guarded(() -> s3.list(bucket, prefix, 50));
     }
 
     /** Writes a JSON document (a result or error file) at {@code key}. */
     public void putJson(String key, String json) {
-        s3.get().putObject(r -> r.bucket(bucket).key(key).contentType("application/json"),
-                RequestBody.fromString(json, java.nio.charset.StandardCharsets.UTF_8));
+        S3Calls.guarded(() -> {
+            s3.put(bucket, key, json.getBytes(java.nio.charset.StandardCharsets.UTF_8), "application/json");
+            return null;
+        });
     }
 
     /** Copies an object of another bucket (a prediction's output) to {@code key} here. */
     public void copyFrom(String sourceBucket, String sourceKey, String key) {
-        s3.get().copyObject(r -> r.sourceBucket(sourceBucket).sourceKey(sourceKey).destinationBucket(bucket).destinationKey(key));
+        S3Calls.guarded(() -> {
+            s3.copy(sourceBucket, sourceKey, bucket, key);
+            return null;
+        });
     }
 
     static String key(String keyId, String filename) {

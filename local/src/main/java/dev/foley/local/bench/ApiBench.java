@@ -1,6 +1,5 @@
 package dev.foley.local.bench;
 
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.foley.Foley;
 import dev.foley.api.FoleyApi;
 import dev.foley.config.Settings;
@@ -63,59 +62,57 @@ public final class ApiBench {
                 ids.add(submit(handler, body));
                 result(handler, ids.get(i));
             }
-            long[] submit = new long[n];
-            long[] result = new long[n];
-            for (int i = 0; i < n; i++) {
-                long t0 = System.nanoTime();
-                String id = submit(handler, body);
-                submit[i] = System.nanoTime() - t0;
-                ids.add(id);
-            }
-            for (int i = 0; i < n; i++) {
-                String id = ids.get(warm + i);
-                long t0 = System.nanoTime();
-                result(handler, id);
-                result[i] = System.nanoTime() - t0;
-            }
             // moto's own time for the writes each submit makes, made by the same store on identical
-            // predictions: the claimed create (one PutItem, the key is cached), and below the record
-            // of the job (one conditional UpdateItem); and the result's one consistent GetItem.
+            // predictions: the claimed create (one PutItem, the key is cached), the record of the job
+            // (one conditional UpdateItem), the provider call alone, and the result's one consistent
+            // GetItem. Each is timed right beside the request it explains (interleaved, not in a later
+            // phase), so a neighbour slowing the machine down shifts both sides of the subtraction.
             var store = new dev.foley.store.PredictionStore(dynamo, s.table(), Clock.systemUTC(), s.dueShards(), s.retention());
             var req = new dev.foley.prediction.RequestValidator(new dev.foley.net.UrlPolicy(false)).validate(
                     dev.foley.prediction.Kind.VIDEO, Json.parse(body));
-            List<dev.foley.prediction.Prediction> made = new ArrayList<>();
+            var provider = providers.primary();
+            var cpu = java.lang.management.ManagementFactory.getThreadMXBean();
+            long[] submit = new long[n];
+            long[] submitCpu = new long[n];
+            long[] result = new long[n];
+            long[] resultCpu = new long[n];
             long[] put = new long[n];
             long[] get = new long[n];
+            long[] call = new long[n];
+            long[] update = new long[n];
+            List<dev.foley.prediction.Prediction> made = new ArrayList<>();
             for (int i = 0; i < n; i++) {
+                long c0 = cpu.getCurrentThreadCpuTime();
+                long t0 = System.nanoTime();
+                String id = submit(handler, body);
+                submit[i] = System.nanoTime() - t0;
+                submitCpu[i] = cpu.getCurrentThreadCpuTime() - c0;
+                ids.add(id);
+
                 var p = dev.foley.prediction.Prediction.accepted(dev.foley.prediction.IdGenerator.random().next(), "bench", req, null,
                         java.time.Instant.now()).withKeyHash("h").claimedForSubmit("bench", java.time.Instant.now().plusSeconds(40));
-                long t0 = System.nanoTime();
+                t0 = System.nanoTime();
                 store.create(p, null);
                 put[i] = System.nanoTime() - t0;
                 made.add(p);
-            }
-            for (int i = 0; i < n; i++) {
-                String id = made.get(i).id();
-                long t0 = System.nanoTime();
-                store.get(id);
-                get[i] = System.nanoTime() - t0;
-            }
-            // The provider call alone: the same adapter and HTTP client against the stand-in.
-            var provider = providers.primary();
-            long[] call = new long[n];
-            for (int i = 0; i < n; i++) {
-                long t0 = System.nanoTime();
+                t0 = System.nanoTime();
                 provider.submit(req, java.util.Optional.empty(), dev.foley.time.Deadline.NONE);
                 call[i] = System.nanoTime() - t0;
-            }
-            // The submit's second write: the conditional accepted -> submitted record.
-            long[] update = new long[n];
-            for (int i = 0; i < n; i++) {
-                var p = made.get(i);
                 var job = dev.foley.prediction.ProviderJob.of("wavespeed", "bench-job-" + i);
-                long t0 = System.nanoTime();
+                t0 = System.nanoTime();
                 store.recordSubmitted(p, job, java.time.Instant.now().plusSeconds(5), List.of("wavespeed: accepted as job " + job.id()));
                 update[i] = System.nanoTime() - t0;
+            }
+            for (int i = 0; i < n; i++) {
+                String id = ids.get(warm + i);
+                long c0 = cpu.getCurrentThreadCpuTime();
+                long t0 = System.nanoTime();
+                result(handler, id);
+                result[i] = System.nanoTime() - t0;
+                resultCpu[i] = cpu.getCurrentThreadCpuTime() - c0;
+                t0 = System.nanoTime();
+                store.get(made.get(i).id());
+                get[i] = System.nanoTime() - t0;
             }
             out.printf("%n%d warm requests each, after %d warm-up; times in ms%n%n", n, warm);
             out.println("(submit includes its provider call to a stand-in answering at once on 127.0.0.1)");
@@ -131,6 +128,8 @@ public final class ApiBench {
             out.printf("| submit, our own time (p50 submit - p50 create - p50 record - p50 provider call) | %.2f | | |%n",
                     (pct(submit, 50) - pct(put, 50) - pct(update, 50) - pct(call, 50)) / 1e6);
             out.printf("| result, our own time (p50 result - p50 get) | %.2f | | |%n", (pct(result, 50) - pct(get, 50)) / 1e6);
+            row(out, "submit, CPU time of the handler's thread (incl. the SDK's and HTTP clients' work)", submitCpu);
+            row(out, "result, CPU time of the handler's thread", resultCpu);
 
             out.println();
             out.println("first request of a fresh JVM (java -XX:TieredStopAtLevel=1, no CDS), 5 runs:");
@@ -148,18 +147,19 @@ public final class ApiBench {
         }
     }
 
+    /** Calls the handler as the Lambda runtime does: with the event's JSON read into a map. */
     static String submit(ApiHandler h, String body) {
-        APIGatewayV2HTTPResponse r = h.handleRequest(ApiEvents.authed(KEY, "POST", FoleyApi.SUBMIT_VIDEO, body), null);
-        if (r.getStatusCode() != 200) {
-            throw new IllegalStateException("submit answered " + r.getStatusCode() + ": " + r.getBody());
+        Map<String, Object> r = h.handleRequest(ApiEvents.authedMap(KEY, "POST", FoleyApi.SUBMIT_VIDEO, body), null);
+        if (!Integer.valueOf(200).equals(r.get("statusCode"))) {
+            throw new IllegalStateException("submit answered " + r.get("statusCode") + ": " + r.get("body"));
         }
-        return Json.parse(r.getBody()).at("/data/id").asText();
+        return Json.parse((String) r.get("body")).at("/data/id").asText();
     }
 
     static void result(ApiHandler h, String id) {
-        APIGatewayV2HTTPResponse r = h.handleRequest(ApiEvents.authed(KEY, "GET", "/api/v3/predictions/" + id + "/result", null), null);
-        if (r.getStatusCode() != 200) {
-            throw new IllegalStateException("result answered " + r.getStatusCode());
+        Map<String, Object> r = h.handleRequest(ApiEvents.authedMap(KEY, "GET", "/api/v3/predictions/" + id + "/result", null), null);
+        if (!Integer.valueOf(200).equals(r.get("statusCode"))) {
+            throw new IllegalStateException("result answered " + r.get("statusCode"));
         }
     }
 

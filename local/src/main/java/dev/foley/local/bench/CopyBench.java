@@ -36,13 +36,13 @@ public final class CopyBench {
         Settings s = Settings.fromEnv(Map.of("AWS_REGION", "us-east-1", "AWS_ENDPOINT_URL", endpoint.toString(),
                 "FOLEY_OUTPUTS_BUCKET", "bench-copy"));
         var clients = LocalFoley.clients(s);
-        var s3 = clients.s3();
+        var s3 = LocalFoley.sdkS3(s);
         try {
             s3.createBucket(r -> r.bucket("bench-copy"));
         } catch (RuntimeException exists) {
             // fine
         }
-        var store = new dev.foley.pipeline.OutputCopy(new OutputStore(() -> s3, clients::presigner, "bench-copy", Duration.ofHours(1),
+        var store = new dev.foley.pipeline.OutputCopy(new OutputStore(clients.s3(), "bench-copy", Duration.ofHours(1),
                 Optional.empty()), new dev.foley.net.PinnedHttp(false));
         var req = new PredictionRequest(Kind.VIDEO, "https://x/a.mp4", "p", "", 25, 8, 4.5, false, null, false);
         Prediction p = Prediction.builder("0123456789abcdef0123456789abcdef", "k", req, Instant.now())

@@ -26,17 +26,16 @@ public final class HandlerStartup {
     public static void main(String[] args) throws Exception {
         Class<?> c = Class.forName(args[0]);
         Object handler = c.getConstructor().newInstance();
+        // The JSON the runtime would hand over, as the maps a handler taking Map receives.
         Object event = switch (args[1]) {
-            case "api" -> com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent.builder()
-                    .withRawPath("/api/v3/wavespeed-ai/mmaudio-v2").withRawQueryString("")
-                    .withHeaders(Map.of("authorization", "Bearer " + PipelineBench.KEY, "content-type", "application/json"))
-                    .withBody("{\"video\":\"https://cdn.example.com/a.mp4\",\"prompt\":\"first\",\"duration\":4}")
-                    .withRequestContext(com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent.RequestContext.builder()
-                            .withHttp(com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent.RequestContext.Http.builder()
-                                    .withMethod("POST").build()).withDomainName("bench").withRequestId("r").build()).build();
-            case "poller" -> new com.amazonaws.services.lambda.runtime.events.ScheduledEvent();
+            case "api" -> Map.of("rawPath", "/api/v3/wavespeed-ai/mmaudio-v2", "rawQueryString", "",
+                    "headers", Map.of("authorization", "Bearer " + PipelineBench.KEY, "content-type", "application/json"),
+                    "body", "{\"video\":\"https://cdn.example.com/a.mp4\",\"prompt\":\"first\",\"duration\":4}",
+                    "isBase64Encoded", false,
+                    "requestContext", Map.of("http", Map.of("method", "POST"), "domainName", "bench", "requestId", "r"));
+            case "poller" -> Map.of("source", "aws.events", "detail-type", "Scheduled Event");
             case "completion" -> Map.of("prediction_id", "0123456789abcdef0123456789abcdef");
-            default -> new com.amazonaws.services.lambda.runtime.events.S3Event(List.of());
+            default -> Map.of("Records", List.of());
         };
         Object out = c.getMethod("handleRequest", Object.class, com.amazonaws.services.lambda.runtime.Context.class)
                 .invoke(handler, event, null);

@@ -60,9 +60,9 @@ public final class JobsBench {
                 List<Future<String>> fs = new ArrayList<>();
                 for (int i = 0; i < N; i++) {
                     fs.add(ex.submit(() -> {
-                        var r = st.api().handleRequest(ApiEvents.authed(PipelineBench.KEY, "POST", FoleyApi.SUBMIT_VIDEO,
+                        var r = st.api().handleRequest(ApiEvents.authedMap(PipelineBench.KEY, "POST", FoleyApi.SUBMIT_VIDEO,
                                 "{\"video\":\"https://cdn.example.com/a.mp4\",\"prompt\":\"bench\",\"duration\":4}"), null);
-                        return Json.parse(r.getBody()).at("/data/id").asText();
+                        return Json.parse((String) r.get("body")).at("/data/id").asText();
                     }));
                 }
                 for (Future<String> f : fs) {

@@ -85,7 +85,7 @@ class ClaimBeforeYouActTest {
         try (var emu = new WaveSpeedEmulator("ws-key");
                 var st = RunningStack.start("once", wavespeed(emu), ProviderHttp.Policies.DEFAULT, false).withPollers(1)) {
             emu.script(Script.doneAfter(Duration.ofMillis(500))).latency(Op.SUBMIT, () -> Duration.ofMillis(latencyMs));
-            var s3 = dev.foley.local.LocalFoley.clients(st.settings).s3();
+            var s3 = dev.foley.local.LocalFoley.sdkS3(st.settings);
             var clip = Moto.projectRoot().resolve("local/src/test/resources/media/bounce-4s.mp4");
             List<String> ids = parallel(10, i -> {
                 if (i < 5) {
@@ -348,8 +348,8 @@ class ClaimBeforeYouActTest {
                     + "ConnectionError: cannot reach gpu-node-17.us-east-1.compute.internal (10.0.4.7:9000)"));
             String id = st.submitVideo(BODY).get("id").asText();
             Prediction p = st.await(id, RunningStack::settled, LONG);
-            JsonNode shown = Json.parse(st.api.handleRequest(dev.foley.local.ApiEvents.authed(RunningStack.KEY, "GET",
-                    "/api/v3/predictions/" + id + "/result", null), null).getBody()).get("data");
+            JsonNode shown = Json.parse(dev.foley.local.Lambdas.api(st.api, dev.foley.local.ApiEvents.authed(RunningStack.KEY, "GET",
+                    "/api/v3/predictions/" + id + "/result", null)).getBody()).get("data");
             String error = shown.get("error").asText();
             assertEquals("the inference provider's job failed: ConnectionError: cannot reach <host> (<address>)", error);
             assertTrue(p.attempts().stream().anyMatch(a -> a.contains("10.0.4.7")), "the full text is kept for operators");

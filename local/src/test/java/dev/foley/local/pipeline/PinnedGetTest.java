@@ -132,7 +132,7 @@ class PinnedGetTest {
         var clients = dev.foley.local.LocalFoley.clients(s);
         dev.foley.local.LocalFoley.ensureBucket(clients, s.outputsBucket());
         try (WaveSpeedEmulator emu = new WaveSpeedEmulator("k")) {
-            var store = new OutputCopy(new OutputStore(clients::s3, clients::presigner, s.outputsBucket(), Duration.ofHours(1),
+            var store = new OutputCopy(new OutputStore(clients.s3(), s.outputsBucket(), Duration.ofHours(1),
                     Optional.empty()), new PinnedHttp(false), Duration.ofMillis(300));
             var req = new PredictionRequest(Kind.VIDEO, "https://x/a.mp4", "p", "", 25, 4, 4.5, false, null, false);
             Prediction p = Prediction.builder("0123456789abcdef0123456789abcdef", "k", req, Instant.now())
@@ -141,7 +141,7 @@ class PinnedGetTest {
             var e = assertThrows(OutputCopy.CopyException.class, () -> store.copy(p, Deadline.NONE));
             assertTrue(e.retryable(), e.getMessage());
             List<String> keys = store.copy(p, Deadline.NONE);
-            byte[] copied = clients.s3().getObjectAsBytes(r -> r.bucket(s.outputsBucket()).key(keys.get(0))).asByteArray();
+            byte[] copied = dev.foley.local.LocalFoley.sdkS3(s).getObjectAsBytes(r -> r.bucket(s.outputsBucket()).key(keys.get(0))).asByteArray();
             assertArrayEquals(ProviderEmulator.fileBytes("j1.mp4"), copied);
         }
     }

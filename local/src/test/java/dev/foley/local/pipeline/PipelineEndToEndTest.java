@@ -1,5 +1,6 @@
 package dev.foley.local.pipeline;
 
+import dev.foley.local.Lambdas;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
@@ -103,7 +104,7 @@ class PipelineEndToEndTest {
     // ---- helpers ----
 
     static APIGatewayV2HTTPResponse call(APIGatewayV2HTTPEvent e) {
-        return api.handleRequest(e, null);
+        return Lambdas.api(api, e);
     }
 
     JsonNode submit(String body, String webhook) {
@@ -341,7 +342,7 @@ class PipelineEndToEndTest {
         foley.pipeline().complete(id);
         Prediction p = prediction(id);
         assertEquals(Phase.COMPLETED, p.phase());
-        var objects = LocalFoley.clients(settings).s3().listObjectsV2(r -> r.bucket(settings.outputsBucket()).prefix("outputs/" + id)).contents();
+        var objects = LocalFoley.sdkS3(settings).listObjectsV2(r -> r.bucket(settings.outputsBucket()).prefix("outputs/" + id)).contents();
         assertEquals(1, objects.size());
         assertEquals(6, usageSeconds());
     }
@@ -456,7 +457,7 @@ class PipelineEndToEndTest {
                 Moto.providers(Moto.wavespeed(emu)), clock).api());
         var e = ApiEvents.of("POST", FoleyApi.SUBMIT_VIDEO, "webhook=http%3A%2F%2F10.0.0.8%2Fhook",
                 Map.of("authorization", "Bearer " + key, "content-type", "application/json"), BODY, false);
-        var r = strictApi.handleRequest(e, null);
+        var r = Lambdas.api(strictApi, e);
         assertEquals(400, r.getStatusCode());
         assertTrue(r.getBody().contains("webhook: must point to a public address"), r.getBody());
     }

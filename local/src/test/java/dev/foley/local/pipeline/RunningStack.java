@@ -1,5 +1,6 @@
 package dev.foley.local.pipeline;
 
+import dev.foley.local.Lambdas;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -108,7 +109,7 @@ final class RunningStack implements AutoCloseable {
     JsonNode submit(String path, String body, String query) {
         var e = ApiEvents.of("POST", path, query == null ? "" : query,
                 Map.of("authorization", "Bearer " + KEY, "content-type", "application/json"), body, false);
-        var r = api.handleRequest(e, null);
+        var r = Lambdas.api(api, e);
         assertEquals(200, r.getStatusCode(), r.getBody());
         return Json.parse(r.getBody()).get("data");
     }
@@ -118,7 +119,7 @@ final class RunningStack implements AutoCloseable {
     }
 
     int cancel(String id) {
-        return api.handleRequest(ApiEvents.authed(KEY, "POST", "/api/v3/predictions/" + id + "/cancel", null), null).getStatusCode();
+        return Lambdas.api(api, ApiEvents.authed(KEY, "POST", "/api/v3/predictions/" + id + "/cancel", null)).getStatusCode();
     }
 
     Prediction prediction(String id) {

@@ -1,5 +1,6 @@
 package dev.foley.local.pipeline;
 
+import dev.foley.local.Lambdas;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -34,7 +35,7 @@ class SyncModeTest {
     }
 
     static JsonNode submit(ApiHandler api, String body) {
-        var r = api.handleRequest(ApiEvents.authed(KEY, "POST", FoleyApi.SUBMIT_VIDEO, body), null);
+        var r = Lambdas.api(api, ApiEvents.authed(KEY, "POST", FoleyApi.SUBMIT_VIDEO, body));
         assertEquals(200, r.getStatusCode(), r.getBody());
         return Json.parse(r.getBody()).get("data");
     }

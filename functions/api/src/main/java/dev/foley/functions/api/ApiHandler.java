@@ -2,8 +2,6 @@ package dev.foley.functions.api;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.foley.Foley;
 import dev.foley.api.ApiRequest;
 import dev.foley.api.ApiResponse;
@@ -16,8 +14,12 @@ import java.util.Map;
 import org.crac.Core;
 import org.crac.Resource;
 
-/** API Gateway (HTTP API, payload 2.0) → {@link FoleyApi}. Holds no rule of its own. */
-public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, Resource {
+/**
+ * API Gateway (HTTP API, payload format 2.0) → {@link FoleyApi}. Holds no rule of its own. The
+ * event arrives as the runtime reads any JSON event (nested maps), so no event library is needed
+ * in the zip; the answer goes back the same way.
+ */
+public final class ApiHandler implements RequestHandler<Map<String, Object>, Map<String, Object>>, Resource {
 
     private final FoleyApi api;
 
@@ -32,37 +34,43 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
     }
 
     @Override
-    public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+    public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
         ApiResponse r = api.handle(toRequest(event));
-        return APIGatewayV2HTTPResponse.builder()
-                .withStatusCode(r.status())
-                .withHeaders(r.headers())
-                .withBody(r.body())
-                .withIsBase64Encoded(false)
-                .build();
+        Map<String, Object> out = new HashMap<>();
+        out.put("statusCode", r.status());
+        out.put("headers", r.headers());
+        out.put("body", r.body());
+        out.put("isBase64Encoded", false);
+        return out;
     }
 
-    static ApiRequest toRequest(APIGatewayV2HTTPEvent e) {
-        var ctx = e.getRequestContext();
-        String method = ctx != null && ctx.getHttp() != null ? ctx.getHttp().getMethod() : "GET";
+    /** The request as API Gateway's payload 2.0 describes it. */
+    static ApiRequest toRequest(Map<String, Object> e) {
+        Map<String, Object> ctx = map(e.get("requestContext"));
+        Map<String, Object> http = map(ctx.get("http"));
+        String method = http.get("method") instanceof String m ? m : "GET";
         Map<String, String> headers = new HashMap<>();
-        if (e.getHeaders() != null) {
-            e.getHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
-        }
+        map(e.get("headers")).forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.valueOf(v)));
         byte[] body;
-        if (e.getBody() == null) {
+        Object raw = e.get("body");
+        if (!(raw instanceof String text)) {
             body = new byte[0];
-        } else if (e.getIsBase64Encoded()) {
+        } else if (Boolean.TRUE.equals(e.get("isBase64Encoded"))) {
             try {
-                body = Base64.getDecoder().decode(e.getBody());
+                body = Base64.getDecoder().decode(text);
             } catch (IllegalArgumentException bad) {
-                body = e.getBody().getBytes(StandardCharsets.UTF_8);
+                body = text.getBytes(StandardCharsets.UTF_8);
             }
         } else {
-            body = e.getBody().getBytes(StandardCharsets.UTF_8);
+            body = text.getBytes(StandardCharsets.UTF_8);
         }
-        return new ApiRequest(method, e.getRawPath(), headers, e.getRawQueryString(), body,
-                ctx == null ? null : ctx.getDomainName(), ctx == null ? "-" : ctx.getRequestId());
+        return new ApiRequest(method, (String) e.get("rawPath"), headers, (String) e.get("rawQueryString"), body,
+                (String) ctx.get("domainName"), ctx.get("requestId") instanceof String id ? id : "-");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object o) {
+        return o instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
     }
 
     /** SnapStart priming: run the real routing, JSON and DynamoDB paths once, with no writes. */

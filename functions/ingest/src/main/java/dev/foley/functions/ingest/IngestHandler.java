@@ -2,22 +2,23 @@ package dev.foley.functions.ingest;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
-import com.amazonaws.services.lambda.runtime.events.S3Event;
-import com.amazonaws.services.lambda.runtime.events.models.s3.S3EventNotification.S3EventNotificationRecord;
 import dev.foley.Foley;
 import dev.foley.ingest.Ingest;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.crac.Core;
 import org.crac.Resource;
 
 /**
- * S3 {@code ObjectCreated} on {@code inputs/} of the uploads bucket → {@link Ingest}. Keys arrive
- * URL-encoded (spaces as {@code +}); they are decoded here, once.
+ * S3 {@code ObjectCreated} on {@code inputs/} of the uploads bucket → {@link Ingest}. The event
+ * arrives as the runtime reads any JSON event (nested maps: {@code Records[].eventName},
+ * {@code .s3.bucket.name}, {@code .s3.object.key}). Keys arrive URL-encoded (spaces as {@code +});
+ * they are decoded here, once.
  */
-public final class IngestHandler implements RequestHandler<S3Event, String>, Resource {
+public final class IngestHandler implements RequestHandler<Map<String, Object>, String>, Resource {
 
     private final Ingest ingest;
 
@@ -31,21 +32,28 @@ public final class IngestHandler implements RequestHandler<S3Event, String>, Res
     }
 
     @Override
-    public String handleRequest(S3Event event, Context context) {
+    public String handleRequest(Map<String, Object> event, Context context) {
         List<String> outcomes = new ArrayList<>();
-        if (event == null || event.getRecords() == null) {
+        if (event == null || !(event.get("Records") instanceof List<?> records)) {
             return "[]";
         }
-        for (S3EventNotificationRecord r : event.getRecords()) {
-            if (r.getEventName() == null || !r.getEventName().startsWith("ObjectCreated")) {
+        for (Object o : records) {
+            Map<String, Object> r = map(o);
+            if (!(r.get("eventName") instanceof String name) || !name.startsWith("ObjectCreated")) {
                 outcomes.add("IGNORED");
                 continue;
             }
-            String bucket = r.getS3().getBucket().getName();
-            String key = URLDecoder.decode(r.getS3().getObject().getKey(), StandardCharsets.UTF_8);
+            Map<String, Object> s3 = map(r.get("s3"));
+            String bucket = String.valueOf(map(s3.get("bucket")).get("name"));
+            String key = URLDecoder.decode(String.valueOf(map(s3.get("object")).get("key")), StandardCharsets.UTF_8);
             outcomes.add(ingest.onObjectCreated(bucket, key).name());
         }
         return outcomes.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object o) {
+        return o instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
     }
 
     @Override
