@@ -63,7 +63,7 @@ test('upload a clip, generate, and the video plays with a soundtrack of the requ
 
 test('text-to-audio: the video source goes away and the audio plays at the requested length', async () => {
   const { page, errors } = await open();
-  await page.check('input[name=mode][value=text]');
+  await page.check('input[name=mode][value=submitTextToAudio]');
   assert.equal(await page.isVisible('#video'), false);
   await page.click('#examples button >> nth=1');
   assert.match(await page.inputValue('#field-prompt'), /rain/i);
@@ -73,6 +73,26 @@ test('text-to-audio: the video source goes away and the audio plays at the reque
   await page.waitForSelector('audio#output[data-audio-seconds]', { timeout: 30000 });
   const seconds = Number(await page.getAttribute('#output', 'data-audio-seconds'));
   assert.ok(Math.abs(seconds - 3) < 0.1, `audio of ${seconds} s`);
+  assert.deepEqual(errors, []);
+});
+
+test('long model: a chosen file is uploaded by Generate itself, and the windows show as they finish', async () => {
+  const { page, errors } = await open();
+  await page.check('input[name=mode][value=submitLongVideoToAudio]');
+  assert.equal(await page.isVisible('#field-window_seconds'), true, "the long model's own fields, from the OpenAPI document");
+  assert.equal(await page.evaluate(() => document.getElementById('field-output_format').tagName), 'SELECT');
+  await page.setInputFiles('#file', clip); // chosen, not uploaded
+  await page.fill('#field-prompt', 'a rubber ball bouncing on a wooden floor');
+  await page.fill('#field-window_seconds', '4');
+  await page.selectOption('#field-output_format', 'wav');
+  await page.click('#generate');
+  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('completed'), null, { timeout: 120000 });
+  assert.match(await page.textContent('#upload-status'), /Uploaded bounce-4s\.mp4/);
+  assert.ok(Number(await page.getAttribute('#windows', 'max')) >= 1, 'the windows were counted');
+  await page.waitForSelector('audio#output[data-audio-seconds]', { timeout: 30000 });
+  const seconds = Number(await page.getAttribute('#output', 'data-audio-seconds'));
+  assert.ok(Math.abs(seconds - 4) < 0.1, `a WAV of ${seconds} s`);
+  assert.match(await page.getAttribute('#output', 'src'), /\.wav/);
   assert.deepEqual(errors, []);
 });
 

@@ -34,6 +34,18 @@ test('text-to-audio model id routes to the text endpoint', async () => {
   assert.equal(body.data.model, 'wavespeed-ai/mmaudio-v2/text-to-audio');
 });
 
+test("Foley's long model runs through the SDK unchanged, and its own limits come back as 400s", async () => {
+  const res = await client.runNoThrow('foley/mmaudio-v2-long', { video: video.video, prompt: 'footsteps' },
+    { timeout: 0.6, pollInterval: 0.2 });
+  assert.match(res.detail.taskId, /^[0-9a-f]{32}$/);
+  const [, body] = await api('GET', `/api/v3/predictions/${res.detail.taskId}/result`);
+  assert.equal(body.data.model, 'foley/mmaudio-v2-long');
+  assert.equal(typeof body.data.progress.windows_total, 'number');
+  await assert.rejects(
+    client.run('foley/mmaudio-v2-long', { ...video, window_seconds: 12 }, { timeout: 5 }),
+    (e) => e instanceof WavespeedSubmissionException && /window_seconds: must be an integer between 4 and 10, got 12/.test(e.message));
+});
+
 test('a cancelled prediction ends the SDK wait with the API error text', async () => {
   const [, created] = await api('GET', '/api/v3/predictions?limit=1');
   const before = created.data.items.length ? created.data.items[0].id : null;

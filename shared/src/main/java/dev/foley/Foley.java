@@ -49,7 +49,13 @@ public final class Foley {
      * path runs (empty: in this process, at once).
      */
     public record Parts(Settings settings, AwsClients clients, ProviderChain providers, Clock clock, Sleeper sleeper,
-            IdGenerator ids, Optional<Pipeline.CompletionTrigger> completion) {
+            IdGenerator ids, Optional<Pipeline.CompletionTrigger> completion, Optional<Pipeline.CompletionTrigger> mediaTrigger) {
+
+        /** A runtime whose media steps run in this process (local mode, tests), where media work is given to the pipeline. */
+        public Parts(Settings settings, AwsClients clients, ProviderChain providers, Clock clock, Sleeper sleeper,
+                IdGenerator ids, Optional<Pipeline.CompletionTrigger> completion) {
+            this(settings, clients, providers, clock, sleeper, ids, completion, Optional.empty());
+        }
     }
 
     private final Settings settings;
@@ -58,13 +64,16 @@ public final class Foley {
     private final PredictionStore predictions;
     private final ApiKeyStore keys;
     private final OutputCopy outputs;
+    private final dev.foley.store.OutputStore outputStore;
     private final Pipeline pipeline;
     private final Admission admission;
     private final Ingest ingest;
     private final FoleyApi api;
 
     private Foley(Settings settings, Clock clock, Sleeper sleeper, PredictionStore predictions, ApiKeyStore keys,
-            OutputCopy outputs, Pipeline pipeline, Admission admission, Ingest ingest, FoleyApi api) {
+            OutputCopy outputs, dev.foley.store.OutputStore outputStore, Pipeline pipeline, Admission admission, Ingest ingest,
+            FoleyApi api) {
+        this.outputStore = outputStore;
         this.settings = settings;
         this.clock = clock;
         this.sleeper = sleeper;
@@ -98,6 +107,8 @@ public final class Foley {
         var pipeline = new Pipeline(predictions, attempts, parts.providers(), copy, webhooks, clock, lifecycle, s.callbackBase(),
                 pricing, s.owner());
         parts.completion().ifPresent(pipeline::completionBy);
+        parts.mediaTrigger().ifPresent(pipeline::mediaBy);
+        pipeline.workLinksBy(outputs::workLink).windowConcurrencyBy(s::windowConcurrencyFor);
 
         var validator = new RequestValidator(new UrlPolicy(s.strictUrls()));
         var admission = new Admission(predictions, keys, validator, pipeline, pricing, parts.ids(), clock);
@@ -112,7 +123,7 @@ public final class Foley {
                 new CallbackRoute(parts.providers(), predictions, pipeline),
                 new MediaRoutes(uploads, s.uploadMaxBytes()),
                 new PlaygroundRoutes(s.playgroundDevKey(), s.microUsdPerSecond()));
-        return new Foley(s, clock, parts.sleeper(), predictions, keys, copy, pipeline, admission, ingest, api);
+        return new Foley(s, clock, parts.sleeper(), predictions, keys, copy, outputs, pipeline, admission, ingest, api);
     }
 
     /**
@@ -131,7 +142,10 @@ public final class Foley {
         Optional<Pipeline.CompletionTrigger> completion = s.completionFunction()
                 .filter(fn -> !fn.equals(s.owner()))
                 .map(fn -> new LambdaCompletionTrigger(clients, fn)::trigger);
-        return wire(new Parts(s, clients, providers, clock, Sleeper.of(clock), IdGenerator.random(), completion));
+        Optional<Pipeline.CompletionTrigger> mediaTrigger = s.mediaFunction()
+                .filter(fn -> !fn.equals(s.owner()))
+                .map(fn -> new LambdaCompletionTrigger(clients, fn)::trigger);
+        return wire(new Parts(s, clients, providers, clock, Sleeper.of(clock), IdGenerator.random(), completion, mediaTrigger));
     }
 
     public FoleyApi api() {
@@ -162,6 +176,11 @@ public final class Foley {
     /** How outputs are copied into our bucket (tests re-drive a copy with it). */
     public OutputCopy outputs() {
         return outputs;
+    }
+
+    /** The outputs bucket (the media function reads and writes its work files there). */
+    public dev.foley.store.OutputStore outputStore() {
+        return outputStore;
     }
 
     public Settings settings() {

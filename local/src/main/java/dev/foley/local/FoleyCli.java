@@ -297,7 +297,17 @@ public final class FoleyCli implements Callable<Integer> {
         String steps;
         @Option(names = "--mask-away-clip", description = "ignore the clip's image features")
         boolean maskAwayClip;
-        @Option(names = "--out", paramLabel = "FILE", description = "where to write it (default <clip>.foley.mp4)")
+        @Option(names = "--original-audio", paramLabel = "MODE", description = "the clip's own sound: replace (default), mix or duck")
+        String originalAudio;
+        @Option(names = "--format", paramLabel = "FMT", description = "mp4 (video), wav, flac, mp3 or m4a")
+        String format;
+        @Option(names = "--long", description = "use the long model (chosen by itself for a local clip over 30 s)")
+        boolean longModel;
+        @Option(names = "--window-seconds", paramLabel = "S", description = "long model: seconds per window (4 to 10, default 8)")
+        String windowSeconds;
+        @Option(names = "--overlap-seconds", paramLabel = "S", description = "long model: overlap of windows (0.5 to 2, default 1)")
+        String overlapSeconds;
+        @Option(names = "--out", paramLabel = "FILE", description = "where to write it (default <clip>.foley.<format>)")
         Path outFile;
         @Mixin
         DataDir data;
@@ -322,7 +332,8 @@ public final class FoleyCli implements Callable<Integer> {
             try (LocalFoley foley = LocalFoley.start(o)) {
                 out.println("local stack up (provider " + foley.providers().primary().name() + ")");
                 return dev.foley.local.Generate.run(foley, new dev.foley.local.Generate.Request(video, prompt, negativePrompt,
-                        duration, seed, guidance, steps, maskAwayClip, outFile), out);
+                        duration, seed, guidance, steps, maskAwayClip, outFile, originalAudio, format, longModel, windowSeconds,
+                        overlapSeconds), out);
             } finally {
                 if (moto != null) {
                     moto.close();
@@ -331,7 +342,7 @@ public final class FoleyCli implements Callable<Integer> {
         }
     }
 
-    enum BenchKind { api, pipeline, startup, jobs }
+    enum BenchKind { api, pipeline, startup, jobs, media }
 
     @Command(name = "bench", mixinStandardHelpOptions = true,
             description = {"Benchmarks: api (default), startup, pipeline, jobs; figures for BENCHMARKS.md.",
@@ -344,7 +355,7 @@ public final class FoleyCli implements Callable<Integer> {
         @CommandLine.ParentCommand
         FoleyCli root;
         @Parameters(index = "0", arity = "0..1", defaultValue = "api", paramLabel = "WHICH",
-                description = "api (default), startup, pipeline or jobs")
+                description = "api (default), startup, pipeline, jobs or media")
         BenchKind which;
         @Option(names = "--n", paramLabel = "N", defaultValue = "2000", converter = Count.class,
                 description = "requests per phase for bench api (default ${DEFAULT-VALUE})")
@@ -364,6 +375,7 @@ public final class FoleyCli implements Callable<Integer> {
                 case startup -> dev.foley.local.bench.PipelineBench.withMoto(dir, awsEndpoint, out,
                         e -> dev.foley.local.bench.HandlerStartup.run(e, out));
                 case jobs -> dev.foley.local.bench.JobsBench.run(dir, awsEndpoint, out);
+                case media -> dev.foley.local.bench.MediaBench.run(dir, awsEndpoint, out);
                 default -> throw new IllegalStateException(which.name());
             }
             return 0;

@@ -31,11 +31,29 @@ final class Generate {
 
     /** The command's options; numbers stay as typed, so the API itself judges them (and names what is wrong). */
     record Request(String video, String prompt, String negativePrompt, String duration, String seed, String guidance,
-            String steps, boolean maskAwayClip, Path out) {
+            String steps, boolean maskAwayClip, Path out, String originalAudio, String format, boolean longModel,
+            String windowSeconds, String overlapSeconds) {
     }
+
+    /** The hosted models cut at this many seconds; a longer local clip goes to the long model by itself. */
+    static final double HOSTED_LIMIT = 30;
 
     static int run(LocalFoley foley, Request r, PrintStream out) throws Exception {
         String videoUrl = null;
+        boolean longModel = r.longModel() || r.windowSeconds() != null || r.overlapSeconds() != null;
+        if (r.video() != null && !isUrl(r.video())) {
+            try {
+                double seconds = dev.foley.media.Ffmpeg.probe(Path.of(r.video())).seconds();
+                if (seconds > HOSTED_LIMIT + 0.05 && !longModel && (r.duration() == null || !r.duration().matches("[0-9]+")
+                        || Integer.parseInt(r.duration()) > HOSTED_LIMIT)) {
+                    longModel = true;
+                    out.printf(Locale.ROOT, "the clip is %.1f s long, past the hosted models' %d s: using %s%n", seconds,
+                            (int) HOSTED_LIMIT, dev.foley.prediction.Kind.LONG.model());
+                }
+            } catch (dev.foley.media.Ffmpeg.UnreadableException e) {
+                // the API's media step says what is wrong with it, as it would for any client
+            }
+        }
         if (r.video() != null) {
             videoUrl = isUrl(r.video()) ? r.video() : upload(foley, Path.of(r.video()), out);
         }
@@ -54,8 +72,17 @@ final class Generate {
         if (r.maskAwayClip()) {
             body.put("mask_away_clip", true);
         }
+        if (r.originalAudio() != null) {
+            body.put("original_audio", r.originalAudio());
+        }
+        if (r.format() != null) {
+            body.put("output_format", r.format());
+        }
+        number(body, "window_seconds", r.windowSeconds());
+        number(body, "overlap_seconds", r.overlapSeconds());
         HttpClient http = HttpClient.newHttpClient();
-        String path = videoUrl == null ? "/api/v3/wavespeed-ai/mmaudio-v2/text-to-audio" : "/api/v3/wavespeed-ai/mmaudio-v2";
+        String path = videoUrl == null ? dev.foley.api.FoleyApi.SUBMIT_TEXT
+                : longModel ? dev.foley.api.FoleyApi.SUBMIT_LONG : dev.foley.api.FoleyApi.SUBMIT_VIDEO;
         HttpResponse<String> submitted = http.send(HttpRequest.newBuilder(URI.create(foley.baseUrl() + path))
                 .header("Authorization", "Bearer " + foley.apiKey()).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))).build(), HttpResponse.BodyHandlers.ofString());
@@ -69,16 +96,22 @@ final class Generate {
         out.println("prediction " + data.get("id").asText() + " submitted (" + data.get("model").asText() + ")");
         long t0 = System.nanoTime();
         String last = "";
-        long deadline = t0 + Duration.ofMinutes(10).toNanos();
+        String lastShown = "";
+        long deadline = t0 + Duration.ofMinutes(longModel ? 60 : 10).toNanos();
         while (System.nanoTime() < deadline) {
             data = Json.parse(http.send(HttpRequest.newBuilder(URI.create(resultUrl))
                     .header("Authorization", "Bearer " + foley.apiKey()).build(), HttpResponse.BodyHandlers.ofString()).body())
                     .get("data");
             String status = data.get("status").asText();
-            if (!status.equals(last)) {
-                out.printf(Locale.ROOT, "  %-10s %5.1f s%n", status, (System.nanoTime() - t0) / 1e9);
-                last = status;
+            JsonNode progress = data.get("progress");
+            String shown = status + (progress == null || progress.path("windows_total").asInt() == 0 ? ""
+                    : "  windows " + progress.path("windows_done").asInt() + "/" + progress.path("windows_total").asInt());
+            if (!shown.equals(lastShown)) {
+                out.printf(Locale.ROOT, "  %-10s %5.1f s%s%n", status, (System.nanoTime() - t0) / 1e9,
+                        shown.substring(status.length()));
+                lastShown = shown;
             }
+            last = status;
             if (status.equals("completed") || status.equals("failed") || status.equals("cancelled")) {
                 break;
             }
@@ -130,7 +163,8 @@ final class Generate {
     }
 
     private static Path defaultOut(String video, String link) {
-        String ext = link.contains(".flac") ? ".flac" : ".mp4";
+        String file = URI.create(link).getPath();
+        String ext = file.lastIndexOf('.') > file.lastIndexOf('/') ? file.substring(file.lastIndexOf('.')) : ".mp4";
         if (video == null) {
             return Path.of("foley-" + System.currentTimeMillis() / 1000 + ext);
         }

@@ -111,6 +111,13 @@ public final class LocalFoley implements AutoCloseable {
                 completion));
     }
 
+    /** Gives {@code foley}'s pipeline the media function's own FFmpeg work, its files under {@code dir}. */
+    public static Foley withMedia(Foley foley, Path dir) {
+        foley.pipeline().mediaWork(new dev.foley.media.FfmpegMedia(foley.outputStore(),
+                new dev.foley.net.PinnedHttp(foley.settings().strictUrls()), dir));
+        return foley;
+    }
+
     /** The table (built from {@code template.yaml}) and both buckets, made if missing. */
     public static void prepare(Settings settings, Path template) throws IOException {
         AwsClients clients = clients(settings);
@@ -141,9 +148,16 @@ public final class LocalFoley implements AutoCloseable {
         // Completion runs in-process, as the completion function would, on its own threads.
         ExecutorService completions = Executors.newVirtualThreadPerTaskExecutor();
         owned.add(completions::shutdownNow);
+        // Media work (long videos, the original sound, formats) runs as the media function would: two at a time.
+        ExecutorService mediaThreads = Executors.newFixedThreadPool(2, Thread.ofPlatform().daemon().name("foley-media-", 0).factory());
+        owned.add(mediaThreads::shutdownNow);
         Foley[] self = new Foley[1];
-        Foley foley = wire(settings, providers, Optional.of(id -> completions.submit(() -> self[0].pipeline().runToRest(id))));
+        Clock clock = Clock.systemUTC();
+        Foley foley = Foley.wire(new Foley.Parts(settings, clients(settings), providers, clock, Sleeper.of(clock), IdGenerator.random(),
+                Optional.of(id -> completions.submit(() -> self[0].pipeline().runToRest(id))),
+                Optional.of(id -> mediaThreads.submit(() -> self[0].pipeline().runMedia(id)))));
         self[0] = foley;
+        withMedia(foley, o.dataDir().resolve("media"));
         LocalPoller poller = new LocalPoller(foley.poller(16, Duration.ofSeconds(60)));
         owned.add(0, poller);
         owned.add(0, LocalIngestFeed.start(sqs(settings), sdkS3(settings), settings.uploadsBucket(),

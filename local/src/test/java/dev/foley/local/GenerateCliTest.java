@@ -42,6 +42,24 @@ class GenerateCliTest {
     }
 
     @Test
+    void aClipPastThirtySecondsGoesToTheLongModelAndShowsItsWindows() throws Exception {
+        Path clip = dev.foley.local.bench.Clips.bounce(tmp.resolve("long.mp4"), 160, 120, 25, 33, new double[] {2.5, 12.5, 24.5, 31.5}, 0, 0);
+        Path out = tmp.resolve("long.wav");
+        var buf = new ByteArrayOutputStream();
+        int rc = run(buf, "generate", "--video", clip.toString(), "--prompt", "a ball bouncing", "--format", "wav",
+                "--out", out.toString(), "--aws-endpoint", Moto.endpoint().toString(), "--data", tmp.toString(),
+                "--template", Moto.template().toString());
+        String text = buf.toString(StandardCharsets.UTF_8);
+        assertEquals(0, rc, text);
+        assertTrue(text.contains("the clip is 33.0 s long, past the hosted models' 30 s: using foley/mmaudio-v2-long"), text);
+        assertTrue(text.contains("windows 5/5"), "progress per window: " + text);
+        AudioProbe p = AudioProbe.of(out);
+        assertFalse(p.hasVideo());
+        assertEquals("pcm_s16le", p.audioCodec());
+        assertEquals(33.0, p.audioSeconds(), 0.05);
+    }
+
+    @Test
     void textToAudioAndABadValueNamedByTheApi() throws Exception {
         Path out = tmp.resolve("rain.flac");
         var buf = new ByteArrayOutputStream();

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.foley.api.FoleyApi;
 import dev.foley.store.FoleyTable;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -98,7 +99,63 @@ class TemplateTest {
                         zip + " carries the events library, which no handler needs");
             }
         }
-        assertEquals(4, functions);
+        assertEquals(5, functions);
+    }
+
+    /**
+     * FFmpeg reaches Lambda only in the media function's layer, and as the linux-arm64 build (Lambda
+     * runs arm64; this machine is x86_64): every native library in the layer is an AArch64 ELF file,
+     * none is x86-64, and no function zip carries a native library or JavaCV at all.
+     */
+    @Test
+    void onlyTheMediaFunctionHasFfmpegAndItIsTheArm64Build() throws Exception {
+        JsonNode resources = template().get("Resources");
+        String layer = resources.at("/FfmpegLayer/Properties/ContentUri").asText();
+        assertEquals("FfmpegLayer", resources.at("/MediaFunction/Properties/Layers/0").asText(), "the media function has the FFmpeg layer");
+        for (String other : List.of("ApiFunction", "PollerFunction", "CompletionFunction", "IngestFunction")) {
+            assertTrue(resources.at("/" + other + "/Properties/Layers").isMissingNode(), other + " has no FFmpeg layer");
+        }
+        assertEquals("arm64", resources.at("/FfmpegLayer/Properties/CompatibleArchitectures/0").asText());
+        java.nio.file.Path zip = Moto.projectRoot().resolve(layer);
+        assertTrue(java.nio.file.Files.isRegularFile(zip), zip + " is built by ./mvnw package");
+        Map<String, Integer> machines = new java.util.TreeMap<>();
+        boolean javacv = false;
+        try (var z = new java.util.zip.ZipFile(zip.toFile())) {
+            for (var e : java.util.Collections.list(z.entries())) {
+                if (e.getName().startsWith("java/lib/javacv-")) {
+                    javacv = true;
+                }
+                if (!e.getName().startsWith("java/lib/") || !e.getName().endsWith(".jar")) {
+                    continue;
+                }
+                try (var jar = new java.util.zip.ZipInputStream(z.getInputStream(e))) {
+                    for (var inner = jar.getNextEntry(); inner != null; inner = jar.getNextEntry()) {
+                        String n = inner.getName();
+                        if (n.matches(".*\\.so(\\.[0-9]+)*$")) {
+                            byte[] head = jar.readNBytes(20);
+                            assertEquals(0x7f, head[0] & 0xff, n + " is an ELF file");
+                            int machine = (head[18] & 0xff) | (head[19] & 0xff) << 8;
+                            machines.merge(n.substring(n.lastIndexOf('/') + 1).replaceAll("\\.so.*", ""), machine, (a, b) -> a == b ? a : -1);
+                        }
+                    }
+                }
+            }
+        }
+        assertTrue(javacv, "JavaCV is in the layer");
+        for (String lib : List.of("libavcodec", "libavformat", "libavutil", "libswresample", "libswscale", "libjniavcodec", "libjnijavacpp")) {
+            assertEquals(183, machines.getOrDefault(lib, 0), lib + " must be in the layer, built for AArch64 (EM_AARCH64 = 183): " + machines);
+        }
+        assertFalse(machines.containsValue(62), "no x86-64 library (EM_X86_64 = 62) in the layer: " + machines);
+        for (String fn : List.of("api", "poller", "completion", "ingest", "media")) {
+            java.nio.file.Path f = Moto.projectRoot().resolve("functions/" + fn + "/target/" + fn + ".zip");
+            assertTrue(java.nio.file.Files.size(f) < 10_000_000, f + " is " + java.nio.file.Files.size(f) + " bytes; each zip stays under 10 MB");
+            try (var z = new java.util.zip.ZipFile(f.toFile())) {
+                for (var e : java.util.Collections.list(z.entries())) {
+                    assertFalse(e.getName().matches("lib/(javacv|javacpp|ffmpeg).*"), f + " carries " + e.getName() + " (FFmpeg lives in the layer)");
+                    assertFalse(e.getName().endsWith(".so"), f + " carries a native library " + e.getName());
+                }
+            }
+        }
     }
 
     /** A class loader over a Lambda zip: classes at the root, jars in lib/ (unpacked to a temp dir). */

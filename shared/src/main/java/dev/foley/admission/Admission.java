@@ -117,8 +117,11 @@ public final class Admission {
         }
         Instant now = clock.instant();
         // Stored already claimed for its first submit: the poller leaves it alone while we submit it.
-        Prediction p = Prediction.accepted(ids.next(), a.key().keyId(), request, a.webhook(), now).withKeyHash(a.key().hash())
-                .claimedForSubmit(pipeline.owner(), now.plus(Lifecycle.SUBMIT_LEASE));
+        Prediction accepted = Prediction.accepted(ids.next(), a.key().keyId(), request, a.webhook(), now).withKeyHash(a.key().hash());
+        // A long video goes to the media function first (to be cut): due again if that hand-over is lost.
+        Prediction p = request.kind() == dev.foley.prediction.Kind.LONG
+                ? accepted.toBuilder().dueAt(now.plus(Lifecycle.MEDIA_HANDOVER)).build()
+                : accepted.claimedForSubmit(pipeline.owner(), now.plus(Lifecycle.SUBMIT_LEASE));
         if (a.ingestKey() != null) {
             p = p.withIngestKey(a.ingestKey());
         }

@@ -36,7 +36,7 @@ public final class CallbackRoute {
 
     ApiResponse handle(String providerName, String id, ApiRequest req) throws ApiException {
         Optional<InferenceProvider> provider = providers.byName(providerName);
-        if (provider.isEmpty() || !IdGenerator.looksLikeId(id)) {
+        if (provider.isEmpty() || !IdGenerator.looksLikeWorkId(id)) {
             throw new ApiException(404, "no such callback");
         }
         byte[] body = req.body() == null ? new byte[0] : req.body();

@@ -18,6 +18,8 @@ public final class FoleyApi {
 
     public static final String SUBMIT_VIDEO = "/api/v3/wavespeed-ai/mmaudio-v2";
     public static final String SUBMIT_TEXT = "/api/v3/wavespeed-ai/mmaudio-v2/text-to-audio";
+    /** Foley's own model path: videos up to 10 minutes, cut into windows (the hosted SDKs' {@code run('foley/mmaudio-v2-long', …)}). */
+    public static final String SUBMIT_LONG = "/api/v3/foley/mmaudio-v2-long";
     static final String PREDICTIONS = "/api/v3/predictions";
     static final String CALLBACKS = "/internal/callbacks/{provider}/{id}";
     private static final System.Logger LOG = System.getLogger("foley.api");
@@ -47,6 +49,7 @@ public final class FoleyApi {
             new Route("GET", "/openapi.json"),
             new Route("POST", SUBMIT_VIDEO),
             new Route("POST", SUBMIT_TEXT),
+            new Route("POST", SUBMIT_LONG),
             new Route("GET", PREDICTIONS),
             new Route("GET", PREDICTIONS + "/{id}"),
             new Route("GET", PREDICTIONS + "/{id}/result"),
@@ -165,6 +168,7 @@ public final class FoleyApi {
         return switch (matched.pattern()) {
             case SUBMIT_VIDEO -> submit.handle(req, key, dev.foley.prediction.Kind.VIDEO, base);
             case SUBMIT_TEXT -> submit.handle(req, key, dev.foley.prediction.Kind.TEXT, base);
+            case SUBMIT_LONG -> submit.handle(req, key, dev.foley.prediction.Kind.LONG, base);
             case PREDICTIONS -> predictions.list(req, key, base);
             case PREDICTIONS + "/{id}", PREDICTIONS + "/{id}/result" -> predictions.get(segments[4], key, base);
             case PREDICTIONS + "/{id}/cancel" -> predictions.cancel(segments[4], key, base);

@@ -38,6 +38,9 @@ import java.util.Optional;
  * @param playgroundDevKey a key the playground pre-fills ({@code FOLEY_PLAYGROUND_DEV_KEY}; local mode only)
  * @param syncWait         how long {@code enable_sync_mode} holds a submit ({@code FOLEY_SYNC_WAIT_SECONDS},
  *                         25; at most 28, under API Gateway's 30 s)
+ * @param mediaFunction    the media Lambda to invoke for media work ({@code FOLEY_MEDIA_FUNCTION}); empty in local mode
+ * @param windowConcurrency a long prediction's windows at one provider at once ({@code FOLEY_WINDOW_CONCURRENCY}:
+ *                         one number for all, or {@code wavespeed=2,fal=4}; defaults below)
  * @param owner            who this process is, on the leases it takes ({@code AWS_LAMBDA_FUNCTION_NAME},
  *                         set by Lambda itself; {@code local} otherwise)
  */
@@ -64,7 +67,17 @@ public record Settings(
         long uploadMaxBytes,
         Optional<String> ingestKeyId,
         Optional<String> playgroundDevKey,
+        Optional<String> mediaFunction,
+        Map<String, Integer> windowConcurrency,
         String owner) {
+
+    /** Windows in flight per provider unless configured: WaveSpeed's lowest account level allows 2 tasks at once. */
+    public static final Map<String, Integer> DEFAULT_WINDOW_CONCURRENCY = Map.of("wavespeed", 2, "fal", 4, "replicate", 4, "local", 4);
+
+    /** How many windows of one long prediction may be at {@code provider} at once. */
+    public int windowConcurrencyFor(String provider) {
+        return windowConcurrency.getOrDefault(provider, windowConcurrency.getOrDefault("*", 4));
+    }
 
     public static Settings fromEnv(Map<String, String> env) {
         return new Settings(
@@ -92,7 +105,35 @@ public record Settings(
                 positive(env, "FOLEY_UPLOAD_MAX_MB", 500) * 1_000_000L,
                 Optional.ofNullable(blankToNull(env.get("INGEST_KEY_ID"))),
                 Optional.ofNullable(blankToNull(env.get("FOLEY_PLAYGROUND_DEV_KEY"))),
+                Optional.ofNullable(blankToNull(env.get("FOLEY_MEDIA_FUNCTION"))),
+                concurrency(env.get("FOLEY_WINDOW_CONCURRENCY")),
                 Optional.ofNullable(blankToNull(env.get("AWS_LAMBDA_FUNCTION_NAME"))).orElse("local"));
+    }
+
+    private static Map<String, Integer> concurrency(String v) {
+        Map<String, Integer> out = new java.util.HashMap<>(DEFAULT_WINDOW_CONCURRENCY);
+        if (v == null || v.isBlank()) {
+            return Map.copyOf(out);
+        }
+        String bad = "FOLEY_WINDOW_CONCURRENCY must be a number from 1 to 64, or provider=number pairs such as wavespeed=2,fal=4; got '" + v + "'";
+        for (String part : v.split(",")) {
+            String[] kv = part.trim().split("=", 2);
+            try {
+                int n = Integer.parseInt(kv[kv.length - 1].trim());
+                if (n < 1 || n > 64) {
+                    throw new IllegalStateException(bad);
+                }
+                if (kv.length == 1) {
+                    out.replaceAll((k, old) -> n);
+                    out.put("*", n);
+                } else {
+                    out.put(kv[0].trim().toLowerCase(java.util.Locale.ROOT), n);
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalStateException(bad);
+            }
+        }
+        return Map.copyOf(out);
     }
 
     private static long price(String v) {

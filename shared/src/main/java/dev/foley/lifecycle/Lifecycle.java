@@ -42,6 +42,10 @@ public record Lifecycle(Duration deadline, boolean callbacks) {
     public static final Duration SUBMIT_LEASE = Duration.ofSeconds(40);
     public static final Duration COPY_LEASE = Duration.ofMinutes(5);
     public static final Duration EFFECTS_LEASE = Duration.ofSeconds(90);
+    /** Media work (cutting, joining) may take this long: under the media function's 15-minute timeout. */
+    public static final Duration MEDIA_LEASE = Duration.ofMinutes(14);
+    /** Media work handed to the media function is handed again if nobody claimed it within this long. */
+    public static final Duration MEDIA_HANDOVER = Duration.ofMinutes(1);
     /** What a lease holder keeps in hand to record what it did before its lease ends. */
     public static final Duration RECORD_MARGIN = Duration.ofSeconds(5);
 
@@ -87,6 +91,14 @@ public record Lifecycle(Duration deadline, boolean callbacks) {
      * stopping jobs and notifying are left to the worker side).
      */
     public Work next(Prediction p, Instant now, boolean effects) {
+        return next(p, now, effects, false);
+    }
+
+    /**
+     * The same; {@code mediaAtHand}: asked by the media function, which was handed a long video to
+     * cut, so the cut is due now rather than at its hand-over fallback time.
+     */
+    public Work next(Prediction p, Instant now, boolean effects, boolean mediaAtHand) {
         if (p.leasedAt(now)) {
             return new Work.Wait();
         }
@@ -99,7 +111,8 @@ public record Lifecycle(Duration deadline, boolean callbacks) {
         }
         boolean due = p.dueAt() != null && !p.dueAt().isAfter(now);
         return switch (p.phase()) {
-            case ACCEPTED -> due && p.jobs().submitBudgetLeft() ? new Work.Submit() : new Work.Wait();
+            case ACCEPTED -> (due || mediaAtHand && p.kind() == dev.foley.prediction.Kind.LONG) && p.jobs().submitBudgetLeft()
+                    ? new Work.Submit() : new Work.Wait();
             case SUBMITTED -> due ? new Work.Check() : new Work.Wait();
             case UPSTREAM_DONE -> new Work.Copy(due);
             case COMPLETED, FAILED, CANCELLED -> p.notifications().webhookDueBy(now) || p.notifications().resultFilePending()
@@ -111,7 +124,7 @@ public record Lifecycle(Duration deadline, boolean callbacks) {
 
     /** When {@code p} must be finished by. A job seen done gets {@link #COPY_WINDOW} to be copied. */
     public Instant deadlineOf(Prediction p) {
-        Instant d = p.createdAt().plus(deadline);
+        Instant d = p.kind() == dev.foley.prediction.Kind.LONG ? WindowRules.deadlineOf(p, deadline) : p.createdAt().plus(deadline);
         if (p.phase() == Phase.UPSTREAM_DONE && p.upstreamAt() != null && p.upstreamAt().plus(COPY_WINDOW).isAfter(d)) {
             return p.upstreamAt().plus(COPY_WINDOW);
         }

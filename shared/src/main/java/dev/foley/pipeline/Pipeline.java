@@ -1,23 +1,27 @@
 package dev.foley.pipeline;
 
-import dev.foley.lifecycle.Lifecycle;
 import dev.foley.lifecycle.Lifecycle.AfterSubmitFailure;
 import dev.foley.lifecycle.Lifecycle.Work;
+import dev.foley.lifecycle.Lifecycle;
+import dev.foley.lifecycle.WindowRules;
 import dev.foley.net.PinnedHttp;
 import dev.foley.prediction.Jobs;
+import dev.foley.prediction.Kind;
 import dev.foley.prediction.Notifications;
 import dev.foley.prediction.Phase;
 import dev.foley.prediction.Prediction;
+import dev.foley.prediction.PredictionRequest;
 import dev.foley.prediction.Pricing;
 import dev.foley.prediction.ProviderJob;
 import dev.foley.prediction.WebhookState;
+import dev.foley.prediction.Windows;
 import dev.foley.provider.InferenceProvider;
 import dev.foley.provider.JobStatus;
 import dev.foley.provider.JobUpdate;
 import dev.foley.provider.ProviderChain;
 import dev.foley.provider.ProviderException;
-import dev.foley.store.PredictionStore;
 import dev.foley.store.PredictionStore.Step;
+import dev.foley.store.PredictionStore;
 import dev.foley.store.WebhookAttempts;
 import dev.foley.time.Deadline;
 import java.lang.System.Logger.Level;
@@ -29,8 +33,11 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.ToIntFunction;
+import java.util.function.UnaryOperator;
 
 /**
  * Every step of a prediction's life, done as <b>claim, then act, then record</b>. What is due, and
@@ -69,7 +76,9 @@ public final class Pipeline {
         /** The completion function: everything. */
         COMPLETION,
         /** Inside an API request (sync mode): phase work only; effects are handed to completion. */
-        REQUEST
+        REQUEST,
+        /** The media function: everything, and the media work (cutting, joining) itself. */
+        MEDIA
     }
 
     /** What a verified provider callback came to. */
@@ -95,6 +104,10 @@ public final class Pipeline {
     private final String owner;
     private volatile CompletionTrigger completion;
     private volatile ResultFiles resultFiles = p -> { };
+    private volatile Optional<MediaWork> media = Optional.empty();
+    private volatile CompletionTrigger mediaTrigger;
+    private volatile UnaryOperator<String> workLinks = ref -> ref;
+    private volatile ToIntFunction<String> windowConcurrency = provider -> 4;
 
     public Pipeline(PredictionStore store, WebhookAttempts webhookAttempts, ProviderChain providers, OutputCopy outputs,
             WebhookSender webhooks, Clock clock, Lifecycle lifecycle, Optional<String> callbackBase, Pricing pricing,
@@ -110,6 +123,37 @@ public final class Pipeline {
         this.pricing = pricing;
         this.owner = owner;
         this.completion = id -> runToRest(id);
+        this.mediaTrigger = id -> runMedia(id);
+    }
+
+    /** The media work this process can do itself (the media function, local mode); without it, media steps are handed on. */
+    public Pipeline mediaWork(MediaWork work) {
+        this.media = Optional.of(work);
+        return this;
+    }
+
+    /** Where media steps run (an async invoke of the media function, or a local thread); by default here, at once. */
+    public Pipeline mediaBy(CompletionTrigger trigger) {
+        this.mediaTrigger = trigger;
+        return this;
+    }
+
+    /** How a window's {@link MediaWork#WORK_REF} input becomes a link the provider can fetch (presigned at submit time). */
+    public Pipeline workLinksBy(UnaryOperator<String> links) {
+        this.workLinks = links;
+        return this;
+    }
+
+    /** How many windows of one long prediction may be at a provider at once. */
+    public Pipeline windowConcurrencyBy(ToIntFunction<String> perProvider) {
+        this.windowConcurrency = perProvider;
+        return this;
+    }
+
+    /** The media function's work: everything due for this prediction now, media steps included. */
+    public Prediction runMedia(String predictionId) {
+        Optional<Prediction> found = store.get(predictionId);
+        return found.map(p -> advance(p, Mode.MEDIA, Deadline.in(clock, Lifecycle.MEDIA_LEASE))).orElse(null);
     }
 
     /** Where completion (and every effect) runs; by default in this process, at once. */
@@ -136,6 +180,10 @@ public final class Pipeline {
      * made now, within {@code until}. Whatever happens, the prediction is stored: the poller carries on.
      */
     public Prediction submitClaimed(Prediction claimed, Optional<String> pushBase, Deadline until) {
+        if (claimed.kind() == Kind.LONG) {
+            mediaTrigger.trigger(claimed.id()); // a long video is cut first, by the media function
+            return claimed;
+        }
         Prediction after = submitAct(claimed, pushBase, until);
         handOffIfOwed(after);
         return after;
@@ -145,7 +193,7 @@ public final class Pipeline {
     public Prediction advance(Prediction p, Mode mode, Deadline until) {
         Prediction current = p;
         for (int i = 0; i < 8 && !until.passed(); i++) {
-            Work w = lifecycle.next(current, clock.instant(), mode != Mode.REQUEST);
+            Work w = lifecycle.next(current, clock.instant(), mode != Mode.REQUEST, mediaHere(mode));
             if (w instanceof Work.Wait) {
                 return current;
             }
@@ -171,7 +219,7 @@ public final class Pipeline {
 
     /** Cancels on the client's request: never charged; its jobs are stopped off the request path. */
     public Optional<Prediction> cancel(Prediction p) {
-        if (p.phase().terminal()) {
+        if (p.phase().terminal() || p.isWindow()) {
             return Optional.empty();
         }
         Optional<Prediction> moved = finishOf(p, Phase.CANCELLED, "cancelled by the client", false, List.of());
@@ -229,9 +277,10 @@ public final class Pipeline {
             case Work.TimeOut t -> finishOf(p, Phase.FAILED, t.reason(), p.phase() == Phase.UPSTREAM_DONE,
                     List.of("deadline passed in phase " + p.phase().code())).orElseGet(() -> reread(p));
             case Work.StopJobs s -> mode == Mode.REQUEST ? handOff(p) : stopJobs(p, until);
-            case Work.Submit s -> submit(p, until);
-            case Work.Check c -> check(p, until, mode == Mode.WORKER);
-            case Work.Copy c -> mode != Mode.WORKER ? copy(p, until) : c.due() ? handOver(p) : p;
+            case Work.Submit s -> p.kind() == Kind.LONG ? cut(p, mode, until) : submit(p, until);
+            case Work.Check c -> p.kind() == Kind.LONG ? gather(p) : check(p, until, mode == Mode.WORKER);
+            case Work.Copy c -> p.needsMedia() ? finishMedia(p, mode, c.due(), until)
+                    : mode != Mode.WORKER ? copy(p, until) : c.due() ? handOver(p) : p;
             case Work.Notify n -> mode == Mode.REQUEST ? handOff(p) : notifyClient(p, until);
         };
     }
@@ -250,7 +299,7 @@ public final class Pipeline {
     /** The act of a claimed submit, and its record. */
     private Prediction submitAct(Prediction claimed, Optional<String> pushBase, Deadline until) {
         Optional<String> base = callbackBase.or(() -> pushBase);
-        ProviderChain.Outcome outcome = providers.submit(claimed.request(),
+        ProviderChain.Outcome outcome = providers.submit(linked(claimed.request()),
                 name -> base.map(b -> URI.create(b + "/internal/callbacks/" + name + "/" + claimed.id())), until);
         List<String> lines = outcome.attempts();
         Instant now = clock.instant();
@@ -372,6 +421,9 @@ public final class Pipeline {
                 if (moved.isPresent() && handOff) {
                     completion.trigger(p.id());
                 }
+                if (moved.isPresent() && p.isWindow()) {
+                    wakeParent(p); // its provider slot is free: the next window can start while this one is copied
+                }
                 yield moved.orElseGet(() -> reread(p));
             }
         };
@@ -409,11 +461,168 @@ public final class Pipeline {
             }
             return finishOf(claimed, Phase.FAILED, e.getMessage(), true, lines).orElseGet(() -> lost(claimed, lines));
         }
+        return completeWith(claimed, keys);
+    }
+
+    // ---- media: long videos, the original sound, formats ----
+
+    /** Whether this step may do media work here; otherwise it is handed to the media function. */
+    private boolean mediaHere(Mode mode) {
+        return mode == Mode.MEDIA && media.isPresent();
+    }
+
+    /** A media step due here but not doable here: the media function is asked (again), the prediction kept due meanwhile. */
+    private Prediction handToMedia(Prediction p, boolean due) {
+        if (!due) {
+            mediaTrigger.trigger(p.id()); // just handed on (completion's own trigger): its due time is the fallback
+            return p;
+        }
+        Optional<Prediction> touched = store.reschedule(p, clock.instant().plus(Lifecycle.MEDIA_HANDOVER));
+        touched.ifPresent(t -> mediaTrigger.trigger(t.id()));
+        return touched.orElseGet(() -> reread(p));
+    }
+
+    /** Accepted long video: probe it and cut its windows (under a claim), then start the first windows. */
+    private Prediction cut(Prediction p, Mode mode, Deadline until) {
+        if (!mediaHere(mode)) {
+            return handToMedia(p, true);
+        }
+        Instant leaseEnd = clock.instant().plus(Lifecycle.MEDIA_LEASE);
+        Optional<Prediction> claimedOpt = store.claim(p, Step.MEDIA, owner, leaseEnd, false);
+        if (claimedOpt.isEmpty()) {
+            return p;
+        }
+        Prediction claimed = claimedOpt.get();
+        double seconds;
+        try {
+            seconds = media.get().cut(claimed, until.orEarlier(leaseEnd.minus(Lifecycle.RECORD_MARGIN)));
+        } catch (MediaWork.MediaException e) {
+            List<String> lines = List.of("cut: " + e.getMessage());
+            if (e.retryable()) {
+                Instant retry = lifecycle.atOrBeforeDeadline(claimed, clock.instant().plus(EFFECT_RETRY));
+                return store.recordSubmitFailure(claimed, false, retry, lines).orElseGet(() -> lost(claimed, lines));
+            }
+            return finishOf(claimed, Phase.FAILED, e.getMessage(), false, lines).orElseGet(() -> lost(claimed, lines));
+        }
+        var o = claimed.request().media();
+        int total = Windows.plan(seconds, o.windowSeconds(), o.overlapSeconds()).size();
+        var w = new Windows(seconds, total, 0, windowConcurrency.applyAsInt(providers.primary().name()));
+        List<String> lines = List.of(String.format(Locale.ROOT, "cut %.2f s of video into %d windows of %d s (overlap %.1f s), %d at a time",
+                seconds, total, o.windowSeconds(), o.overlapSeconds(), w.concurrency()));
+        return store.recordCut(claimed, w, clock.instant(), lines).orElseGet(() -> lost(claimed, lines));
+    }
+
+    /**
+     * A long prediction at work: look at its windows, start the next ones (up to the provider's
+     * concurrency), retry a failed one once; all done: on to the join. Windows are table items made
+     * with a conditional put, so racing steps start each one once; the provider submit is each
+     * window's own claimed step.
+     */
+    private Prediction gather(Prediction p) {
+        var plan = p.windows();
+        var o = p.request().media();
+        var cut = Windows.plan(plan.seconds(), o.windowSeconds(), o.overlapSeconds());
+        List<Prediction> windows = store.windowsOf(p.id());
+        Instant now = clock.instant();
+        return switch (WindowRules.gather(plan, cut, windows)) {
+            case WindowRules.Gathered.Fail f -> finishOf(p, Phase.FAILED, f.reason(), false,
+                    List.of(f.reason())).orElseGet(() -> reread(p));
+            case WindowRules.Gathered.AllDone d -> {
+                Optional<Prediction> moved = store.markUpstreamDone(p, d.audio(), List.of(false), d.inferenceMs(),
+                        now.plus(Lifecycle.MEDIA_HANDOVER));
+                moved.ifPresent(m -> mediaTrigger.trigger(m.id()));
+                yield moved.orElseGet(() -> reread(p));
+            }
+            case WindowRules.Gathered.Going g -> {
+                List<String> started = new ArrayList<>();
+                for (var st : g.start()) {
+                    var win = cut.get(st.index());
+                    Prediction child = windowOf(p, st, win, now);
+                    if (store.createWindow(child)) {
+                        started.add(child.id());
+                        completion.trigger(child.id());
+                    }
+                }
+                List<String> lines = started.isEmpty() ? List.of()
+                        : List.of("started window" + (started.size() > 1 ? "s " : " ") + String.join(", ", started.stream()
+                                .map(id -> id.substring(id.indexOf(Prediction.WINDOW_MARK) + 1)).toList()));
+                yield store.recordProgress(p, g.done(), lifecycle.nextCheck(p, now), lines).orElseGet(() -> reread(p));
+            }
+        };
+    }
+
+    /** Window {@code st} of long prediction {@code p}: a short prediction of its own, never charged, never shown. */
+    private static Prediction windowOf(Prediction p, WindowRules.Start st, Windows.Window w,
+            Instant now) {
+        var r = p.request();
+        var request = new PredictionRequest(Kind.VIDEO,
+                MediaWork.WORK_REF + MediaWork.windowClipKey(p.id(), st.index()), r.prompt(), r.negativePrompt(),
+                r.numInferenceSteps(), w.providerDuration(), r.guidanceScale(), r.maskAwayClip(),
+                Windows.seedOf(r.seed(), st.index()), false);
+        return Prediction.builder(st.idIn(p.id()), p.keyId(), request, now).dueAt(now).build();
+    }
+
+    /** A window moved (done, failed): its parent looks at its windows now rather than at its next check. */
+    private void wakeParent(Prediction window) {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            Optional<Prediction> parent = store.get(window.parentId());
+            if (parent.isEmpty() || parent.get().phase() != Phase.SUBMITTED) {
+                return;
+            }
+            if (store.reschedule(parent.get(), clock.instant()).isPresent()) {
+                completion.trigger(parent.get().id());
+                return;
+            }
+        }
+    }
+
+    /** Stops a finished long prediction's windows that are still at work (their jobs are then cancelled like any other's). */
+    private void stopWindows(Prediction parent, Phase to) {
+        for (Prediction w : store.windowsOf(parent.id())) {
+            if (!w.phase().terminal()) {
+                finishOf(w, Phase.CANCELLED, "the prediction " + (to == Phase.CANCELLED ? "was cancelled" : "failed"), false, List.of())
+                        .ifPresent(this::handOffIfOwed);
+            }
+        }
+    }
+
+    /** Upstream done and the result needs media work: join, mix, convert (in the media function), then complete and charge. */
+    private Prediction finishMedia(Prediction p, Mode mode, boolean due, Deadline until) {
+        if (!mediaHere(mode)) {
+            return mode == Mode.WORKER && !due ? p : handToMedia(p, due);
+        }
+        Instant leaseEnd = clock.instant().plus(Lifecycle.MEDIA_LEASE);
+        Optional<Prediction> claimedOpt = store.claim(p, Step.COPY, owner, leaseEnd, false);
+        if (claimedOpt.isEmpty()) {
+            return p;
+        }
+        Prediction claimed = claimedOpt.get();
+        List<String> keys;
+        try {
+            keys = media.get().finish(claimed, claimed.upstreamOutputs(), until.orEarlier(leaseEnd.minus(Lifecycle.RECORD_MARGIN)));
+        } catch (MediaWork.MediaException e) {
+            List<String> lines = List.of("media: " + e.getMessage());
+            Optional<Instant> retry = e.retryable() ? lifecycle.copyRetry(claimed, clock.instant()) : Optional.empty();
+            if (retry.isPresent()) {
+                return store.recordCopyFailure(claimed, retry.get(), lines).orElseGet(() -> lost(claimed, lines));
+            }
+            return finishOf(claimed, Phase.FAILED, e.getMessage(), true, lines).orElseGet(() -> lost(claimed, lines));
+        }
+        return completeWith(claimed, keys);
+    }
+
+    /** Completes a claimed prediction with its outputs in our bucket: charged (a window is not), its effects due. */
+    private Prediction completeWith(Prediction claimed, List<String> keys) {
         Instant now = clock.instant();
         Notifications owed = owedOnFinish(claimed, now);
         Prediction projected = claimed.toBuilder().phase(Phase.COMPLETED).notifications(owed).build();
-        return store.complete(claimed, keys, pricing.costOf(claimed), owed, Lifecycle.effectsDue(projected, now))
-                .orElseGet(() -> reread(claimed));
+        long charge = claimed.isWindow() ? 0 : pricing.costOf(claimed);
+        Optional<Prediction> done = store.complete(claimed, keys, claimed.isWindow() ? 0 : Pricing.secondsOf(claimed), charge, owed,
+                Lifecycle.effectsDue(projected, now), List.of());
+        if (done.isPresent() && claimed.isWindow()) {
+            wakeParent(done.get());
+        }
+        return done.orElseGet(() -> reread(claimed));
     }
 
     // ---- finished: effects ----
@@ -536,7 +745,14 @@ public final class Pipeline {
             jobs = new Jobs(jobs.winner(), jobs.started(), stopped, jobs.unconfirmed());
         }
         Prediction projected = p.toBuilder().phase(to).notifications(owed).jobs(jobs).build();
-        return store.finish(p, to, reason, jobEnded, owed, Lifecycle.effectsDue(projected, now), lines);
+        Optional<Prediction> moved = store.finish(p, to, reason, jobEnded, owed, Lifecycle.effectsDue(projected, now), lines);
+        if (moved.isPresent() && p.kind() == Kind.LONG && p.windows() != null) {
+            stopWindows(p, to);
+        }
+        if (moved.isPresent() && p.isWindow()) {
+            wakeParent(p);
+        }
+        return moved;
     }
 
     private static Notifications owedOnFinish(Prediction p, Instant now) {
@@ -554,6 +770,16 @@ public final class Pipeline {
         if (p != null && p.phase().terminal() && Lifecycle.effectsDue(p, clock.instant()) != null) {
             completion.trigger(p.id());
         }
+    }
+
+    /** A window's request with its clip's reference made a fresh link the provider can fetch. */
+    private PredictionRequest linked(PredictionRequest r) {
+        if (r.video() == null || !r.video().startsWith(MediaWork.WORK_REF)) {
+            return r;
+        }
+        return new PredictionRequest(r.kind(), workLinks.apply(r.video().substring(MediaWork.WORK_REF.length())),
+                r.prompt(), r.negativePrompt(), r.numInferenceSteps(), r.duration(), r.guidanceScale(), r.maskAwayClip(), r.seed(),
+                r.enableSyncMode(), r.media());
     }
 
     private Prediction reread(Prediction p) {

@@ -25,4 +25,12 @@ public interface IdGenerator {
         }
         return true;
     }
+
+    /** A prediction's id, or one of its windows' ({@code <id>_<n>} or {@code <id>_<n>.<attempt>}): what internal calls may name. */
+    static boolean looksLikeWorkId(String s) {
+        if (s == null || s.length() < 32) {
+            return false;
+        }
+        return looksLikeId(s.substring(0, 32)) && (s.length() == 32 || s.substring(32).matches("_[0-9]{1,3}(\\.[0-9])?"));
+    }
 }

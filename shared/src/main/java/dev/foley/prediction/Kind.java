@@ -3,7 +3,9 @@ package dev.foley.prediction;
 /** What a prediction makes: a soundtrack for a video, or audio from text alone. */
 public enum Kind {
     VIDEO("video", "wavespeed-ai/mmaudio-v2"),
-    TEXT("text", "wavespeed-ai/mmaudio-v2/text-to-audio");
+    TEXT("text", "wavespeed-ai/mmaudio-v2/text-to-audio"),
+    /** A video of any length (up to 10 minutes), cut into windows that each go to the model (Foley's own model path). */
+    LONG("long", "foley/mmaudio-v2-long");
 
     private final String code;
     private final String model;
@@ -21,6 +23,11 @@ public enum Kind {
     /** The model id shown in the API's {@code data.model}, as the hosted API names it. */
     public String model() {
         return model;
+    }
+
+    /** Whether the prediction has a video (and so a picture to put the sound on). */
+    public boolean hasVideo() {
+        return this != TEXT;
     }
 
     public static Kind fromCode(String code) {

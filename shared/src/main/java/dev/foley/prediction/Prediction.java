@@ -24,6 +24,7 @@ import java.util.List;
  * @param reservedMicroUsd what a prepaid key reserved for it at submit (refunded if it does not complete)
  * @param notifications   what a finished prediction still owes: its webhook, its result file
  * @param attempts        one line per provider call, cancel, copy and delivery attempt (operators only)
+ * @param windows         long model: how the video was cut and how many windows are done (null before the cut, and for the others)
  */
 public record Prediction(
         String id,
@@ -52,7 +53,11 @@ public record Prediction(
         long chargeMicroUsd,
         long reservedMicroUsd,
         Notifications notifications,
-        List<String> attempts) {
+        List<String> attempts,
+        Windows windows) {
+
+    /** Separates a parent's id from its window's index in a window's id ({@code <parent>_<n>}, URL-safe: callbacks name it in a path); never in a prediction id. */
+    public static final char WINDOW_MARK = '_';
 
     public Prediction {
         jobs = jobs == null ? Jobs.NONE : jobs;
@@ -95,6 +100,22 @@ public record Prediction(
 
     public Kind kind() {
         return request.kind();
+    }
+
+    /** Whether this is one window of a long prediction (an internal child item, never shown to a client). */
+    public boolean isWindow() {
+        return id.indexOf(WINDOW_MARK) >= 0;
+    }
+
+    /** A window's parent id (its own id for a prediction). */
+    public String parentId() {
+        int at = id.indexOf(WINDOW_MARK);
+        return at < 0 ? id : id.substring(0, at);
+    }
+
+    /** Whether the media function has work on this prediction's output (long model, original sound, format). */
+    public boolean needsMedia() {
+        return !isWindow() && request.media().needsMedia(kind());
     }
 
     /** The job this prediction tracks, or null before one is known. */
@@ -154,6 +175,7 @@ public record Prediction(
         b.reservedMicroUsd = reservedMicroUsd;
         b.notifications = notifications;
         b.attempts = attempts;
+        b.windows = windows;
         return b;
     }
 
@@ -186,6 +208,7 @@ public record Prediction(
         private long reservedMicroUsd;
         private Notifications notifications = Notifications.NONE;
         private List<String> attempts = List.of();
+        private Windows windows;
 
         private Builder() {
         }
@@ -213,11 +236,12 @@ public record Prediction(
         public Builder reservedMicroUsd(long v) { reservedMicroUsd = v; return this; }
         public Builder notifications(Notifications v) { notifications = v; return this; }
         public Builder attempts(List<String> v) { attempts = v; return this; }
+        public Builder windows(Windows v) { windows = v; return this; }
 
         public Prediction build() {
             return new Prediction(id, keyId, keyHash, request, webhook, ingestKey, phase, version, createdAt, updatedAt, dueAt,
                     lease, jobs, checks, notFoundChecks, upstreamAt, upstreamOutputs, copyAttempts, outputKeys, nsfw,
-                    inferenceMs, error, completedAt, chargeMicroUsd, reservedMicroUsd, notifications, attempts);
+                    inferenceMs, error, completedAt, chargeMicroUsd, reservedMicroUsd, notifications, attempts, windows);
         }
     }
 }

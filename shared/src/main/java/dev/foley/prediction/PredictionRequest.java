@@ -7,7 +7,9 @@ import dev.foley.json.Json;
 /**
  * A validated MMAudio v2 request, defaults filled in. Field names on the wire are the hosted API's
  * ({@code num_inference_steps}, {@code guidance_scale}, ...). {@code video} is null for
- * text-to-audio; {@code seed} is null when the client wants a random one.
+ * text-to-audio; {@code seed} is null when the client wants a random one. {@code duration} 0 on the
+ * long model means the whole video. {@code media} holds Foley's extensions (original sound, format,
+ * windows).
  */
 public record PredictionRequest(
         Kind kind,
@@ -19,7 +21,19 @@ public record PredictionRequest(
         double guidanceScale,
         boolean maskAwayClip,
         Integer seed,
-        boolean enableSyncMode) {
+        boolean enableSyncMode,
+        MediaOptions media) {
+
+    public PredictionRequest {
+        media = media == null ? MediaOptions.DEFAULT : media;
+    }
+
+    /** A request to the hosted contract's fields only (Foley's extensions at their defaults). */
+    public PredictionRequest(Kind kind, String video, String prompt, String negativePrompt, int numInferenceSteps,
+            int duration, double guidanceScale, boolean maskAwayClip, Integer seed, boolean enableSyncMode) {
+        this(kind, video, prompt, negativePrompt, numInferenceSteps, duration, guidanceScale, maskAwayClip, seed,
+                enableSyncMode, MediaOptions.DEFAULT);
+    }
 
     public static final int DEFAULT_STEPS = 25;
     public static final int DEFAULT_DURATION = 8;
@@ -34,13 +48,16 @@ public record PredictionRequest(
         n.put("prompt", prompt);
         n.put("negative_prompt", negativePrompt);
         n.put("num_inference_steps", numInferenceSteps);
-        n.put("duration", duration);
+        if (duration > 0) {
+            n.put("duration", duration); // the long model's 0 (the whole video) is left out
+        }
         n.put("guidance_scale", guidanceScale);
         n.put("mask_away_clip", maskAwayClip);
         if (seed != null) {
             n.put("seed", seed.intValue());
         }
         n.put("enable_sync_mode", enableSyncMode);
+        media.writeTo(n, kind);
         return n;
     }
 
@@ -52,10 +69,11 @@ public record PredictionRequest(
                 n.path("prompt").asText(),
                 n.path("negative_prompt").asText(""),
                 n.path("num_inference_steps").asInt(DEFAULT_STEPS),
-                n.path("duration").asInt(DEFAULT_DURATION),
+                n.path("duration").asInt(kind == Kind.LONG ? 0 : DEFAULT_DURATION),
                 n.path("guidance_scale").asDouble(DEFAULT_GUIDANCE),
                 n.path("mask_away_clip").asBoolean(false),
                 n.hasNonNull("seed") ? n.get("seed").asInt() : null,
-                n.path("enable_sync_mode").asBoolean(false));
+                n.path("enable_sync_mode").asBoolean(false),
+                MediaOptions.readFrom(n));
     }
 }

@@ -6,12 +6,26 @@ import java.math.RoundingMode;
 /** What a prediction costs: a price per second of requested audio, in integer micro-dollars. */
 public record Pricing(long microUsdPerSecond) {
 
+    /** The most a request can cost (what a prepaid key reserves): the long model's whole video counts as its limit. */
     public long costOf(PredictionRequest request) {
-        return request.duration() * microUsdPerSecond;
+        return maxSeconds(request) * microUsdPerSecond;
     }
 
+    /** What a prediction costs when it completes: the seconds it covers. */
     public long costOf(Prediction p) {
-        return costOf(p.request());
+        return secondsOf(p) * microUsdPerSecond;
+    }
+
+    /** Seconds of audio charged: the requested duration; for the long model, the seconds the sound covers (overlaps are ours). */
+    public static long secondsOf(Prediction p) {
+        if (p.kind() == Kind.LONG && p.windows() != null) {
+            return (long) Math.ceil(p.windows().seconds() - 1e-6);
+        }
+        return maxSeconds(p.request());
+    }
+
+    private static long maxSeconds(PredictionRequest r) {
+        return r.kind() == Kind.LONG && r.duration() == 0 ? RequestValidator.MAX_LONG_SECONDS : r.duration();
     }
 
     /** Micro-dollars as a price: {@code $0.004}. */

@@ -21,6 +21,11 @@ public final class RequestValidator {
 
     public static final Set<String> VIDEO_FIELDS = Set.of("video", "prompt", "negative_prompt",
             "num_inference_steps", "duration", "guidance_scale", "mask_away_clip", "seed", "enable_sync_mode");
+    /** Foley's extensions (the media function applies them). */
+    public static final Set<String> MEDIA_FIELDS = Set.of("original_audio", "original_audio_level", "output_format");
+    public static final Set<String> WINDOW_FIELDS = Set.of("window_seconds", "overlap_seconds");
+    /** The long model's limit on {@code duration} (and on the video it covers), in seconds. */
+    public static final int MAX_LONG_SECONDS = 600;
 
     /** Names other MMAudio APIs use, so a client porting from them is told what we call it. */
     private static final Map<String, String> ALIASES = Map.ofEntries(
@@ -31,6 +36,21 @@ public final class RequestValidator {
             Map.entry("video_url", "video"),
             Map.entry("negative", "negative_prompt"),
             Map.entry("sync_mode", "enable_sync_mode"));
+
+    /** The fields a model takes (the OpenAPI document is checked against these). */
+    public static Set<String> fieldsOf(Kind kind) {
+        java.util.TreeSet<String> out = new java.util.TreeSet<>(VIDEO_FIELDS);
+        out.addAll(MEDIA_FIELDS);
+        switch (kind) {
+            case TEXT -> out.removeAll(Set.of("video", "original_audio", "original_audio_level"));
+            case LONG -> out.addAll(WINDOW_FIELDS);
+            case VIDEO -> { }
+        }
+        return out;
+    }
+
+    private static final List<String> ALL_FIELDS = java.util.stream.Stream.of(VIDEO_FIELDS, MEDIA_FIELDS, WINDOW_FIELDS)
+            .flatMap(Set::stream).sorted().toList();
 
     private final UrlPolicy urls;
 
@@ -50,15 +70,18 @@ public final class RequestValidator {
         }
         for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
             String name = it.next();
-            if (!VIDEO_FIELDS.contains(name)) {
+            if (!VIDEO_FIELDS.contains(name) && !MEDIA_FIELDS.contains(name) && !WINDOW_FIELDS.contains(name)) {
                 errors.add(new FieldError(shorten(name), unknownReason(name)));
-            } else if (kind == Kind.TEXT && name.equals("video")) {
-                errors.add(new FieldError("video", "not accepted by text-to-audio; "
+            } else if (kind == Kind.TEXT && (name.equals("video") || name.startsWith("original_audio"))) {
+                errors.add(new FieldError(name, "not accepted by text-to-audio (there is no video"
+                        + (name.equals("video") ? "" : " and so no original sound") + "); "
                         + "post to /api/v3/wavespeed-ai/mmaudio-v2 for video-to-audio"));
+            } else if (kind != Kind.LONG && WINDOW_FIELDS.contains(name)) {
+                errors.add(new FieldError(name, "only the long model cuts windows; post to /api/v3/foley/mmaudio-v2-long"));
             }
         }
         String video = null;
-        if (kind == Kind.VIDEO) {
+        if (kind.hasVideo()) {
             video = string(body, "video", true, UrlPolicy.MAX_LENGTH, errors);
             if (video != null) {
                 String v = video;
@@ -68,16 +91,51 @@ public final class RequestValidator {
         String prompt = string(body, "prompt", true, MAX_PROMPT_CHARS, errors);
         String negative = string(body, "negative_prompt", false, MAX_PROMPT_CHARS, errors);
         int steps = integer(body, "num_inference_steps", 4, 50, PredictionRequest.DEFAULT_STEPS, errors);
-        int duration = integer(body, "duration", 1, 30, PredictionRequest.DEFAULT_DURATION, errors);
+        int duration = kind == Kind.LONG ? integer(body, "duration", 1, MAX_LONG_SECONDS, 0, errors)
+                : integer(body, "duration", 1, 30, PredictionRequest.DEFAULT_DURATION, errors);
         double guidance = number(body, "guidance_scale", 0, 20, PredictionRequest.DEFAULT_GUIDANCE, errors);
         boolean mask = bool(body, "mask_away_clip", errors);
         Integer seed = body.hasNonNull("seed") ? integer(body, "seed", 0, 65535, 0, errors) : null;
         boolean sync = bool(body, "enable_sync_mode", errors);
+        MediaOptions media = media(kind, body, errors);
         if (!errors.isEmpty()) {
             throw new InvalidRequestException(errors);
         }
         return new PredictionRequest(kind, video, prompt, negative == null ? "" : negative,
-                steps, duration, guidance, mask, seed, sync);
+                steps, duration, guidance, mask, seed, sync, media);
+    }
+
+    private static MediaOptions media(Kind kind, JsonNode body, List<FieldError> errors) {
+        String original = "replace";
+        double level = 1.0;
+        if (kind.hasVideo()) {
+            original = choice(body, "original_audio", MediaOptions.ORIGINAL_AUDIO, "replace", errors);
+            level = number(body, "original_audio_level", 0, 2, 1.0, errors);
+        }
+        String format = choice(body, "output_format", MediaOptions.FORMATS, null, errors);
+        if ("mp4".equals(format) && !kind.hasVideo()) {
+            errors.add(new FieldError("output_format", "mp4 needs a video; text-to-audio makes wav, flac, mp3 or m4a"));
+            format = null;
+        }
+        int window = MediaOptions.DEFAULT_WINDOW;
+        double overlap = MediaOptions.DEFAULT_OVERLAP;
+        if (kind == Kind.LONG) {
+            window = integer(body, "window_seconds", 4, 10, MediaOptions.DEFAULT_WINDOW, errors);
+            overlap = number(body, "overlap_seconds", 0.5, 2, MediaOptions.DEFAULT_OVERLAP, errors);
+        }
+        return new MediaOptions(original, level, format, window, overlap);
+    }
+
+    private static String choice(JsonNode body, String name, List<String> allowed, String dflt, List<FieldError> errors) {
+        JsonNode v = body.get(name);
+        if (v == null || v.isNull()) {
+            return dflt;
+        }
+        if (!v.isTextual() || !allowed.contains(v.textValue())) {
+            errors.add(new FieldError(name, "must be one of " + String.join(", ", allowed) + ", got " + shown(v)));
+            return dflt;
+        }
+        return v.textValue();
     }
 
     /** Checks the {@code webhook} query parameter. */
@@ -90,7 +148,7 @@ public final class RequestValidator {
         if (alias != null) {
             return "unknown field; did you mean " + alias + "?";
         }
-        for (String known : VIDEO_FIELDS) {
+        for (String known : ALL_FIELDS) {
             if (distance(name, known) <= 2) {
                 return "unknown field; did you mean " + known + "?";
             }

@@ -39,6 +39,8 @@ public final class OutputStore {
     private final String bucket;
     private final Duration linkTtl;
     private final Optional<String> publicBase;
+    /** A window's clip is fetched by the provider soon after its submit; the link outlives any provider queue. */
+    static final Duration WORK_LINK_TTL = Duration.ofHours(6);
 
     public OutputStore(S3 s3, String bucket, Duration linkTtl, Optional<String> publicBase) {
         this.s3 = s3;
@@ -53,7 +55,43 @@ public final class OutputStore {
 
     /** Where output {@code i} of prediction {@code id} lives ({@code extension} with its dot, or empty). */
     public static String keyOf(String id, int i, String extension) {
+        int mark = id.indexOf(dev.foley.prediction.Prediction.WINDOW_MARK);
+        if (mark >= 0) {
+            // A window's output is work in progress, kept beside its parent's other media work.
+            return "work/" + id.substring(0, mark) + "/out-" + id.substring(mark + 1) + "-" + i + extension;
+        }
         return "outputs/" + id + "/" + i + extension;
+    }
+
+    /**
+     * Streams object {@code key} to {@code file} (memory stays flat whatever its size); false when
+     * there is no such object.
+     */
+    public boolean download(String key, java.nio.file.Path file) throws IOException {
+        java.net.URI link = java.net.URI.create(s3.presignGet(bucket, key, Duration.ofMinutes(15)));
+        try {
+            var resp = DOWNLOADS.send(java.net.http.HttpRequest.newBuilder(link).timeout(Duration.ofMinutes(10)).GET().build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofFile(file));
+            if (resp.statusCode() == 404) {
+                java.nio.file.Files.deleteIfExists(file);
+                return false;
+            }
+            if (resp.statusCode() != 200) {
+                throw new IOException("our bucket answered HTTP " + resp.statusCode() + " reading " + key);
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted reading " + key, e);
+        }
+    }
+
+    private static final java.net.http.HttpClient DOWNLOADS = java.net.http.HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(10)).build();
+
+    /** A short-lived link to an object of media work (a window's clip), for the provider to fetch. */
+    public String workLink(String key) {
+        return s3.presignGet(bucket, key, WORK_LINK_TTL);
     }
 
     /** Download links for a completed prediction's outputs, made at read time (presigning is local). */
@@ -154,6 +192,12 @@ public final class OutputStore {
         }
         if (key.endsWith(".wav")) {
             return "audio/wav";
+        }
+        if (key.endsWith(".mp3")) {
+            return "audio/mpeg";
+        }
+        if (key.endsWith(".m4a")) {
+            return "audio/mp4";
         }
         return "application/octet-stream";
     }

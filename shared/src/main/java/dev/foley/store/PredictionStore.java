@@ -15,8 +15,10 @@ import dev.foley.prediction.Notifications;
 import dev.foley.prediction.Phase;
 import dev.foley.prediction.Prediction;
 import dev.foley.prediction.PredictionRequest;
+import dev.foley.prediction.Pricing;
 import dev.foley.prediction.ProviderJob;
 import dev.foley.prediction.WebhookState;
+import dev.foley.prediction.Windows;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -71,7 +73,7 @@ public final class PredictionStore {
     }
 
     /** What a claim is for; a submit claim counts one more submit that may make a job. */
-    public enum Step { SUBMIT, COPY, EFFECTS }
+    public enum Step { SUBMIT, COPY, EFFECTS, MEDIA }
 
     private static final Duration IDEMPOTENCY_TTL = Duration.ofHours(24);
 
@@ -109,6 +111,12 @@ public final class PredictionStore {
     private static final String WEBHOOK_DUE_AT = "webhook_due_at";
     private static final String RESULT_FILE_PENDING = "result_file_pending";
     private static final String ATTEMPTS = "attempts";
+    private static final String MEDIA_MS = "media_ms";
+    private static final String WINDOWS_TOTAL = "windows_total";
+    private static final String WINDOWS_DONE = "windows_done";
+    private static final String WINDOW_CAP = "window_cap";
+    /** A long prediction's windows are items beside it: {@code P#<id>} / {@code S#<nnn>[.<attempt>]}. */
+    private static final String WINDOW_SK_PREFIX = "S#";
 
     private final DynamoDbClient dynamo;
     private final String table;
@@ -176,8 +184,35 @@ public final class PredictionStore {
     /** The prediction, read consistently. */
     public Optional<Prediction> get(String id) {
         Map<String, AttributeValue> item = guarded(() -> dynamo.getItem(r -> r.tableName(table)
-                .consistentRead(true).key(key(PREDICTION_PREFIX + id, PREDICTION_SK)))).item();
+                .consistentRead(true).key(address(id)))).item();
         return item == null || item.isEmpty() ? Optional.empty() : Optional.of(fromItem(item));
+    }
+
+    /** A long prediction's window items (every attempt of each), in window order: one query of its partition. */
+    public List<Prediction> windowsOf(String parentId) {
+        List<Prediction> out = new ArrayList<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            Map<String, AttributeValue> from = start;
+            QueryResponse resp = guarded(() -> dynamo.query(r -> r.tableName(table).consistentRead(true)
+                    .keyConditionExpression("PK = :pk AND begins_with(SK, :w)")
+                    .expressionAttributeValues(Map.of(":pk", s(PREDICTION_PREFIX + parentId), ":w", s(WINDOW_SK_PREFIX)))
+                    .exclusiveStartKey(from)));
+            resp.items().forEach(item -> out.add(fromItem(item)));
+            start = resp.hasLastEvaluatedKey() && !resp.lastEvaluatedKey().isEmpty() ? resp.lastEvaluatedKey() : null;
+        } while (start != null);
+        return out;
+    }
+
+    /** Stores a window (new, due now); false when it exists already (another step made it). */
+    public boolean createWindow(Prediction window) {
+        try {
+            guarded(() -> dynamo.putItem(r -> r.tableName(table).item(toItem(window))
+                    .conditionExpression("attribute_not_exists(PK)")));
+            return true;
+        } catch (ConditionalCheckFailedException exists) {
+            return false;
+        }
     }
 
     /** The key's predictions, newest first. The cursor is opaque and only valid for the same key. */
@@ -210,7 +245,8 @@ public final class PredictionStore {
                 .limit(limit)));
         List<Prediction> out = new ArrayList<>();
         for (Map<String, AttributeValue> item : resp.items()) {
-            if (PREDICTION_SK.equals(str(item, SK))) {
+            String sk = str(item, SK);
+            if (PREDICTION_SK.equals(sk) || sk != null && sk.startsWith(WINDOW_SK_PREFIX)) {
                 out.add(fromItem(item));
             }
         }
@@ -365,6 +401,33 @@ public final class PredictionStore {
         return write(p, u);
     }
 
+    // ---- long predictions ----
+
+    /** The media function cut the video (its claim): the windows are planned, the parent is at work; due at {@code due}. */
+    public Optional<Prediction> recordCut(Prediction claimed, Windows w, Instant due, List<String> lines) {
+        Update u = moveFrom(claimed, Phase.SUBMITTED);
+        windows(u, w);
+        u.remove(LEASE_OWNER).remove(LEASE_UNTIL).append(ATTEMPTS, stamped(lines));
+        due(u, claimed.id(), due);
+        return write(claimed, u);
+    }
+
+    /** How many windows are done now; looked at again at {@code next}. */
+    public Optional<Prediction> recordProgress(Prediction p, int done, Instant next, List<String> lines) {
+        Update u = moveFrom(p, Phase.SUBMITTED);
+        u.set(WINDOWS_DONE, done).add(CHECKS, n(1));
+        if (!lines.isEmpty()) {
+            u.append(ATTEMPTS, stamped(lines));
+        }
+        due(u, p.id(), next);
+        return write(p, u);
+    }
+
+    private static void windows(Update u, Windows w) {
+        u.set(MEDIA_MS, Math.round(w.seconds() * 1000)).set(WINDOWS_TOTAL, w.total()).set(WINDOWS_DONE, w.done())
+                .set(WINDOW_CAP, w.concurrency());
+    }
+
     // ---- upstream_done → completed ----
 
     /** Keeps an upstream-done prediction due (completion is handed it again by {@code at}). */
@@ -388,6 +451,15 @@ public final class PredictionStore {
      * webhook, its result file) is due at {@code due}.
      */
     public Optional<Prediction> complete(Prediction claimed, List<String> outputKeys, long microUsd, Notifications owed, Instant due) {
+        return complete(claimed, outputKeys, Pricing.secondsOf(claimed), microUsd, owed, due, List.of());
+    }
+
+    /**
+     * The same, for {@code seconds} of audio; a reservation larger than the charge (the long model
+     * reserves for its limit) gives the rest back in the same transaction. A window is not charged.
+     */
+    public Optional<Prediction> complete(Prediction claimed, List<String> outputKeys, long seconds, long microUsd,
+            Notifications owed, Instant due, List<String> lines) {
         Instant now = clock.instant();
         Update u = moveFrom(claimed, Phase.COMPLETED);
         u.set(OUTPUT_KEYS, AttributeValue.fromL(outputKeys.stream().map(Attr::s).toList()))
@@ -396,10 +468,19 @@ public final class PredictionStore {
                 .set(CHARGE, microUsd)
                 .remove(LEASE_OWNER).remove(LEASE_UNTIL);
         notifications(u, owed);
+        if (!lines.isEmpty()) {
+            u.append(ATTEMPTS, stamped(lines));
+        }
         due(u, claimed.id(), due);
-        TransactWriteItem charge = UsageStore.chargeItem(table, claimed.keyId(), now.atZone(ZoneOffset.UTC).toLocalDate(),
-                claimed.request().duration(), microUsd);
-        return writeWith(claimed, u, charge);
+        if (claimed.isWindow()) {
+            return write(claimed, u);
+        }
+        List<TransactWriteItem> companions = new ArrayList<>();
+        companions.add(UsageStore.chargeItem(table, claimed.keyId(), now.atZone(ZoneOffset.UTC).toLocalDate(), seconds, microUsd));
+        if (claimed.reservedMicroUsd() > microUsd) {
+            companions.add(ApiKeyStore.refundItem(table, claimed.keyHash(), claimed.reservedMicroUsd() - microUsd));
+        }
+        return writeWith(claimed, u, companions.toArray(TransactWriteItem[]::new));
     }
 
     // ---- failed, cancelled ----
@@ -494,15 +575,18 @@ public final class PredictionStore {
     }
 
     /** The update and its companion writes, all or nothing: a charge or refund happens exactly when the transition does. */
-    private Optional<Prediction> writeWith(Prediction p, Update u, TransactWriteItem companion) {
+    private Optional<Prediction> writeWith(Prediction p, Update u, TransactWriteItem... companions) {
         String expression = u.expression();
         String condition = u.condition();
         TransactWriteItem main = TransactWriteItem.builder().update(x -> x.tableName(table)
-                .key(key(PREDICTION_PREFIX + p.id(), PREDICTION_SK))
+                .key(address(p.id()))
                 .updateExpression(expression).conditionExpression(condition)
                 .expressionAttributeNames(u.names()).expressionAttributeValues(u.values())).build();
         try {
-            guarded(() -> dynamo.transactWriteItems(r -> r.transactItems(main, companion)));
+            List<TransactWriteItem> all = new ArrayList<>();
+            all.add(main);
+            all.addAll(List.of(companions));
+            guarded(() -> dynamo.transactWriteItems(r -> r.transactItems(all)));
         } catch (TransactionCanceledException lost) {
             return Optional.empty();
         }
@@ -513,7 +597,7 @@ public final class PredictionStore {
             software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest.Builder r, String id, Update u) {
         String expression = u.expression();
         String condition = u.condition();
-        return r.tableName(table).key(key(PREDICTION_PREFIX + id, PREDICTION_SK))
+        return r.tableName(table).key(address(id))
                 .updateExpression(expression).conditionExpression(condition)
                 .expressionAttributeNames(u.names()).expressionAttributeValues(u.values());
     }
@@ -533,10 +617,11 @@ public final class PredictionStore {
     /** Every field of {@code p} as an item (so any state can be stored: new predictions, and tests' fixtures). */
     private Map<String, AttributeValue> toItem(Prediction p) {
         Map<String, AttributeValue> item = new HashMap<>();
-        item.put(PK, s(PREDICTION_PREFIX + p.id()));
-        item.put(SK, s(PREDICTION_SK));
+        item.putAll(address(p.id()));
         item.put(ID, s(p.id()));
-        item.put(KEY_ID, s(p.keyId()));
+        if (!p.isWindow()) {
+            item.put(KEY_ID, s(p.keyId())); // windows stay out of the key's listing (the by_key index)
+        }
         item.put(KIND, s(p.kind().code()));
         item.put(INPUT, s(Json.write(p.request().toJson())));
         putIf(item, WEBHOOK, p.webhook());
@@ -606,6 +691,13 @@ public final class PredictionStore {
         if (!p.attempts().isEmpty()) {
             item.put(ATTEMPTS, AttributeValue.fromL(p.attempts().stream().map(Attr::s).toList()));
         }
+        if (p.windows() != null) {
+            Windows w = p.windows();
+            item.put(MEDIA_MS, n(Math.round(w.seconds() * 1000)));
+            item.put(WINDOWS_TOTAL, n(w.total()));
+            item.put(WINDOWS_DONE, n(w.done()));
+            item.put(WINDOW_CAP, n(w.concurrency()));
+        }
         return item;
     }
 
@@ -664,6 +756,8 @@ public final class PredictionStore {
                 .notifications(new Notifications(WebhookState.fromCode(str(item, WEBHOOK_STATE)),
                         (int) num(item, WEBHOOK_ATTEMPTS, 0), instant(item, WEBHOOK_DUE_AT), Attr.flag(item, RESULT_FILE_PENDING)))
                 .attempts(strings(item, ATTEMPTS))
+                .windows(item.containsKey(WINDOWS_TOTAL) ? new Windows(num(item, MEDIA_MS, 0) / 1000.0,
+                        (int) num(item, WINDOWS_TOTAL, 0), (int) num(item, WINDOWS_DONE, 0), (int) num(item, WINDOW_CAP, 1)) : null)
                 .build();
     }
 
@@ -677,6 +771,19 @@ public final class PredictionStore {
             item.get(name).l().forEach(v -> out.add(v.s()));
         }
         return out;
+    }
+
+    /** Where prediction (or window) {@code id} is stored: {@code P#<id>} / {@code P}, a window beside its parent. */
+    static Map<String, AttributeValue> address(String id) {
+        int at = id.indexOf(Prediction.WINDOW_MARK);
+        if (at < 0) {
+            return key(PREDICTION_PREFIX + id, PREDICTION_SK);
+        }
+        String rest = id.substring(at + 1);
+        int dot = rest.indexOf('.');
+        String index = dot < 0 ? rest : rest.substring(0, dot);
+        String padded = "0".repeat(Math.max(0, 3 - index.length())) + index + (dot < 0 ? "" : rest.substring(dot));
+        return key(PREDICTION_PREFIX + id.substring(0, at), WINDOW_SK_PREFIX + padded);
     }
 
     static Map<String, AttributeValue> key(String pk, String sk) {

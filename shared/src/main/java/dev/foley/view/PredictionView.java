@@ -40,6 +40,12 @@ public final class PredictionView {
         d.put("created_at", ISO_MILLIS.format(p.createdAt()));
         d.put("error", p.error());
         d.putObject("timings").put("inference", p.inferenceMs());
+        if (p.kind() == dev.foley.prediction.Kind.LONG) {
+            var w = p.windows();
+            int total = w == null ? 0 : w.total();
+            boolean allDone = p.phase() == dev.foley.prediction.Phase.UPSTREAM_DONE || p.phase() == dev.foley.prediction.Phase.COMPLETED;
+            d.putObject("progress").put("windows_done", allDone ? total : w == null ? 0 : w.done()).put("windows_total", total);
+        }
         return d;
     }
 

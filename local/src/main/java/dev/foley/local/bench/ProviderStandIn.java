@@ -135,7 +135,21 @@ final class ProviderStandIn implements AutoCloseable {
         fileSize = bytes;
     }
 
+    private volatile byte[] contents;
+
+    /** Every output is these bytes (a real media file, for the media function to read). */
+    void fileContents(byte[] bytes) {
+        contents = bytes;
+    }
+
     private void serveFile(OutputStream out, com.sun.net.httpserver.HttpExchange ex) throws IOException {
+        byte[] fixed = contents;
+        if (fixed != null) {
+            ex.getResponseHeaders().set("content-type", "video/mp4");
+            ex.sendResponseHeaders(200, fixed.length);
+            out.write(fixed);
+            return;
+        }
         long size = fileSize;
         ex.getResponseHeaders().set("content-type", "video/mp4");
         ex.sendResponseHeaders(200, size);

@@ -149,7 +149,7 @@ public final class LocalProvider implements InferenceProvider, AutoCloseable {
             Thread.currentThread().interrupt();
             return new JobStatus.Failed("cancelled");
         } catch (Exception e) {
-            return new JobStatus.Failed("the local generator failed: " + Media.reason(e));
+            return new JobStatus.Failed("the local generator failed: " + dev.foley.media.Ffmpeg.firstLine(e));
         }
     }
 

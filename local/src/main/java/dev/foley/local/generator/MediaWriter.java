@@ -28,7 +28,7 @@ public final class MediaWriter {
     }
 
     public static void writeVideo(Path input, float[] audio, double seconds, Path output) throws Exception {
-        Media.init();
+        dev.foley.media.Ffmpeg.init();
         try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(input.toFile())) {
             g.start();
             if (g.getVideoCodec() == AV_CODEC_ID_H264 && !g.hasAudio()) {
@@ -103,7 +103,7 @@ public final class MediaWriter {
     }
 
     public static void writeFlac(float[] audio, Path output) throws Exception {
-        Media.init();
+        dev.foley.media.Ffmpeg.init();
         try (FFmpegFrameRecorder r = new FFmpegFrameRecorder(output.toFile(), 1)) {
             r.setFormat("flac");
             r.setAudioCodec(AV_CODEC_ID_FLAC);

@@ -26,7 +26,32 @@ public final class MediaServer implements AutoCloseable {
                 ex.getResponseBody().write(b);
             }
         });
+        server.createContext("/files/", ex -> {
+            try (ex) {
+                java.nio.file.Path dir = files;
+                java.nio.file.Path f = dir == null ? null : dir.resolve(ex.getRequestURI().getPath().substring("/files/".length())).normalize();
+                if (f == null || !f.startsWith(dir) || !java.nio.file.Files.isRegularFile(f)) {
+                    ex.sendResponseHeaders(404, -1);
+                    return;
+                }
+                ex.getResponseHeaders().set("content-type", "video/mp4");
+                ex.sendResponseHeaders(200, java.nio.file.Files.size(f));
+                java.nio.file.Files.copy(f, ex.getResponseBody());
+            }
+        });
         server.start();
+    }
+
+    private volatile java.nio.file.Path files;
+
+    /** Serves the files of {@code dir} too, at {@link #fileUrl}. */
+    public MediaServer serving(java.nio.file.Path dir) {
+        files = dir.toAbsolutePath().normalize();
+        return this;
+    }
+
+    public String fileUrl(String name) {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/files/" + name;
     }
 
     public String url(String name) {

@@ -55,6 +55,12 @@ final class RunningStack implements AutoCloseable {
      * on this stack's own server.
      */
     static RunningStack start(String name, Map<String, String> env, ProviderHttp.Policies policies, boolean push) throws Exception {
+        return start(name, env, all -> Moto.providers(all, policies), push);
+    }
+
+    /** The same, with providers made from the stack's environment by {@code providers}. */
+    static RunningStack start(String name, Map<String, String> env,
+            java.util.function.Function<Map<String, String>, dev.foley.provider.ProviderChain> providers, boolean push) throws Exception {
         Map<String, String> all = new HashMap<>(env);
         all.putIfAbsent("FOLEY_OUTPUTS_BUCKET", "out-" + Moto.tableName(name).toLowerCase());
         all.putIfAbsent("FOLEY_UPLOADS_BUCKET", "up-" + Moto.tableName(name).toLowerCase());
@@ -73,12 +79,51 @@ final class RunningStack implements AutoCloseable {
         String keyId = new dev.foley.store.ApiKeyStore(dynamo, first.table(), Clock.systemUTC()).create("stack", KEY).key().keyId();
         all.put("INGEST_KEY_ID", keyId);
         Settings s = Moto.settings(first.table(), all);
-        Foley foley = Moto.foley(s, dynamo, Moto.providers(all, policies));
+        Foley foley = Moto.foley(s, dynamo, providers.apply(all));
         ApiHandler api = new ApiHandler(foley.api());
         RunningStack st = new RunningStack(s, foley, api, LocalServer.start(port, api));
         foley.pipeline().completionBy(id -> st.completions.submit(() -> foley.pipeline().runToRest(id)));
         return st;
     }
+
+    /**
+     * A second stack on this one's table and buckets, as after a crash and a restart: new
+     * processes (pollers, completion, media), nothing carried over but what is stored.
+     */
+    RunningStack restarted(dev.foley.provider.ProviderChain providers) throws Exception {
+        var dynamo = Moto.dynamo(settings);
+        Foley again = Moto.foley(settings, dynamo, providers);
+        ApiHandler api2 = new ApiHandler(again.api());
+        RunningStack st = new RunningStack(settings, again, api2, LocalServer.start(0, api2));
+        again.pipeline().completionBy(id -> st.completions.submit(() -> again.pipeline().runToRest(id)));
+        return st;
+    }
+
+    /**
+     * A stack on the offline generator (the {@code local} provider, data under {@code dir}) with media
+     * work, one poller, and loopback URLs allowed (test clips are served from 127.0.0.1).
+     */
+    static RunningStack offline(String name, java.nio.file.Path dir) throws Exception {
+        Map<String, String> env = new HashMap<>();
+        env.put("FOLEY_PROVIDER", "local");
+        env.put("FOLEY_STRICT_URLS", "false");
+        List<AutoCloseable> owned = new java.util.concurrent.CopyOnWriteArrayList<>();
+        RunningStack st = start(name, env, all -> dev.foley.local.LocalFoley.providers(all, dir.resolve("data"), owned), false)
+                .withMedia(dir.resolve("media")).withPollers(1);
+        st.owned.addAll(owned);
+        return st;
+    }
+
+    private final List<AutoCloseable> owned = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Media work as the media function does it (FFmpeg, files under {@code dir}), on its own threads. */
+    RunningStack withMedia(java.nio.file.Path dir) {
+        dev.foley.local.LocalFoley.withMedia(foley, dir);
+        foley.pipeline().mediaBy(id -> media.submit(() -> foley.pipeline().runMedia(id)));
+        return this;
+    }
+
+    private final ExecutorService media = Executors.newFixedThreadPool(2);
 
     /** Starts {@code n} pollers, each ticking on its own thread as local mode's does. */
     RunningStack withPollers(int n) {
@@ -116,6 +161,20 @@ final class RunningStack implements AutoCloseable {
 
     JsonNode submitVideo(String body) {
         return submit(FoleyApi.SUBMIT_VIDEO, body, null);
+    }
+
+    /** {@code GET /api/v3/predictions/{id}/result}'s data. */
+    JsonNode result(String id) {
+        var r = Lambdas.api(api, ApiEvents.authed(KEY, "GET", "/api/v3/predictions/" + id + "/result", null));
+        assertEquals(200, r.getStatusCode(), r.getBody());
+        return Json.parse(r.getBody()).get("data");
+    }
+
+    /** Downloads an output link to {@code to}. */
+    static void download(String url, java.nio.file.Path to) throws Exception {
+        var resp = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofFile(to));
+        assertEquals(200, resp.statusCode(), "downloading " + url);
     }
 
     int cancel(String id) {
@@ -157,6 +216,14 @@ final class RunningStack implements AutoCloseable {
             }
         }
         completions.shutdownNow();
+        media.shutdownNow();
         server.close();
+        for (AutoCloseable c : owned) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // closing down
+            }
+        }
     }
 }

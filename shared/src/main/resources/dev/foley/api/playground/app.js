@@ -1,5 +1,5 @@
 // The Foley playground. Plain ES modules, no framework: it speaks the same API as any client.
-import { loadRequestSchema, buildFields, check, setError, collect } from './form.js';
+import { loadModels, buildFields, check, setError, collect } from './form.js';
 import { putWithProgress, decodeAudio, drawWaveform, motionBeats } from './media.js';
 
 const $ = (id) => document.getElementById(id);
@@ -14,6 +14,8 @@ const EXAMPLES = [
 const KEY_STORE = 'foley.apiKey';
 
 let fields;
+let models = [];
+let uploadedFile = null;
 let config = { devKey: null, pricePerSecondUsd: 0.001 };
 let lastRequest = null;
 let timer = null;
@@ -44,26 +46,38 @@ function mode() {
   return document.querySelector('input[name=mode]:checked').value;
 }
 
+function model() {
+  return models.find((m) => m.id === mode()) || models[0];
+}
+
+function takesVideo() {
+  return Boolean(model().schema.properties.video);
+}
+
 function usd(n) {
   return `$${n.toFixed(3)}`;
 }
 
 function showPrice() {
-  const d = Number(fields.get('duration').input.value || fields.get('duration').prop.default || 8);
-  $('price').textContent = Number.isFinite(d) ? `Price: ${usd(d * config.pricePerSecondUsd)}` : '';
+  const f = fields.get('duration');
+  const raw = f.input.value || f.prop.default;
+  const d = Number(raw);
+  $('price').textContent = raw === undefined || raw === ''
+    ? `Price: ${usd(config.pricePerSecondUsd)} per second of video`
+    : Number.isFinite(d) ? `Price: ${usd(d * config.pricePerSecondUsd)}` : '';
 }
 
 async function upload() {
   const file = $('file').files[0];
   if (!file) {
     $('upload-status').textContent = 'Choose a file first.';
-    return;
+    return false;
   }
   $('upload-status').textContent = 'Asking for an upload ticket…';
   const t = await api('POST', '/api/v3/media/uploads', { filename: file.name, size: file.size, content_type: file.type || undefined });
   if (t.status !== 200) {
     $('upload-status').textContent = `Upload refused: ${t.json.message}`;
-    return;
+    return false;
   }
   const bar = $('upload-progress');
   bar.hidden = false;
@@ -72,9 +86,12 @@ async function upload() {
     await putWithProgress(t.json.data.upload, file, (f) => { bar.value = Math.round(f * 100); });
     bar.value = 100;
     $('video').value = t.json.data.download_url;
+    uploadedFile = file;
     $('upload-status').textContent = `Uploaded ${file.name} (${file.size} bytes).`;
+    return true;
   } catch (e) {
     $('upload-status').textContent = `Upload failed: ${e.message}`;
+    return false;
   }
 }
 
@@ -110,8 +127,19 @@ async function generate(ev) {
   clearErrors();
   for (const f of fields.values()) check(f); // flags, but the API has the last word
   const body = collect(fields);
-  if (mode() === 'video') body.video = $('video').value.trim();
-  const path = mode() === 'video' ? '/api/v3/wavespeed-ai/mmaudio-v2' : '/api/v3/wavespeed-ai/mmaudio-v2/text-to-audio';
+  if (takesVideo()) {
+    // A file chosen but not uploaded yet (or another one since) goes up first.
+    const file = $('file').files[0];
+    if (file && file !== uploadedFile) {
+      setStatus('Uploading the file first…');
+      if (!(await upload())) {
+        setStatus('The file could not be uploaded: see above.', true);
+        return;
+      }
+    }
+    body.video = $('video').value.trim();
+  }
+  const path = model().path;
   lastRequest = { url: new URL(path, location.href).href, body };
   $('copy-curl').disabled = false;
   $('copy-js').disabled = false;
@@ -122,7 +150,7 @@ async function generate(ev) {
     showApiError(res);
     return;
   }
-  follow(res.json.data, Number(body.duration ?? fields.get('duration').prop.default));
+  follow(res.json.data, body.duration ?? fields.get('duration').prop.default);
 }
 
 function resetResult() {
@@ -131,11 +159,22 @@ function resetResult() {
   $('waveform').hidden = true;
   $('download').hidden = true;
   $('beats').textContent = '';
+  $('windows').hidden = true;
 }
 
-function follow(data, seconds) {
+/** A long prediction's windows, as data.progress counts them. */
+function showWindows(progress) {
+  if (!progress) return '';
+  const bar = $('windows');
+  bar.hidden = progress.windows_total === 0;
+  bar.max = Math.max(1, progress.windows_total);
+  bar.value = progress.windows_done;
+  return progress.windows_total === 0 ? ' · cutting the video into windows' : ` · windows ${progress.windows_done}/${progress.windows_total}`;
+}
+
+function follow(data, requested) {
   const started = performance.now();
-  const price = usd(seconds * config.pricePerSecondUsd);
+  let price = requested === undefined ? `${usd(config.pricePerSecondUsd)}/s` : usd(Number(requested) * config.pricePerSecondUsd);
   let busy = false;
   const tick = async () => {
     if (busy) return;
@@ -145,6 +184,7 @@ function follow(data, seconds) {
       const j = await r.json();
       const d = j.data || {};
       const elapsed = ((performance.now() - started) / 1000).toFixed(1);
+      const windows = showWindows(d.progress);
       if (d.status === 'completed') {
         clearInterval(timer);
         setStatus(`completed in ${elapsed} s · ${price}`);
@@ -155,7 +195,7 @@ function follow(data, seconds) {
         setStatus(`${d.status === 'failed' ? 'Failed' : 'Cancelled'}: ${d.error || 'no reason given'}`, true);
         refresh();
       } else {
-        setStatus(`${d.status || 'waiting'} · ${elapsed} s · ${price}`);
+        setStatus(`${d.status || 'waiting'} · ${elapsed} s · ${price}${windows}`);
       }
     } finally {
       busy = false;
@@ -168,7 +208,7 @@ function follow(data, seconds) {
 
 async function showResult(d) {
   const url = d.outputs[0];
-  const isVideo = d.model === 'wavespeed-ai/mmaudio-v2';
+  const isVideo = new URL(url).pathname.endsWith('.mp4');
   const media = document.createElement(isVideo ? 'video' : 'audio');
   media.controls = true;
   media.crossOrigin = 'anonymous';
@@ -269,8 +309,20 @@ async function main() {
   const stored = sessionStorage.getItem(KEY_STORE);
   $('api-key').value = stored || config.devKey || '';
   $('api-key').addEventListener('input', () => sessionStorage.setItem(KEY_STORE, key()));
-  const schema = await loadRequestSchema();
-  fields = buildFields($('fields'), schema);
+  models = await loadModels();
+  const modes = $('modes');
+  models.forEach((m, i) => {
+    const label = document.createElement('label');
+    label.className = 'inline';
+    const radio = document.createElement('input');
+    radio.type = 'radio';
+    radio.name = 'mode';
+    radio.value = m.id;
+    radio.checked = i === 0;
+    label.append(radio, document.createTextNode(' ' + m.summary));
+    modes.append(label);
+  });
+  fields = buildFields($('fields'), model().schema);
   for (const text of EXAMPLES) {
     const b = document.createElement('button');
     b.type = 'button';
@@ -279,10 +331,15 @@ async function main() {
     b.addEventListener('click', () => { fields.get('prompt').input.value = text; check(fields.get('prompt')); });
     $('examples').append(b);
   }
-  fields.get('duration').input.addEventListener('input', showPrice);
-  showPrice();
+  const onModel = () => {
+    fields = buildFields($('fields'), model().schema, fields);
+    fields.get('duration').input.addEventListener('input', showPrice);
+    $('video-source').hidden = !takesVideo();
+    showPrice();
+  };
+  onModel();
   for (const r of document.querySelectorAll('input[name=mode]')) {
-    r.addEventListener('change', () => { $('video-source').hidden = mode() !== 'video'; });
+    r.addEventListener('change', onModel);
   }
   $('upload').addEventListener('click', upload);
   $('job').addEventListener('submit', generate);

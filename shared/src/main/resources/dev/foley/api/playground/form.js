@@ -3,9 +3,34 @@
 
 const TEXTAREAS = new Set(['prompt', 'negative_prompt']);
 
-export async function loadRequestSchema() {
+/**
+ * The models the API offers, from its OpenAPI document: every POST that takes a JSON request
+ * schema under components/schemas (so a model path added to the API appears here by itself).
+ */
+export async function loadModels() {
   const doc = await (await fetch('/openapi.json')).json();
-  return doc.components.schemas.VideoToAudioRequest;
+  const models = [];
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    const ref = ops.post?.requestBody?.content?.['application/json']?.schema?.$ref;
+    if (!ref || !ref.startsWith('#/components/schemas/')) continue;
+    const schema = resolve(doc, doc.components.schemas[ref.split('/').pop()]);
+    if (!schema.properties?.prompt) continue; // a model takes a prompt (uploads and the like do not)
+    models.push({ id: ops.post.operationId, path, summary: ops.post.summary, schema });
+  }
+  return models;
+}
+
+/** The schema with each property's $ref (to another schema's property) replaced by what it points at. */
+function resolve(doc, schema) {
+  const properties = {};
+  for (const [name, p] of Object.entries(schema.properties || {})) {
+    let q = p;
+    while (q.$ref) {
+      q = q.$ref.replace(/^#\//, '').split('/').reduce((o, k) => o[k], doc);
+    }
+    properties[name] = q;
+  }
+  return { ...schema, properties };
 }
 
 function el(tag, attrs = {}, text) {
@@ -26,7 +51,8 @@ function rangeText(p) {
 }
 
 /** Builds one control per property (the video source is its own control) and returns them by name. */
-export function buildFields(container, schema) {
+export function buildFields(container, schema, previous) {
+  container.replaceChildren();
   const fields = new Map();
   const required = new Set(schema.required || []);
   for (const [name, p] of Object.entries(schema.properties)) {
@@ -44,7 +70,11 @@ export function buildFields(container, schema) {
       wrap.append(label);
     } else {
       wrap.append(el('label', { for: id }, name + (required.has(name) ? ' (required)' : '')));
-      if (p.type === 'string' && TEXTAREAS.has(name)) {
+      if (Array.isArray(p.enum)) {
+        input = el('select', { id, name, 'aria-describedby': `${hintId} ${errId}` });
+        if (p.default === undefined) input.append(el('option', { value: '' }, '(model default)'));
+        for (const v of p.enum) input.append(el('option', { value: v }, String(v)));
+      } else if (p.type === 'string' && TEXTAREAS.has(name)) {
         input = el('textarea', { id, name, maxlength: p.maxLength, 'aria-describedby': `${hintId} ${errId}` });
       } else if (p.type === 'integer' || p.type === 'number') {
         input = el('input', { id, name, type: 'number', min: p.minimum, max: p.maximum,
@@ -54,6 +84,7 @@ export function buildFields(container, schema) {
         input = el('input', { id, name, type: 'text', maxlength: p.maxLength, 'aria-describedby': `${hintId} ${errId}` });
       }
       if (p.default !== undefined && p.default !== null && p.default !== '') input.value = String(p.default);
+      if (previous?.get(name) && previous.get(name).input.value !== '') input.value = previous.get(name).input.value;
       if (required.has(name)) input.setAttribute('aria-required', 'true');
       wrap.append(input);
     }
@@ -107,6 +138,7 @@ export function collect(fields) {
     }
     const raw = f.input.value;
     if (raw.trim() === '' && !f.required) continue;
+    if (f.input.tagName === 'SELECT' && raw === String(p.default ?? '')) continue; // the default: left to the API
     body[f.name] = (p.type === 'integer' || p.type === 'number') && raw.trim() !== '' && Number.isFinite(Number(raw))
       ? Number(raw) : raw;
   }

@@ -220,9 +220,44 @@ public abstract class ProviderEmulator implements AutoCloseable {
 
     protected String newJob(JsonNode input, String kind) {
         String id = "job" + ids.incrementAndGet() + "x" + Long.toHexString(System.nanoTime() & 0xffffff);
-        jobs.put(id, new Job(id, input, kind, nextScript));
+        Script once = oneShot.poll();
+        jobs.put(id, new Job(id, input, kind, once != null ? once : nextScript));
         created.incrementAndGet();
+        maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
         return id;
+    }
+
+    private final java.util.concurrent.ConcurrentLinkedQueue<Script> oneShot = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger maxInFlight = new AtomicInteger();
+    private final java.util.Set<String> reported = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile java.util.function.Function<String, byte[]> files = ProviderEmulator::fileBytes;
+
+    /** The next job created runs {@code s} (then the script set by {@link #script} again). */
+    public ProviderEmulator scriptNext(Script s) {
+        oneShot.add(s);
+        return this;
+    }
+
+    /** What the output files hold (default: {@link #fileBytes}, random bytes). */
+    public ProviderEmulator filesFrom(java.util.function.Function<String, byte[]> contents) {
+        files = contents;
+        return this;
+    }
+
+    /**
+     * The most jobs at once that were created and not yet reported finished (done, failed,
+     * cancelled) to a status check or a cancel: how many the client kept at work at a time.
+     */
+    public int maxInFlight() {
+        return maxInFlight.get();
+    }
+
+    /** A job's end, as a status check or a cancel answered it: from then on it no longer counts as in flight. */
+    protected void reportedEnd(String jobId) {
+        if (reported.add(jobId)) {
+            inFlight.decrementAndGet();
+        }
     }
 
     /** Which op a request is (for faults and recording). */
@@ -330,7 +365,7 @@ public abstract class ProviderEmulator implements AutoCloseable {
             ex.sendResponseHeaders(404, -1);
             return;
         }
-        byte[] b = fileBytes(name);
+        byte[] b = files.apply(name);
         ex.getResponseHeaders().set("content-type", name.endsWith(".mp4") ? "video/mp4" : "audio/flac");
         ex.sendResponseHeaders(200, b.length);
         if (fileStalls.getAndUpdate(v -> Math.max(0, v - 1)) > 0) {

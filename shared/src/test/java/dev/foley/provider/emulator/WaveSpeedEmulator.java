@@ -59,7 +59,11 @@ public final class WaveSpeedEmulator extends ProviderEmulator {
                 if (j == null) {
                     yield Fault.status(404, "{\"code\":404,\"message\":\"prediction not found\",\"data\":null}");
                 }
-                yield ok(data(j, switch (j.advance()) {
+                String state = j.advance();
+                if (!state.equals("running")) {
+                    reportedEnd(id);
+                }
+                yield ok(data(j, switch (state) {
                     case "done" -> "completed";
                     case "failed" -> "failed";
                     case "cancelled" -> "cancelled";
@@ -74,6 +78,7 @@ public final class WaveSpeedEmulator extends ProviderEmulator {
                     yield Fault.status(404, "{\"code\":404,\"message\":\"Task not found\",\"data\":null}");
                 }
                 j.cancelled = true;
+                reportedEnd(j.id);
                 yield ok(Json.object().put("id", j.id).put("status", "deleted"));
             }
             default -> Fault.status(404, "{\"code\":404,\"message\":\"not found\",\"data\":null}");
@@ -120,6 +125,7 @@ public final class WaveSpeedEmulator extends ProviderEmulator {
         if (j == null || j.cancelled) {
             return;
         }
+        reportedEnd(jobId); // the client hears of its end from this push
         var hook = webhook(jobId, "completed", SECRET, Instant.now());
         var req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(hook.getValue()))

@@ -32,7 +32,7 @@ public final class CompletionHandler implements RequestHandler<Map<String, Objec
     @Override
     public String handleRequest(Map<String, Object> event, Context context) {
         Object id = event == null ? null : event.get("prediction_id");
-        if (!(id instanceof String s) || !IdGenerator.looksLikeId(s)) {
+        if (!(id instanceof String s) || !IdGenerator.looksLikeWorkId(s)) {
             // Nothing to retry: a malformed event would fail the same way every time.
             return "{\"ignored\":\"no valid prediction_id\"}";
         }

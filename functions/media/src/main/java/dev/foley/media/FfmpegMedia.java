@@ -1,0 +1,256 @@
+package dev.foley.media;
+
+import dev.foley.net.PinnedHttp;
+import dev.foley.pipeline.MediaWork;
+import dev.foley.prediction.Kind;
+import dev.foley.prediction.MediaOptions;
+import dev.foley.prediction.Prediction;
+import dev.foley.prediction.RequestValidator;
+import dev.foley.prediction.Windows;
+import dev.foley.store.OutputStore;
+import dev.foley.store.StoreUnavailableException;
+import dev.foley.time.Deadline;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * {@link MediaWork} with FFmpeg: files in a directory of their own under {@code /tmp} (removed
+ * after each step), inputs fetched through {@link PinnedHttp} (the same URL guard as every other
+ * fetch: checked address, redirects re-checked, read timeout), work files and results in our
+ * bucket. Sound is handled as mono 44.1 kHz floats ({@link Sound}).
+ */
+public final class FfmpegMedia implements MediaWork {
+
+    /** A download that sends nothing for this long has stalled. */
+    static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
+
+    private final OutputStore bucket;
+    private final PinnedHttp http;
+    private final Path tmp;
+
+    public FfmpegMedia(OutputStore bucket, PinnedHttp http, Path tmp) {
+        this.bucket = bucket;
+        this.http = http;
+        this.tmp = tmp;
+    }
+
+    /** Where the cut keeps its copy of the video, for the join (the client's URL may not last). */
+    static String sourceKey(String id) {
+        return "work/" + id + "/source";
+    }
+
+    @Override
+    public double cut(Prediction p, Deadline until) throws MediaException {
+        Path dir = workDir(p.id() + "-cut");
+        try {
+            Path source = dir.resolve("source");
+            fetch(p.request().video(), source, until, "video");
+            Ffmpeg.Probe probe = probeVideo(source);
+            int asked = p.request().duration();
+            double seconds = asked > 0 ? Math.min(asked, probe.seconds()) : probe.seconds();
+            if (asked == 0 && probe.seconds() > RequestValidator.MAX_LONG_SECONDS + 0.05) {
+                throw new MediaException(String.format(Locale.ROOT, "video: the clip is %.1f s long; %s takes at most %d s "
+                        + "(set duration to cover part of it)", probe.seconds(), Kind.LONG.model(), RequestValidator.MAX_LONG_SECONDS), false);
+            }
+            MediaOptions o = p.request().media();
+            List<Windows.Window> plan = Windows.plan(seconds, o.windowSeconds(), o.overlapSeconds());
+            // The copy for the join goes up while the windows are cut (it is not needed before the last window is done).
+            var keep = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    put(sourceKey(p.id()), source, "video/mp4");
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            Ffmpeg.cut(source, plan, dir, (i, clip) -> {
+                put(MediaWork.windowClipKey(p.id(), i), clip, "video/mp4");
+                Files.deleteIfExists(clip);
+            });
+            try {
+                keep.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : new UncheckedIOException(new IOException(e.getCause()));
+            }
+            return seconds;
+        } catch (Ffmpeg.UnreadableException e) {
+            throw new MediaException("video: " + e.getMessage(), false);
+        } catch (UncheckedIOException | IOException | StoreUnavailableException e) {
+            throw new MediaException("the video could not be cut (" + Ffmpeg.firstLine(e) + ")", true);
+        } finally {
+            delete(dir);
+        }
+    }
+
+    @Override
+    public List<String> finish(Prediction p, List<String> sources, Deadline until) throws MediaException {
+        Path dir = workDir(p.id() + "-finish");
+        try {
+            MediaOptions o = p.request().media();
+            Kind kind = p.kind();
+            List<float[]> tracks = new ArrayList<>();
+            List<Windows.Window> plan;
+            int total;
+            if (kind == Kind.LONG) {
+                plan = Windows.plan(p.windows().seconds(), o.windowSeconds(), o.overlapSeconds());
+                tracks.addAll(windowSounds(sources, dir));
+                total = (int) Math.round(p.windows().seconds() * Ffmpeg.RATE);
+            } else {
+                Path f = dir.resolve("output");
+                fetch(sources.get(0), f, until, "the provider's output");
+                float[] t = soundOf(f, "the provider's output");
+                tracks.add(t);
+                total = t.length;
+                plan = List.of(new Windows.Window(0, 0, total / (double) Ffmpeg.RATE));
+            }
+            float[] sound = Sound.join(plan, tracks, Ffmpeg.RATE, total, o.overlapSeconds());
+            tracks.clear();
+            String format = o.formatFor(kind);
+            Path video = null;
+            if (kind.hasVideo() && (!"replace".equals(o.originalAudio()) || "mp4".equals(format))) {
+                video = dir.resolve("video");
+                if (kind == Kind.LONG) {
+                    if (!bucket.download(sourceKey(p.id()), video)) {
+                        throw new MediaException("the cut's copy of the video is missing from our bucket", true);
+                    }
+                } else {
+                    fetch(p.request().video(), video, until, "video");
+                }
+                if (!"replace".equals(o.originalAudio())) {
+                    float[] original = Ffmpeg.audio(video, Ffmpeg.RATE);
+                    if (original != null) { // a clip without sound: as replace
+                        sound = "duck".equals(o.originalAudio()) ? Sound.duck(sound, original, o.originalLevel(), Ffmpeg.RATE)
+                                : Sound.mix(sound, original, o.originalLevel());
+                    }
+                }
+            }
+            Path result = dir.resolve("result." + format);
+            if ("mp4".equals(format)) {
+                Path track = dir.resolve("sound.m4a");
+                Ffmpeg.encode(sound, Ffmpeg.RATE, "m4a", track);
+                Ffmpeg.mux(video, track, total / (double) Ffmpeg.RATE, result);
+            } else {
+                Ffmpeg.encode(sound, Ffmpeg.RATE, format, result);
+            }
+            String key = OutputStore.keyOf(p.id(), 0, "." + format);
+            put(key, result, null);
+            return List.of(key);
+        } catch (Ffmpeg.UnreadableException e) {
+            throw new MediaException(e.getMessage(), false);
+        } catch (UncheckedIOException | IOException | StoreUnavailableException e) {
+            throw new MediaException("the result could not be made (" + Ffmpeg.firstLine(e) + ")", true);
+        } finally {
+            delete(dir);
+        }
+    }
+
+    /** The windows' sound, in order: fetched from our bucket a few at a time, each decoded as it arrives. */
+    private List<float[]> windowSounds(List<String> keys, Path dir) throws MediaException, IOException {
+        List<java.util.concurrent.Future<float[]>> parts = new ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(Math.min(4, Math.max(1, keys.size())))) {
+            for (int i = 0; i < keys.size(); i++) {
+                int n = i;
+                parts.add(pool.submit(() -> {
+                    Path f = dir.resolve("window-" + n);
+                    if (!bucket.download(keys.get(n), f)) {
+                        throw new MediaException("window " + (n + 1) + "'s sound is missing from our bucket", true);
+                    }
+                    float[] t = soundOf(f, "window " + (n + 1) + "'s output");
+                    Files.deleteIfExists(f);
+                    return t;
+                }));
+            }
+            List<float[]> out = new ArrayList<>();
+            for (var part : parts) {
+                out.add(part.get());
+            }
+            return out;
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof MediaException m) {
+                throw m;
+            }
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MediaException("interrupted while reading the windows' sound", true);
+        }
+    }
+
+    private static float[] soundOf(Path file, String what) throws MediaException {
+        try {
+            float[] t = Ffmpeg.audio(file, Ffmpeg.RATE);
+            if (t == null || t.length == 0) {
+                throw new MediaException(what + " has no sound", false);
+            }
+            return t;
+        } catch (Ffmpeg.UnreadableException e) {
+            throw new MediaException(what + " could not be read: " + e.getMessage(), false);
+        }
+    }
+
+    private static Ffmpeg.Probe probeVideo(Path source) throws MediaException {
+        try {
+            Ffmpeg.Probe probe = Ffmpeg.probe(source);
+            if (!probe.hasVideo()) {
+                throw new MediaException("video: the file has " + (probe.hasAudio() ? "only a sound track" : "no video stream")
+                        + "; the model needs a picture", false);
+            }
+            if (!(probe.seconds() > 0)) {
+                throw new MediaException("video: its length could not be read (a truncated or streaming-only file?)", false);
+            }
+            return probe;
+        } catch (Ffmpeg.UnreadableException e) {
+            throw new MediaException("video: " + e.getMessage() + " (corrupt, truncated, or not a video)", false);
+        }
+    }
+
+    /** Fetches {@code url} to {@code to} through the URL guard; a refusal or a 4xx is the client's to fix. */
+    private void fetch(String url, Path to, Deadline until, String what) throws MediaException {
+        try (PinnedHttp.Response resp = http.get(URI.create(url), Map.of("Accept", "*/*"), READ_TIMEOUT, until)) {
+            if (resp.status() != 200) {
+                throw new MediaException(what + ": the URL answered HTTP " + resp.status(), resp.status() >= 500 || resp.status() == 429);
+            }
+            try (InputStream in = resp.body()) {
+                Files.copy(in, to, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (PinnedHttp.FetchException e) {
+            throw new MediaException(what + " could not be fetched: " + e.getMessage(), !e.refused());
+        } catch (IOException | IllegalArgumentException e) {
+            throw new MediaException(what + " broke off while fetching", true);
+        }
+    }
+
+    private void put(String key, Path file, String type) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            bucket.put(key, in, type);
+        }
+    }
+
+    private Path workDir(String name) throws MediaException {
+        try {
+            Files.createDirectories(tmp);
+            return Files.createTempDirectory(tmp, name);
+        } catch (IOException e) {
+            throw new MediaException("no room for media work (" + e.getMessage() + ")", true);
+        }
+    }
+
+    private static void delete(Path dir) {
+        try (Stream<Path> all = Files.walk(dir)) {
+            all.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort: /tmp is the function's own
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package dev.foley.media;
+
+import dev.foley.prediction.Windows;
+import java.util.List;
+
+/**
+ * The sound itself, as mono float samples: joining windows, putting the clip's own sound with the
+ * new one, keeping the level in range. Pure arithmetic (no FFmpeg), so it is tested on tones.
+ */
+public final class Sound {
+
+    /** The new sound's gain while the original is loud, under {@code duck} (−12 dB). */
+    static final double DUCK_GAIN = 0.25;
+    /** The original counts as loud above this RMS level (dBFS) ... */
+    static final double DUCK_THRESHOLD_DB = -40;
+    /** ... fully loud this much above it. */
+    static final double DUCK_RANGE_DB = 10;
+
+    private Sound() {
+    }
+
+    /**
+     * Joins the windows' audio into one track of {@code total} samples: each window's sound where it
+     * alone covers the video; across each overlap an equal-power crossfade ({@code cos}/{@code sin}
+     * gains, so a sound both windows agree on keeps its level) of at most {@code crossfade} seconds,
+     * centred in the overlap. A track shorter than its window is padded with silence.
+     */
+    public static float[] join(List<Windows.Window> plan, List<float[]> tracks, int rate, int total, double crossfade) {
+        if (plan.size() != tracks.size()) {
+            throw new IllegalArgumentException(plan.size() + " windows but " + tracks.size() + " tracks");
+        }
+        float[] out = new float[total];
+        int n = plan.size();
+        long[] fadeStart = new long[n];
+        long[] fadeLen = new long[n];
+        for (int i = 0; i + 1 < n; i++) {
+            double overlapStart = plan.get(i + 1).start();
+            double overlapEnd = Math.min(plan.get(i).end(), plan.get(i).start() + tracks.get(i).length / (double) rate);
+            double len = Math.max(0, Math.min(crossfade, overlapEnd - overlapStart));
+            double mid = (overlapStart + Math.max(overlapStart, overlapEnd)) / 2;
+            fadeStart[i] = Math.round((mid - len / 2) * rate);
+            fadeLen[i] = Math.max(1, Math.round(len * rate));
+        }
+        for (int i = 0; i < n; i++) {
+            float[] t = tracks.get(i);
+            long offset = Math.round(plan.get(i).start() * rate);
+            long from = i == 0 ? 0 : fadeStart[i - 1];
+            long to = i == n - 1 ? total : fadeStart[i] + fadeLen[i];
+            for (long s = Math.max(0, from); s < Math.min(total, to); s++) {
+                double g = 1;
+                if (i > 0 && s < fadeStart[i - 1] + fadeLen[i - 1]) {
+                    g = Math.sin(Math.PI / 2 * (s - fadeStart[i - 1]) / fadeLen[i - 1]);
+                }
+                if (i < n - 1 && s >= fadeStart[i]) {
+                    g *= Math.cos(Math.PI / 2 * (s - fadeStart[i]) / fadeLen[i]);
+                }
+                long k = s - offset;
+                if (k >= 0 && k < t.length) {
+                    out[(int) s] += (float) (g * t[(int) k]);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** {@code mix}: both tracks, the original at {@code level}. */
+    public static float[] mix(float[] generated, float[] original, double level) {
+        float[] out = generated.clone();
+        for (int i = 0; i < out.length && i < original.length; i++) {
+            out[i] += (float) (level * original[i]);
+        }
+        return limited(out);
+    }
+
+    /**
+     * {@code duck}: the original in front (at {@code level}); the new sound lowered to
+     * {@link #DUCK_GAIN} while the original is loud, following its level with a fast attack
+     * (10 ms) and a slow release (300 ms), as a sound engineer rides effects under dialogue.
+     */
+    public static float[] duck(float[] generated, float[] original, double level, int rate) {
+        float[] gain = duckGain(original, generated.length, rate);
+        float[] out = new float[generated.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = gain[i] * generated[i] + (i < original.length ? (float) (level * original[i]) : 0f);
+        }
+        return limited(out);
+    }
+
+    /** The gain applied to the new sound, sample by sample, from the original's 20 ms RMS level. */
+    static float[] duckGain(float[] original, int length, int rate) {
+        int block = Math.max(1, rate / 50);
+        float[] gain = new float[length];
+        double attack = Math.exp(-1.0 / (0.010 * rate));
+        double release = Math.exp(-1.0 / (0.300 * rate));
+        double g = 1;
+        double target = 1;
+        for (int i = 0; i < length; i++) {
+            if (i % block == 0) {
+                double e = 0;
+                int end = Math.min(original.length, i + block);
+                for (int k = i; k < end; k++) {
+                    e += original[k] * original[k];
+                }
+                double rms = end > i ? Math.sqrt(e / (end - i)) : 0;
+                double db = 20 * Math.log10(rms + 1e-9);
+                double loud = Math.max(0, Math.min(1, (db - DUCK_THRESHOLD_DB) / DUCK_RANGE_DB));
+                target = 1 - (1 - DUCK_GAIN) * loud;
+            }
+            double coeff = target < g ? attack : release;
+            g = target + (g - target) * coeff;
+            gain[i] = (float) g;
+        }
+        return gain;
+    }
+
+    /** Scaled down as a whole if it would clip (never clipped sample by sample: no distortion). */
+    static float[] limited(float[] x) {
+        float peak = 0;
+        for (float v : x) {
+            peak = Math.max(peak, Math.abs(v));
+        }
+        if (peak > 0.99f) {
+            float k = 0.99f / peak;
+            for (int i = 0; i < x.length; i++) {
+                x[i] *= k;
+            }
+        }
+        return x;
+    }
+
+    /** RMS level in dBFS of {@code x[from, to)}. */
+    public static double levelDb(float[] x, int from, int to) {
+        double e = 0;
+        for (int i = from; i < to; i++) {
+            e += x[i] * x[i];
+        }
+        return 10 * Math.log10(e / Math.max(1, to - from) + 1e-20);
+    }
+}

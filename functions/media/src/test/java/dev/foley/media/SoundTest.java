@@ -1,0 +1,117 @@
+package dev.foley.media;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.foley.prediction.Windows;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The join and the original sound on tones: pure arithmetic, no FFmpeg. */
+class SoundTest {
+
+    static final int RATE = 44_100;
+
+    static float[] sine(double hz, double seconds, double level, double startSeconds) {
+        float[] x = new float[(int) Math.round(seconds * RATE)];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (level * Math.sin(2 * Math.PI * hz * (i / (double) RATE + startSeconds)));
+        }
+        return x;
+    }
+
+    /** Level in dB of each 10 ms frame. */
+    static double[] frames(float[] x) {
+        int hop = RATE / 100;
+        double[] out = new double[x.length / hop];
+        for (int k = 0; k < out.length; k++) {
+            out[k] = Sound.levelDb(x, k * hop, (k + 1) * hop);
+        }
+        return out;
+    }
+
+    @Test
+    void anEqualPowerCrossfadeOfIdenticalSinesNeverDipsMoreThanOneDb() {
+        List<Windows.Window> plan = Windows.plan(30, 8, 1);
+        List<float[]> tracks = new ArrayList<>();
+        for (Windows.Window w : plan) {
+            tracks.add(sine(440, w.length(), 0.5, w.start())); // the same tone, in phase, in every window
+        }
+        float[] joined = Sound.join(plan, tracks, RATE, 30 * RATE, 1.0);
+        double steady = Sound.levelDb(sine(440, 1, 0.5, 0), 0, RATE);
+        double[] f = frames(joined);
+        for (int k = 0; k < f.length; k++) {
+            assertTrue(f[k] > steady - 1.0, "at " + k * 10 + " ms the level dips to " + f[k] + " dB (steady " + steady + ")");
+        }
+        assertEquals(30 * RATE, joined.length);
+    }
+
+    @Test
+    void eachWindowsSoundLandsWhereItsWindowIs() {
+        // A click at 3 s of window 1 (which starts at 7 s) is heard at 10 s, once.
+        List<Windows.Window> plan = Windows.plan(20, 8, 1);
+        List<float[]> tracks = new ArrayList<>();
+        for (Windows.Window w : plan) {
+            float[] t = new float[(int) (w.length() * RATE)];
+            if (w.index() == 1) {
+                t[3 * RATE] = 1f;
+            }
+            tracks.add(t);
+        }
+        float[] joined = Sound.join(plan, tracks, RATE, 20 * RATE, 1.0);
+        int loudest = 0;
+        for (int i = 0; i < joined.length; i++) {
+            if (Math.abs(joined[i]) > Math.abs(joined[loudest])) {
+                loudest = i;
+            }
+        }
+        assertEquals(10 * RATE, loudest);
+        assertEquals(1f, joined[loudest], 1e-6);
+    }
+
+    @Test
+    void aTrackShorterThanItsWindowIsPaddedNotShifted() {
+        List<Windows.Window> plan = Windows.plan(10, 8, 1);
+        List<float[]> tracks = List.of(sine(100, 7.5, 0.5, 0), sine(100, 8, 0.5, 2));
+        float[] joined = Sound.join(plan, tracks, RATE, 10 * RATE, 1.0);
+        assertEquals(10 * RATE, joined.length);
+        assertTrue(Sound.levelDb(joined, 9 * RATE, 10 * RATE) > -10);
+    }
+
+    @Test
+    void mixKeepsBothAndDuckLowersTheNewSoundOnlyWhileTheOriginalIsLoud() {
+        float[] effects = sine(1000, 4, 0.5, 0);
+        float[] original = new float[4 * RATE];
+        float[] speech = sine(440, 1, 0.5, 0);
+        System.arraycopy(speech, 0, original, 2 * RATE, speech.length); // the original speaks from 2 s to 3 s
+        float[] mixed = Sound.mix(effects, original, 1.0);
+        float[] ducked = Sound.duck(effects, original, 1.0, RATE);
+        double underSpeechMix = Sound.levelDb(minus(mixed, original, 1.0), (int) (2.3 * RATE), (int) (2.9 * RATE));
+        double underSpeechDuck = Sound.levelDb(minus(ducked, original, 1.0), (int) (2.3 * RATE), (int) (2.9 * RATE));
+        double alone = Sound.levelDb(effects, 0, RATE);
+        assertEquals(alone, underSpeechMix, 0.5, "mix leaves the new sound as it is");
+        assertTrue(underSpeechDuck < alone - 10, "duck lowers it under the original: " + underSpeechDuck + " vs " + alone);
+        assertEquals(alone, Sound.levelDb(ducked, 0, (int) (1.5 * RATE)), 0.5, "and leaves it alone where the original is quiet");
+        assertEquals(alone, Sound.levelDb(ducked, (int) (3.6 * RATE), 4 * RATE), 0.5, "it comes back after the original stops");
+    }
+
+    @Test
+    void aLoudSumIsScaledNotClipped() {
+        float[] a = sine(200, 1, 0.9, 0);
+        float[] out = Sound.mix(a, a, 1.0);
+        float peak = 0;
+        for (float v : out) {
+            peak = Math.max(peak, Math.abs(v));
+        }
+        assertTrue(peak <= 0.99f + 1e-6, "peak " + peak);
+        assertTrue(peak > 0.98f);
+    }
+
+    static float[] minus(float[] x, float[] y, double gain) {
+        float[] out = x.clone();
+        for (int i = 0; i < out.length && i < y.length; i++) {
+            out[i] -= (float) (gain * y[i]);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,49 @@
+package dev.foley.pipeline;
+
+import dev.foley.prediction.Prediction;
+import dev.foley.time.Deadline;
+import java.util.List;
+
+/**
+ * The work only the media function does (it alone carries FFmpeg): cutting a long video into the
+ * windows sent to the provider, and making the result from the provider's sound (joining windows,
+ * the clip's own sound, the format asked for). Files it makes live in our bucket under
+ * {@code work/<id>/}; {@link dev.foley.prediction.Windows#plan} says where the windows are, so both
+ * halves cut and join the same windows.
+ */
+public interface MediaWork {
+
+    /** Media work that did not finish; {@code retryable}: trying again later can help. The message is for the client. */
+    final class MediaException extends Exception {
+        private final boolean retryable;
+
+        public MediaException(String message, boolean retryable) {
+            super(message, null, false, false);
+            this.retryable = retryable;
+        }
+
+        public boolean retryable() {
+            return retryable;
+        }
+    }
+
+    /**
+     * Fetches and probes {@code p}'s video, keeps a copy, and writes each window's small clip to
+     * {@link #windowClipKey}. Returns the seconds of video the sound will cover.
+     */
+    double cut(Prediction p, Deadline until) throws MediaException;
+
+    /**
+     * Makes {@code p}'s result from {@code sources} (the windows' outputs in our bucket, in order, or
+     * the provider's output URLs of a short prediction) and writes it to our bucket; returns its keys.
+     */
+    List<String> finish(Prediction p, List<String> sources, Deadline until) throws MediaException;
+
+    /** Where window {@code index}'s clip of prediction {@code id} is kept. */
+    static String windowClipKey(String id, int index) {
+        return "work/" + id + "/in-" + index + ".mp4";
+    }
+
+    /** A reference to an object in our bucket, standing in a window's request for the URL the provider gets. */
+    String WORK_REF = "foley-work:";
+}

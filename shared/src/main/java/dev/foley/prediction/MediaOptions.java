@@ -1,0 +1,78 @@
+package dev.foley.prediction;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+
+/**
+ * Foley's extensions to the hosted contract, applied by the media function: what happens to the
+ * clip's own sound, the file format of the result, and (long model only) the windows.
+ *
+ * @param originalAudio  {@code replace} (the hosted API's behaviour), {@code mix} or {@code duck}
+ * @param originalLevel  the gain of the clip's own sound under {@code mix} and {@code duck} (0–2)
+ * @param outputFormat   {@code mp4}, {@code wav}, {@code flac}, {@code mp3}, {@code m4a}; null: the model's default
+ * @param windowSeconds  long model: seconds per window sent to the provider (the model's training length is 8)
+ * @param overlapSeconds long model: how much neighbouring windows overlap (crossfaded)
+ */
+public record MediaOptions(String originalAudio, double originalLevel, String outputFormat, int windowSeconds,
+        double overlapSeconds) {
+
+    public static final List<String> ORIGINAL_AUDIO = List.of("replace", "mix", "duck");
+    public static final List<String> FORMATS = List.of("mp4", "wav", "flac", "mp3", "m4a");
+    public static final int DEFAULT_WINDOW = 8;
+    public static final double DEFAULT_OVERLAP = 1.0;
+    public static final MediaOptions DEFAULT = new MediaOptions("replace", 1.0, null, DEFAULT_WINDOW, DEFAULT_OVERLAP);
+
+    public MediaOptions {
+        originalAudio = originalAudio == null ? "replace" : originalAudio;
+    }
+
+    /** The format the result has: the one asked for, else mp4 for video and flac for text-to-audio (as hosted). */
+    public String formatFor(Kind kind) {
+        return outputFormat != null ? outputFormat : kind.hasVideo() ? "mp4" : "flac";
+    }
+
+    /** Whether the result is only a sound track (no picture). */
+    public boolean audioOnly(Kind kind) {
+        return !"mp4".equals(formatFor(kind));
+    }
+
+    /**
+     * Whether the media function has work to do on the provider's output: always for the long
+     * model; for the others only when the client asked for something the model does not give.
+     */
+    public boolean needsMedia(Kind kind) {
+        return switch (kind) {
+            case LONG -> true;
+            case VIDEO -> !"replace".equals(originalAudio) || !"mp4".equals(formatFor(kind));
+            case TEXT -> outputFormat != null;
+        };
+    }
+
+    /** Writes the non-default options (all of them for the long model) into a request's JSON echo. */
+    void writeTo(ObjectNode n, Kind kind) {
+        boolean all = kind == Kind.LONG;
+        if (kind.hasVideo() && (all || !"replace".equals(originalAudio))) {
+            n.put("original_audio", originalAudio);
+        }
+        if (kind.hasVideo() && (all || originalLevel != 1.0)) {
+            n.put("original_audio_level", originalLevel);
+        }
+        if (all || outputFormat != null) {
+            n.put("output_format", formatFor(kind));
+        }
+        if (all) {
+            n.put("window_seconds", windowSeconds);
+            n.put("overlap_seconds", overlapSeconds);
+        }
+    }
+
+    static MediaOptions readFrom(JsonNode n) {
+        return new MediaOptions(
+                n.path("original_audio").asText("replace"),
+                n.path("original_audio_level").asDouble(1.0),
+                n.hasNonNull("output_format") ? n.get("output_format").asText() : null,
+                n.path("window_seconds").asInt(DEFAULT_WINDOW),
+                n.path("overlap_seconds").asDouble(DEFAULT_OVERLAP));
+    }
+}
