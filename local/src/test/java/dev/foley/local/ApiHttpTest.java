@@ -281,6 +281,47 @@ class ApiHttpTest {
     }
 
     @Test
+    void theDevKeyReachesOnlyThePlaygroundsOwnPage() throws Exception {
+        URI config = URI.create(foley.baseUrl() + "/playground/config.json");
+        // What a page on another origin gets: refused, and nothing a browser would let it read.
+        for (String[] h : new String[][] {{"Origin", "https://evil.example"}, {"Sec-Fetch-Site", "cross-site"},
+            {"Origin", "http://127.0.0.1:1"}, {"Origin", "null"}}) {
+            var r = http.send(HttpRequest.newBuilder(config).header(h[0], h[1]).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(403, r.statusCode(), h[0] + ": " + h[1]);
+            assertFalse(r.body().contains(key), "no key in the refusal (which says only that it is refused)");
+        }
+        // The playground's own page (same origin, as its fetch sends it) gets the key, uncached and for itself only.
+        var own = http.send(HttpRequest.newBuilder(config).header("Origin", foley.baseUrl()).header("Sec-Fetch-Site", "same-origin").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, own.statusCode());
+        assertEquals(key, Json.parse(own.body()).get("devKey").asText());
+        assertEquals("no-store", own.headers().firstValue("cache-control").orElse(""));
+        assertTrue(own.headers().firstValue("access-control-allow-origin").isEmpty(), "never readable by another origin");
+    }
+
+    @Test
+    void anUnknownQueryParameterIsA400NamingItNotASilentlyLostWebhook() throws Exception {
+        Reply typo = call("POST", "/api/v3/wavespeed-ai/mmaudio-v2?webhok=https://hooks.example.com/x",
+                "{\"video\":\"https://cdn.example.com/a.mp4\",\"prompt\":\"p\"}", "Authorization", "Bearer " + key);
+        assertError(typo, 400, "query webhok: unknown parameter; did you mean webhook?");
+        assertError(get("/api/v3/predictions?limt=5", key), 400, "query limt: unknown parameter; did you mean limit?");
+        assertError(get("/api/v3/balance?x=1", key), 400, "query x: unknown parameter (this route takes none)");
+        assertEquals(200, get("/api/v3/predictions?limit=5", key).status());
+        assertEquals(200, get("/api/v3/usage?from=2026-01-01&to=2026-01-02", key).status());
+    }
+
+    @Test
+    void secretsAreNeverCachedAndNoAnswerIsSniffed() throws Exception {
+        Reply secret = get("/api/v3/webhook/secret", key);
+        assertEquals(200, secret.response().statusCode());
+        assertEquals("no-store", secret.response().headers().firstValue("cache-control").orElse(""));
+        for (Reply r : List.of(secret, get("/api/v3/predictions", key), get("/api/v3/usage", "fk_wrong-key-000000000000000000"),
+                get("/nowhere", key), get("/health", null))) {
+            assertEquals("nosniff", r.response().headers().firstValue("x-content-type-options").orElse(""), r.response().uri().toString());
+        }
+    }
+
+    @Test
     void browsersOnOtherOriginsMayCallTheApi() throws Exception {
         HttpResponse<String> pre = http.send(HttpRequest.newBuilder(URI.create(foley.baseUrl() + "/api/v3/wavespeed-ai/mmaudio-v2"))
                 .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).header("Origin", "https://app.example.com")

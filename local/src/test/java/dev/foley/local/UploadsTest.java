@@ -76,6 +76,25 @@ class UploadsTest {
         r = post("/api/v3/media/uploads", "application/json", "{\"filename\":\"a.mp4\",\"size\":10}".getBytes());
         assertEquals(200, r.statusCode(), "content_type is optional: guessed from the name");
         assertTrue(Json.parse(r.body()).at("/data/upload/headers/Content-Type").asText().equals("video/mp4"));
+        // Numbers are range-checked before they are converted: 2^64 + 100 is not a 100-byte ticket.
+        r = post("/api/v3/media/uploads", "application/json", "{\"filename\":\"a.mp4\",\"size\":18446744073709551716}".getBytes());
+        assertEquals(400, r.statusCode());
+        assertTrue(r.body().contains("size: must be at most 500000000 bytes, got 18446744073709551716"), r.body());
+        r = post("/api/v3/media/uploads", "application/json", "{\"filename\":\"a.mp4\",\"size\":-18446744073709551516}".getBytes());
+        assertEquals(400, r.statusCode(), "a huge negative number is no size either");
+        // An integral number is an integer, as duration is on submit.
+        r = post("/api/v3/media/uploads", "application/json", "{\"filename\":\"a.mp4\",\"size\":10.0}".getBytes());
+        assertEquals(200, r.statusCode(), r.body());
+        r = post("/api/v3/media/uploads", "application/json", "{\"filename\":\"a.mp4\",\"size\":10.5}".getBytes());
+        assertEquals(400, r.statusCode());
+        // One rule set with submit: a body that is not JSON by its type is a 415 there and here.
+        r = post("/api/v3/media/uploads", "text/plain", "{\"filename\":\"a.mp4\",\"size\":10}".getBytes());
+        assertEquals(415, r.statusCode(), r.body());
+        // And the binary upload caps the file name as the ticket does.
+        r = post("/api/v3/media/upload/binary", "multipart/form-data; boundary=b0undary",
+                multipart("b0undary", "file", "x".repeat(10_000) + ".mp4", "video/mp4", new byte[] {1, 2, 3}));
+        assertEquals(400, r.statusCode());
+        assertTrue(r.body().contains("filename: must be at most 255 characters"), r.body());
     }
 
     static byte[] multipart(String boundary, String field, String filename, String type, byte[] data) {

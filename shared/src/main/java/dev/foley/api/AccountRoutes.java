@@ -39,7 +39,9 @@ public final class AccountRoutes {
         ObjectNode d = Json.object();
         d.put("secret", k.webhookSecret());
         d.put("scheme", k.webhookScheme());
-        return FoleyApi.ok(d);
+        ApiResponse r = FoleyApi.ok(d);
+        // A secret: no cache, shared or private, keeps a copy.
+        return new ApiResponse(r.status(), Map.of("content-type", "application/json", "cache-control", "no-store"), r.body());
     }
 
     /** {@code GET /api/v3/usage?from=&to=}: per day, predictions, seconds and cost (UTC days, both ends included). */

@@ -1,5 +1,6 @@
 package dev.foley.api;
 
+import dev.foley.prediction.FieldError;
 import dev.foley.key.ApiKey;
 import dev.foley.store.StoreUnavailableException;
 import java.lang.System.Logger.Level;
@@ -90,10 +91,61 @@ public final class FoleyApi {
             "access-control-allow-headers", "authorization, content-type, idempotency-key, x-client-name, x-client-version, x-client-os",
             "access-control-max-age", "3600");
 
+    /** The query parameters each API route reads; any other is a 400 naming it (a typo must not silently drop a webhook). */
+    static final Map<String, List<String>> QUERY = Map.of(
+            SUBMIT_VIDEO, List.of("webhook"),
+            SUBMIT_TEXT, List.of("webhook"),
+            SUBMIT_LONG, List.of("webhook"),
+            "GET " + PREDICTIONS, List.of("limit", "cursor"),
+            "/api/v3/usage", List.of("from", "to"));
+
+    private static void checkQuery(Route route, ApiRequest req) throws ApiException {
+        if (!route.pattern().startsWith("/api/") || req.rawQuery() == null || req.rawQuery().isEmpty()) {
+            return; // static files and provider callbacks: a query changes nothing there
+        }
+        List<String> known = QUERY.getOrDefault(route.pattern(), QUERY.getOrDefault(route.method() + " " + route.pattern(), List.of()));
+        List<FieldError> errors = new ArrayList<>();
+        for (String name : QueryString.parse(req.rawQuery()).keySet()) {
+            if (!known.contains(name)) {
+                String near = known.stream().filter(k -> closeTo(name, k)).findFirst().map(k -> "; did you mean " + k + "?").orElse("");
+                errors.add(new FieldError("query " + shorten(name, 40), "unknown parameter" + near
+                        + (known.isEmpty() ? " (this route takes none)" : " (this route takes " + String.join(", ", known) + ")")));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new ApiException(400, errors.stream().map(e -> e.field() + ": " + e.reason()).reduce((x, y) -> x + "; " + y).orElseThrow(),
+                    errors, Map.of());
+        }
+    }
+
+    /** One edit apart, or a prefix: what a typo looks like. */
+    private static boolean closeTo(String a, String b) {
+        if (a.length() < 3) {
+            return false;
+        }
+        if (b.startsWith(a) || a.startsWith(b)) {
+            return true;
+        }
+        int i = 0;
+        while (i < a.length() && i < b.length() && a.charAt(i) == b.charAt(i)) {
+            i++;
+        }
+        return a.substring(Math.min(a.length(), i + 1)).equals(b.substring(Math.min(b.length(), i)))
+                || a.substring(Math.min(a.length(), i)).equals(b.substring(Math.min(b.length(), i + 1)))
+                || a.substring(Math.min(a.length(), i + 1)).equals(b.substring(Math.min(b.length(), i + 1)));
+    }
+
+    /** An internal marker on a response that no other origin may read (it is removed before sending). */
+    static final String SAME_ORIGIN_ONLY = "x-foley-same-origin-only";
+
     public ApiResponse handle(ApiRequest req) {
         ApiResponse r = answer(req);
         var h = new HashMap<>(r.headers());
-        h.putIfAbsent("access-control-allow-origin", "*");
+        if (h.remove(SAME_ORIGIN_ONLY) == null) {
+            h.putIfAbsent("access-control-allow-origin", "*");
+        }
+        // No answer is ever sniffed into another type (a JSON error rendered as HTML, say).
+        h.putIfAbsent("x-content-type-options", "nosniff");
         return new ApiResponse(r.status(), Map.copyOf(h), r.body());
     }
 
@@ -146,6 +198,7 @@ public final class FoleyApi {
             throw new ApiException(405, "method " + shorten(req.method(), 16) + " not allowed on " + shorten(path, 100)
                     + "; allowed: " + String.join(", ", allowed), List.of(), Map.of("allow", String.join(", ", allowed)));
         }
+        checkQuery(matched, req);
         switch (matched.pattern()) {
             case "/health":
                 return ApiResponse.json(200, "{\"status\":\"ok\"}");
@@ -156,7 +209,7 @@ public final class FoleyApi {
             case "/":
                 return playground.file("index.html");
             case "/playground/{file}":
-                return playground.file(segments[2]);
+                return segments[2].equals("config.json") ? playground.config(req) : playground.file(segments[2]);
             case CALLBACKS:
                 // Providers sign their callbacks; they carry no API key.
                 return callbacks.handle(segments[3], segments[4], req);

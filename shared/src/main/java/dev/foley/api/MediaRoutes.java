@@ -29,6 +29,7 @@ public final class MediaRoutes {
     }
 
     ApiResponse ticket(ApiRequest req, ApiKey key) throws ApiException {
+        SubmitRoute.requireJson(req);
         byte[] body = req.body() == null ? new byte[0] : req.body();
         if (body.length > 8192) {
             throw new ApiException(413, "body: a ticket request is a small JSON object {filename, size, content_type}");
@@ -53,13 +54,17 @@ public final class MediaRoutes {
             errors.add(new FieldError("filename", "required: a file name of at most 255 characters"));
         }
         long size = -1;
-        if (!n.path("size").isIntegralNumber() || n.get("size").asLong() < 1) {
+        JsonNode sz = n.path("size");
+        // Range-checked as an exact decimal before any conversion (a 2^64 + 100 must not wrap to 100);
+        // 10.0 is an integer, as in JSON Schema and as duration is on submit.
+        java.math.BigDecimal exact = sz.isNumber() ? sz.decimalValue() : null;
+        boolean integral = exact != null && (exact.signum() == 0 || exact.stripTrailingZeros().scale() <= 0);
+        if (!integral || exact.signum() <= 0) {
             errors.add(new FieldError("size", "required: the file's size in bytes, a positive integer"));
+        } else if (exact.compareTo(java.math.BigDecimal.valueOf(maxBytes)) > 0) {
+            errors.add(new FieldError("size", "must be at most " + maxBytes + " bytes, got " + exact.toBigInteger()));
         } else {
-            size = n.get("size").asLong();
-            if (size > maxBytes) {
-                errors.add(new FieldError("size", "must be at most " + maxBytes + " bytes, got " + size));
-            }
+            size = exact.longValueExact();
         }
         String type = n.hasNonNull("content_type") ? n.get("content_type").asText("") : guess(filename);
         if (!n.path("content_type").isMissingNode() && !n.path("content_type").isNull()
@@ -103,6 +108,10 @@ public final class MediaRoutes {
             throw ApiException.invalid(List.of(new FieldError("file", "is empty")));
         }
         String filename = file.filename() == null || file.filename().isBlank() ? "upload" : file.filename();
+        if (filename.length() > 255) {
+            throw ApiException.invalid(List.of(new FieldError("filename", "must be at most 255 characters, as on an upload ticket, got "
+                    + filename.length())));
+        }
         String ct = file.contentType() == null ? guess(filename) : file.contentType().split(";", 2)[0].strip();
         if (!ct.matches(MIME)) {
             throw ApiException.invalid(List.of(new FieldError("file", "its Content-Type must be a MIME type like video/mp4")));

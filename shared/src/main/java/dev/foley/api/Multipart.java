@@ -26,6 +26,9 @@ public final class Multipart {
     private static final Pattern NAME = Pattern.compile("[; ]name=\"([^\"]*)\"", Pattern.CASE_INSENSITIVE);
     private static final Pattern FILENAME = Pattern.compile("filename=\"([^\"]*)\"", Pattern.CASE_INSENSITIVE);
 
+    /** RFC 2046's limit on a boundary's length. */
+    static final int MAX_BOUNDARY = 70;
+
     private Multipart() {
     }
 
@@ -34,7 +37,13 @@ public final class Multipart {
         if (!m.find()) {
             throw new MalformedException("the multipart Content-Type has no boundary");
         }
-        byte[] delimiter = ("--" + (m.group(2) != null ? m.group(2) : m.group(3))).getBytes(StandardCharsets.ISO_8859_1);
+        String boundary = m.group(2) != null ? m.group(2) : m.group(3);
+        if (boundary.length() > MAX_BOUNDARY) {
+            // RFC 2046: 1 to 70 characters. A longer one is refused before any search.
+            throw new MalformedException("the multipart boundary must be at most " + MAX_BOUNDARY + " characters (RFC 2046), got "
+                    + boundary.length());
+        }
+        byte[] delimiter = ("--" + boundary).getBytes(StandardCharsets.ISO_8859_1);
         List<Part> parts = new ArrayList<>();
         int pos = indexOf(body, delimiter, 0);
         if (pos < 0) {
@@ -83,16 +92,48 @@ public final class Multipart {
         return i + 1 < b.length && b[i] == '\r' && b[i + 1] == '\n' ? i + 2 : i;
     }
 
+    /** The first index of {@code needle} in {@code hay} at or after {@code from}, or -1: Knuth–Morris–Pratt, linear in both. */
     static int indexOf(byte[] hay, byte[] needle, int from) {
-        outer:
-        for (int i = Math.max(0, from); i <= hay.length - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (hay[i + j] != needle[j]) {
-                    continue outer;
-                }
+        return indexOf(hay, needle, from, null);
+    }
+
+    /** The same, counting the steps it took in {@code steps[0]} (for the test of linear time; null: not counted). */
+    static int indexOf(byte[] hay, byte[] needle, int from, long[] steps) {
+        int m = needle.length;
+        if (m == 0) {
+            return Math.max(0, from);
+        }
+        int[] fail = new int[m]; // the longest proper border of needle[0..i]
+        for (int i = 1, k = 0; i < m; i++) {
+            while (k > 0 && needle[i] != needle[k]) {
+                k = fail[k - 1];
+                count(steps);
             }
-            return i;
+            if (needle[i] == needle[k]) {
+                k++;
+            }
+            fail[i] = k;
+            count(steps);
+        }
+        for (int i = Math.max(0, from), k = 0; i < hay.length; i++) {
+            while (k > 0 && hay[i] != needle[k]) {
+                k = fail[k - 1];
+                count(steps);
+            }
+            if (hay[i] == needle[k]) {
+                k++;
+            }
+            count(steps);
+            if (k == m) {
+                return i - m + 1;
+            }
         }
         return -1;
+    }
+
+    private static void count(long[] steps) {
+        if (steps != null) {
+            steps[0]++;
+        }
     }
 }

@@ -37,6 +37,31 @@ public final class PlaygroundRoutes {
         this.microUsdPerSecond = microUsdPerSecond;
     }
 
+    /**
+     * The playground's configuration, which may carry local mode's dev key: only for the
+     * playground's own page. A browser tells where a request comes from ({@code Sec-Fetch-Site},
+     * {@code Origin}); a page of another origin is refused, and the answer never carries
+     * {@code Access-Control-Allow-Origin}, so no other page could read it anyway.
+     */
+    ApiResponse config(ApiRequest req) throws ApiException {
+        String site = req.header("sec-fetch-site");
+        String origin = req.header("origin");
+        String host = req.header("host") != null ? req.header("host") : req.domainName();
+        boolean crossSite = site != null && !site.equals("same-origin") && !site.equals("none");
+        boolean otherOrigin = false;
+        if (origin != null) {
+            try {
+                otherOrigin = host == null || !host.equalsIgnoreCase(java.net.URI.create(origin).getRawAuthority());
+            } catch (IllegalArgumentException e) {
+                otherOrigin = true;
+            }
+        }
+        if (crossSite || otherOrigin) {
+            throw new ApiException(403, "the playground's configuration is for the playground's own page only");
+        }
+        return file("config.json");
+    }
+
     ApiResponse file(String name) throws ApiException {
         if (name.equals("config.json")) {
             var n = Json.object();
@@ -46,7 +71,11 @@ public final class PlaygroundRoutes {
                 n.putNull("devKey");
             }
             n.put("pricePerSecondUsd", microUsdPerSecond / 1e6);
-            return respond(Json.write(n), "application/json");
+            var r = respond(Json.write(n), "application/json");
+            var h = new java.util.HashMap<>(r.headers());
+            h.put("cache-control", "no-store"); // it may hold a key
+            h.put(FoleyApi.SAME_ORIGIN_ONLY, "1");
+            return new ApiResponse(200, Map.copyOf(h), r.body());
         }
         String type = FILES.get(name);
         if (type == null) {

@@ -71,11 +71,7 @@ public final class SubmitRoute {
 
     ApiResponse handle(ApiRequest req, ApiKey key, Kind kind, String base) throws ApiException {
         Instant started = clock.instant();
-        String type = req.header("content-type");
-        if (type != null && !isJson(type)) {
-            throw new ApiException(415, "Content-Type must be application/json, got " + FoleyApi.shorten(type, 80)
-                    + " (with curl: -H 'Content-Type: application/json')");
-        }
+        requireJson(req);
         byte[] body = req.body() == null ? new byte[0] : req.body();
         if (body.length > MAX_BODY_BYTES) {
             throw new ApiException(413, "body: must be at most " + MAX_BODY_BYTES + " bytes, got " + body.length);
@@ -181,6 +177,15 @@ public final class SubmitRoute {
 
     private ObjectNode view(Prediction p, String base) {
         return PredictionView.data(p, base, links);
+    }
+
+    /** A JSON body's one rule for its Content-Type (submit and upload tickets alike): JSON, or none (taken as JSON); else 415. */
+    static void requireJson(ApiRequest req) throws ApiException {
+        String type = req.header("content-type");
+        if (type != null && !isJson(type)) {
+            throw new ApiException(415, "Content-Type must be application/json, got " + FoleyApi.shorten(type, 80)
+                    + " (with curl: -H 'Content-Type: application/json')");
+        }
     }
 
     private static boolean isJson(String contentType) {
