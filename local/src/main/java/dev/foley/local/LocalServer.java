@@ -190,7 +190,9 @@ public final class LocalServer implements AutoCloseable {
                 .withTime(API_GW_TIME.format(now))
                 .withTimeEpoch(now.toEpochMilli())
                 .build();
-        boolean text = isText(headers.get("content-type"));
+        // As API Gateway does with a body that is not UTF-8 text: pass it base64-encoded, byte for byte,
+        // so the API sees what was sent (and refuses it) rather than a silently repaired string.
+        boolean text = isText(headers.get("content-type")) && dev.foley.json.Json.invalidUtf8(body) == null;
         String bodyString = body.length == 0 ? null
                 : text ? new String(body, StandardCharsets.UTF_8) : Base64.getEncoder().encodeToString(body);
         return APIGatewayV2HTTPEvent.builder()

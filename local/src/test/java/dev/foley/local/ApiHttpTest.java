@@ -311,6 +311,26 @@ class ApiHttpTest {
     }
 
     @Test
+    void invalidUtf8IsRefusedNamingTheBodyNeverRepaired() throws Exception {
+        String[][] cases = {{"FF", "0xFF"}, {"C0AF", "0xC0"}, {"EDA080", "0xED"}};
+        for (String[] c : cases) {
+            byte[] bad = java.util.HexFormat.of().parseHex(c[0]);
+            byte[] head = "{\"video\":\"https://cdn.example.com/a.mp4\",\"prompt\":\"a".getBytes(StandardCharsets.UTF_8);
+            byte[] tail = "\"}".getBytes(StandardCharsets.UTF_8);
+            byte[] body = new byte[head.length + bad.length + tail.length];
+            System.arraycopy(head, 0, body, 0, head.length);
+            System.arraycopy(bad, 0, body, head.length, bad.length);
+            System.arraycopy(tail, 0, body, head.length + bad.length, tail.length);
+            var r = http.send(HttpRequest.newBuilder(URI.create(foley.baseUrl() + "/api/v3/wavespeed-ai/mmaudio-v2"))
+                    .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, r.statusCode(), c[0] + ": " + r.body());
+            assertTrue(r.body().contains("body: is not valid JSON: not valid UTF-8 (byte " + c[1] + " at offset " + head.length + ")"),
+                    c[0] + ": " + r.body());
+        }
+    }
+
+    @Test
     void secretsAreNeverCachedAndNoAnswerIsSniffed() throws Exception {
         Reply secret = get("/api/v3/webhook/secret", key);
         assertEquals(200, secret.response().statusCode());

@@ -41,12 +41,40 @@ public final class Json {
 
     /** Parses client input; the exception's message is safe to show (no internals). */
     public static JsonNode parse(byte[] body) throws InvalidJsonException {
+        String bad = invalidUtf8(body);
+        if (bad != null) {
+            throw new InvalidJsonException(bad);
+        }
         try {
             return MAPPER.readTree(body);
         } catch (JsonProcessingException e) {
             throw new InvalidJsonException(describe(e));
         } catch (IOException e) {
             throw new InvalidJsonException("unreadable body");
+        }
+    }
+
+    /**
+     * Why {@code bytes} are not UTF-8 (a stray byte such as {@code FF}, an overlong form such as
+     * {@code C0 AF}, an encoded surrogate such as {@code ED A0 80}), or null when they are: JSON
+     * must be UTF-8 (RFC 8259), and nothing is replaced silently.
+     */
+    public static String invalidUtf8(byte[] bytes) {
+        var decoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(Math.min(bytes.length, 8192) + 16);
+        while (true) {
+            var r = decoder.decode(in, out, true);
+            if (r.isError()) {
+                return String.format(java.util.Locale.ROOT, "not valid UTF-8 (byte 0x%02X at offset %d)", bytes[in.position()] & 0xff,
+                        in.position());
+            }
+            if (r.isUnderflow()) {
+                return null;
+            }
+            out.clear(); // overflow: only validity matters, not the text
         }
     }
 
