@@ -96,7 +96,8 @@ public record Lifecycle(Duration deadline, boolean callbacks) {
 
     /**
      * The same; {@code mediaAtHand}: asked by the media function, which was handed a long video to
-     * cut, so the cut is due now rather than at its hand-over fallback time.
+     * cut, so its first cut is due now rather than at its hand-over fallback time (a cut that failed
+     * is tried again at its own backoff).
      */
     public Work next(Prediction p, Instant now, boolean effects, boolean mediaAtHand) {
         if (p.leasedAt(now)) {
@@ -111,7 +112,9 @@ public record Lifecycle(Duration deadline, boolean callbacks) {
         }
         boolean due = p.dueAt() != null && !p.dueAt().isAfter(now);
         return switch (p.phase()) {
-            case ACCEPTED -> (due || mediaAtHand && p.kind() == dev.foley.prediction.Kind.LONG) && p.jobs().submitBudgetLeft()
+            // Handed to the media function: its first cut is due at once; a retry waits for its time.
+            case ACCEPTED -> (due || mediaAtHand && p.kind() == dev.foley.prediction.Kind.LONG && p.copyAttempts() == 0)
+                    && p.jobs().submitBudgetLeft()
                     ? new Work.Submit() : new Work.Wait();
             case SUBMITTED -> due ? new Work.Check() : new Work.Wait();
             case UPSTREAM_DONE -> new Work.Copy(due);

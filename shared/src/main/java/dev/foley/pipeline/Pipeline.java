@@ -498,9 +498,9 @@ public final class Pipeline {
             seconds = media.get().cut(claimed, until.orEarlier(leaseEnd.minus(Lifecycle.RECORD_MARGIN)));
         } catch (MediaWork.MediaException e) {
             List<String> lines = List.of("cut: " + e.getMessage());
-            if (e.retryable()) {
-                Instant retry = lifecycle.atOrBeforeDeadline(claimed, clock.instant().plus(EFFECT_RETRY));
-                return store.recordSubmitFailure(claimed, false, retry, lines).orElseGet(() -> lost(claimed, lines));
+            Optional<Instant> retry = e.retryable() ? lifecycle.copyRetry(claimed, clock.instant()) : Optional.empty();
+            if (retry.isPresent()) {
+                return store.recordCutFailure(claimed, retry.get(), lines).orElseGet(() -> lost(claimed, lines));
             }
             return finishOf(claimed, Phase.FAILED, e.getMessage(), false, lines).orElseGet(() -> lost(claimed, lines));
         }

@@ -412,6 +412,14 @@ public final class PredictionStore {
         return write(claimed, u);
     }
 
+    /** The claimed cut failed (the video could not be fetched, say): try again at {@code retryAt}, counted as a media attempt. */
+    public Optional<Prediction> recordCutFailure(Prediction claimed, Instant retryAt, List<String> lines) {
+        Update u = moveFrom(claimed, Phase.ACCEPTED);
+        u.add(COPY_ATTEMPTS, n(1)).remove(LEASE_OWNER).remove(LEASE_UNTIL).append(ATTEMPTS, stamped(lines));
+        due(u, claimed.id(), retryAt);
+        return write(claimed, u);
+    }
+
     /** How many windows are done now; looked at again at {@code next}. */
     public Optional<Prediction> recordProgress(Prediction p, int done, Instant next, List<String> lines) {
         Update u = moveFrom(p, Phase.SUBMITTED);

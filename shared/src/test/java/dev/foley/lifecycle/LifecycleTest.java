@@ -179,4 +179,17 @@ class LifecycleTest {
         assertInstanceOf(Work.Wait.class, POLL_ONLY.next(owed.toBuilder().dueAt(now.plusSeconds(5)).build(), now));
         assertNull(Lifecycle.effectsDue(owed.toBuilder().notifications(Notifications.NONE).build(), now));
     }
+
+    @Test
+    void aLongVideoHandedToTheMediaFunctionIsCutAtOnceButARetryWaitsForItsTime() {
+        var longReq = new PredictionRequest(Kind.LONG, "https://x/a.mp4", "rain", "", 25, 0, 4.5, false, null, false);
+        Prediction handedOver = Prediction.builder("0123456789abcdef0123456789abcdef", "k", longReq, T0)
+                .dueAt(T0.plus(Lifecycle.MEDIA_HANDOVER)).build();
+        assertInstanceOf(Lifecycle.Work.Wait.class, POLL_ONLY.next(handedOver, T0, true, false), "the poller waits for the hand-over");
+        assertInstanceOf(Lifecycle.Work.Submit.class, POLL_ONLY.next(handedOver, T0, true, true), "the media function cuts at once");
+        Prediction failedOnce = handedOver.toBuilder().copyAttempts(1).dueAt(T0.plusSeconds(4)).build();
+        assertInstanceOf(Lifecycle.Work.Wait.class, POLL_ONLY.next(failedOnce, T0.plusSeconds(1), true, true),
+                "a cut that failed is not tried again before its backoff, even by the media function");
+        assertInstanceOf(Lifecycle.Work.Submit.class, POLL_ONLY.next(failedOnce, T0.plusSeconds(4), true, true));
+    }
 }

@@ -118,8 +118,12 @@ public final class Ffmpeg {
      * most two windows are open in each pass.
      */
     public static void cut(Path source, List<Windows.Window> plan, Path dir, WindowSink done) throws IOException {
+        cut(source, probe(source), plan, dir, done);
+    }
+
+    /** The same, for a source already probed (so it is not opened once more to be measured). */
+    public static void cut(Path source, Probe p, List<Windows.Window> plan, Path dir, WindowSink done) throws IOException {
         init();
-        Probe p = probe(source);
         if (!p.hasVideo()) {
             throw new UnreadableException("the file has no video stream");
         }

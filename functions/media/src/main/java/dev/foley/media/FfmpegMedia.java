@@ -16,7 +16,6 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -35,6 +34,8 @@ public final class FfmpegMedia implements MediaWork {
 
     /** A download that sends nothing for this long has stalled. */
     static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
+    /** The most it fetches of one file: /tmp (10 GB) must hold it, its windows and the result. */
+    static final long MAX_FETCH_BYTES = 4_000_000_000L;
 
     private final OutputStore bucket;
     private final PinnedHttp http;
@@ -74,7 +75,7 @@ public final class FfmpegMedia implements MediaWork {
                     throw new UncheckedIOException(e);
                 }
             });
-            Ffmpeg.cut(source, plan, dir, (i, clip) -> {
+            Ffmpeg.cut(source, probe, plan, dir, (i, clip) -> {
                 put(MediaWork.windowClipKey(p.id(), i), clip, "video/mp4");
                 Files.deleteIfExists(clip);
             });
@@ -221,8 +222,22 @@ public final class FfmpegMedia implements MediaWork {
             if (resp.status() != 200) {
                 throw new MediaException(what + ": the URL answered HTTP " + resp.status(), resp.status() >= 500 || resp.status() == 429);
             }
-            try (InputStream in = resp.body()) {
-                Files.copy(in, to, StandardCopyOption.REPLACE_EXISTING);
+            String length = resp.header("content-length");
+            if (length != null && length.strip().matches("[0-9]{1,19}") && new java.math.BigInteger(length.strip())
+                    .compareTo(java.math.BigInteger.valueOf(MAX_FETCH_BYTES)) > 0) {
+                throw new MediaException(what + ": larger than " + MAX_FETCH_BYTES / 1_000_000_000 + " GB, more than the media function takes", false);
+            }
+            try (InputStream in = resp.body(); var out = Files.newOutputStream(to)) {
+                byte[] buf = new byte[1 << 16];
+                long total = 0;
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    total += n;
+                    if (total > MAX_FETCH_BYTES) { // a server that sends more than it said, or said nothing
+                        throw new MediaException(what + ": larger than " + MAX_FETCH_BYTES / 1_000_000_000
+                                + " GB, more than the media function takes", false);
+                    }
+                    out.write(buf, 0, n);
+                }
             }
         } catch (PinnedHttp.FetchException e) {
             throw new MediaException(what + " could not be fetched: " + e.getMessage(), !e.refused());

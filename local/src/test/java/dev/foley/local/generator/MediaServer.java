@@ -26,6 +26,20 @@ public final class MediaServer implements AutoCloseable {
                 ex.getResponseBody().write(b);
             }
         });
+        // A "video" that says it is 5 GB (and then sends a little): what a fetcher must refuse from the header.
+        server.createContext("/huge.mp4", ex -> {
+            try (ex) {
+                ex.getResponseHeaders().set("content-type", "video/mp4");
+                ex.sendResponseHeaders(200, 5_000_000_000L);
+                ex.getResponseBody().write(new byte[1024]);
+                ex.getResponseBody().flush();
+                Thread.sleep(2000); // the client reads the header and hangs up
+            } catch (InterruptedException stop) {
+                Thread.currentThread().interrupt();
+            } catch (java.io.IOException closed) {
+                // the client hung up, as it should
+            }
+        });
         server.createContext("/files/", ex -> {
             try (ex) {
                 java.nio.file.Path dir = files;
@@ -52,6 +66,11 @@ public final class MediaServer implements AutoCloseable {
 
     public String fileUrl(String name) {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/files/" + name;
+    }
+
+    /** The 5 GB "video" above. */
+    public String hugeUrl() {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/huge.mp4";
     }
 
     public String url(String name) {

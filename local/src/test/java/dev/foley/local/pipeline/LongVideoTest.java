@@ -68,9 +68,11 @@ class LongVideoTest {
                 "not-a-video.mp4", "video: not a media file FFmpeg can read (corrupt, truncated, or not a video)",
                 "sound-only.mp4", "video: the file has only a sound track; the model needs a picture",
                 "too-long.mp4", "video: the clip is 601.0 s long; foley/mmaudio-v2-long takes at most 600 s (set duration to cover part of it)",
-                "missing.mp4", "video: the URL answered HTTP 404");
+                "missing.mp4", "video: the URL answered HTTP 404",
+                "huge", "video: larger than 4 GB, more than the media function takes");
         for (var e : expected.entrySet()) {
-            String id = stack.submit(FoleyApi.SUBMIT_LONG, "{\"video\":\"" + media.fileUrl(e.getKey()) + "\",\"prompt\":\"x\"}", null)
+            String url = e.getKey().equals("huge") ? media.hugeUrl() : media.fileUrl(e.getKey());
+            String id = stack.submit(FoleyApi.SUBMIT_LONG, "{\"video\":\"" + url + "\",\"prompt\":\"x\"}", null)
                     .get("id").asText();
             Prediction p = stack.await(id, q -> q.phase().terminal(), Duration.ofMinutes(1));
             assertEquals(Phase.FAILED, p.phase(), e.getKey());
