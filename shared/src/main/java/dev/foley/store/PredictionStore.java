@@ -414,10 +414,7 @@ public final class PredictionStore {
 
     /** The claimed cut failed (the video could not be fetched, say): try again at {@code retryAt}, counted as a media attempt. */
     public Optional<Prediction> recordCutFailure(Prediction claimed, Instant retryAt, List<String> lines) {
-        Update u = moveFrom(claimed, Phase.ACCEPTED);
-        u.add(COPY_ATTEMPTS, n(1)).remove(LEASE_OWNER).remove(LEASE_UNTIL).append(ATTEMPTS, stamped(lines));
-        due(u, claimed.id(), retryAt);
-        return write(claimed, u);
+        return failedAttempt(claimed, Phase.ACCEPTED, retryAt, lines);
     }
 
     /** How many windows are done now; looked at again at {@code next}. */
@@ -447,7 +444,12 @@ public final class PredictionStore {
 
     /** The claimed copy failed; try again at {@code retryAt}. */
     public Optional<Prediction> recordCopyFailure(Prediction claimed, Instant retryAt, List<String> lines) {
-        Update u = moveFrom(claimed, Phase.UPSTREAM_DONE);
+        return failedAttempt(claimed, Phase.UPSTREAM_DONE, retryAt, lines);
+    }
+
+    /** A claimed copy or media step failed in {@code phase}: one more attempt counted, the lease let go, due again at {@code retryAt}. */
+    private Optional<Prediction> failedAttempt(Prediction claimed, Phase phase, Instant retryAt, List<String> lines) {
+        Update u = moveFrom(claimed, phase);
         u.add(COPY_ATTEMPTS, n(1)).remove(LEASE_OWNER).remove(LEASE_UNTIL).append(ATTEMPTS, stamped(lines));
         due(u, claimed.id(), retryAt);
         return write(claimed, u);
