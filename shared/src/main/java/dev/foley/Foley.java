@@ -118,7 +118,7 @@ public final class Foley {
         var api = new FoleyApi(new KeyAuthenticator(keys, clock, s.keyCacheTtl()),
                 new SubmitRoute(admission, predictions, pipeline, outputs::links, clock, parts.sleeper(), s.publicBaseUrl(),
                         s.syncWait(), s.strictUrls()),
-                new PredictionRoutes(predictions, pipeline, outputs::links),
+                new PredictionRoutes(predictions, pipeline, outputs::links, outputs::delete, clock),
                 new AccountRoutes(keys, usage, clock, s.microUsdPerSecond()),
                 new CallbackRoute(parts.providers(), predictions, pipeline),
                 new MediaRoutes(uploads, s.uploadMaxBytes()),

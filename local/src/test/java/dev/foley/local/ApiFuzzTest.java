@@ -153,6 +153,29 @@ class ApiFuzzTest {
         return one.list().ofMaxSize(5);
     }
 
+    // ---- the hosted history: POST /api/v3/predictions with any fields ----
+
+    static final List<String> historyFields = List.of("page", "page_size", "model", "status", "created_after", "created_before",
+            "limit", "");
+
+    // Each valid query reads the fuzz key's whole history from moto (thousands of predictions by now): few tries.
+    @Property(tries = 150)
+    void historyQueries(@ForAll("historyQuery") List<Map.Entry<String, JsonNode>> fields) {
+        ObjectNode body = Json.object();
+        fields.forEach(f -> body.set(f.getKey(), f.getValue()));
+        check(event("POST", "/api/v3/predictions", "", Map.of("authorization", "Bearer " + KEY, "content-type", "application/json"),
+                Json.write(body), false));
+    }
+
+    @Provide
+    Arbitrary<List<Map.Entry<String, JsonNode>>> historyQuery() {
+        Arbitrary<JsonNode> value = Arbitraries.oneOf(anyJsonValue(), Arbitraries.of("1", "100", "101", "0", "10000", "1e20",
+                "18446744073709551716", "\"2026-12-01\"", "\"2026-12-01T10:00:00Z\"", "\"2026-13-01\"", "\"completed\"",
+                "\"wavespeed-ai/mmaudio-v2\"", "\"foley/mmaudio-v2-long\"").map(Json::parse));
+        return Combinators.combine(Arbitraries.oneOf(Arbitraries.of(historyFields), Arbitraries.strings().ofMaxLength(10)), value)
+                .as((k, v) -> (Map.Entry<String, JsonNode>) new java.util.AbstractMap.SimpleEntry<>(k, v)).list().ofMaxSize(6);
+    }
+
     // ---- raw bodies: random bytes, truncated JSON, odd encodings ----
 
     @Property(tries = 2000)

@@ -82,6 +82,12 @@ public final class AccountRoutes {
     ApiResponse balance(ApiKey key) {
         ObjectNode d = Json.object();
         var fresh = keys.findByHash(key.hash()).orElse(key); // not the cached copy: the balance moves
+        // data.balance as the hosted API answers it (dollars); Foley's own fields beside it.
+        if (fresh.prepaid()) {
+            d.put("balance", fresh.balanceMicroUsd() / 1e6);
+        } else {
+            d.putNull("balance"); // a pay-as-you-go key has no balance to run out of
+        }
         d.put("prepaid", fresh.prepaid());
         if (fresh.prepaid()) {
             d.put("balance_usd", fresh.balanceMicroUsd() / 1e6);

@@ -54,6 +54,8 @@ public final class FoleyApi {
             new Route("GET", PREDICTIONS),
             new Route("GET", PREDICTIONS + "/{id}"),
             new Route("GET", PREDICTIONS + "/{id}/result"),
+            new Route("POST", PREDICTIONS),
+            new Route("DELETE", PREDICTIONS + "/{id}"),
             new Route("POST", PREDICTIONS + "/{id}/cancel"),
             new Route("GET", "/api/v3/webhook/secret"),
             new Route("GET", "/api/v3/usage"),
@@ -87,7 +89,7 @@ public final class FoleyApi {
      */
     static final Map<String, String> CORS = Map.of(
             "access-control-allow-origin", "*",
-            "access-control-allow-methods", "GET, POST, OPTIONS",
+            "access-control-allow-methods", "GET, POST, DELETE, OPTIONS",
             "access-control-allow-headers", "authorization, content-type, idempotency-key, x-client-name, x-client-version, x-client-os",
             "access-control-max-age", "3600");
 
@@ -222,8 +224,10 @@ public final class FoleyApi {
             case SUBMIT_VIDEO -> submit.handle(req, key, dev.foley.prediction.Kind.VIDEO, base);
             case SUBMIT_TEXT -> submit.handle(req, key, dev.foley.prediction.Kind.TEXT, base);
             case SUBMIT_LONG -> submit.handle(req, key, dev.foley.prediction.Kind.LONG, base);
-            case PREDICTIONS -> predictions.list(req, key, base);
-            case PREDICTIONS + "/{id}", PREDICTIONS + "/{id}/result" -> predictions.get(segments[4], key, base);
+            case PREDICTIONS -> matched.method().equals("POST") ? predictions.history(req, key, base) : predictions.list(req, key, base);
+            case PREDICTIONS + "/{id}" -> matched.method().equals("DELETE") ? predictions.delete(segments[4], key, base)
+                    : predictions.get(segments[4], key, base);
+            case PREDICTIONS + "/{id}/result" -> predictions.get(segments[4], key, base);
             case PREDICTIONS + "/{id}/cancel" -> predictions.cancel(segments[4], key, base);
             case "/api/v3/webhook/secret" -> account.webhookSecret(key);
             case "/api/v3/usage" -> account.usage(req, key);

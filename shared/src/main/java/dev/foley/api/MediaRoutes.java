@@ -29,42 +29,17 @@ public final class MediaRoutes {
     }
 
     ApiResponse ticket(ApiRequest req, ApiKey key) throws ApiException {
-        SubmitRoute.requireJson(req);
-        byte[] body = req.body() == null ? new byte[0] : req.body();
-        if (body.length > 8192) {
-            throw new ApiException(413, "body: a ticket request is a small JSON object {filename, size, content_type}");
-        }
-        JsonNode n;
-        try {
-            n = Json.parse(body);
-        } catch (Json.InvalidJsonException e) {
-            throw ApiException.invalid(List.of(new FieldError("body", "is not valid JSON: " + e.getMessage())));
-        }
         List<FieldError> errors = new ArrayList<>();
-        if (n == null || !n.isObject()) {
-            throw ApiException.invalid(List.of(new FieldError("body", "must be a JSON object {filename, size, content_type}")));
-        }
-        n.fieldNames().forEachRemaining(f -> {
-            if (!f.equals("filename") && !f.equals("size") && !f.equals("content_type")) {
-                errors.add(new FieldError(FoleyApi.shorten(f, 64), "unknown field"));
-            }
-        });
+        ObjectNode n = JsonBody.object(req, 8192, "{filename, size, content_type}", java.util.Set.of("filename", "size", "content_type"),
+                false, errors);
         String filename = n.path("filename").isTextual() ? n.get("filename").asText() : null;
         if (filename == null || filename.isBlank() || filename.length() > 255) {
             errors.add(new FieldError("filename", "required: a file name of at most 255 characters"));
         }
         long size = -1;
-        JsonNode sz = n.path("size");
-        // Range-checked as an exact decimal before any conversion (a 2^64 + 100 must not wrap to 100);
-        // 10.0 is an integer, as in JSON Schema and as duration is on submit.
-        java.math.BigDecimal exact = sz.isNumber() ? sz.decimalValue() : null;
-        boolean integral = exact != null && (exact.signum() == 0 || exact.stripTrailingZeros().scale() <= 0);
-        if (!integral || exact.signum() <= 0) {
-            errors.add(new FieldError("size", "required: the file's size in bytes, a positive integer"));
-        } else if (exact.compareTo(java.math.BigDecimal.valueOf(maxBytes)) > 0) {
-            errors.add(new FieldError("size", "must be at most " + maxBytes + " bytes, got " + exact.toBigInteger()));
-        } else {
-            size = exact.longValueExact();
+        Long sz = JsonBody.integer(n.get("size"), "size", 1, maxBytes, " bytes", "required: the file's size in bytes, a positive integer", errors);
+        if (sz != null) {
+            size = sz;
         }
         String type = n.hasNonNull("content_type") ? n.get("content_type").asText("") : guess(filename);
         if (!n.path("content_type").isMissingNode() && !n.path("content_type").isNull()

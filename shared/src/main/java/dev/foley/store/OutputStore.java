@@ -103,6 +103,16 @@ public final class OutputStore {
         return out;
     }
 
+    /** Removes a prediction's outputs from the bucket (a deleted prediction's files go with it). */
+    public void delete(Prediction p) {
+        for (String key : p.outputKeys()) {
+            S3Calls.guarded(() -> {
+                s3.delete(bucket, key);
+                return null;
+            });
+        }
+    }
+
     /** Whether {@code key} holds a finished copy. */
     public boolean copied(String key) {
         return S3Calls.guarded(() -> s3.head(bucket, key)).map(h -> "1".equals(h.metadata().get(DONE_MARK))).orElse(false);

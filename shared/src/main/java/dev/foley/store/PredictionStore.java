@@ -115,6 +115,9 @@ public final class PredictionStore {
     private static final String WINDOWS_TOTAL = "windows_total";
     private static final String WINDOWS_DONE = "windows_done";
     private static final String WINDOW_CAP = "window_cap";
+    /** Set when the key's owner removed the prediction from their history (kept for its effects and its bill). */
+    private static final String DELETED_AT = "deleted_at";
+    private static final String NOT_DELETED = "attribute_not_exists(" + DELETED_AT + ")";
     /** A long prediction's windows are items beside it: {@code P#<id>} / {@code S#<nnn>[.<attempt>]}. */
     private static final String WINDOW_SK_PREFIX = "S#";
 
@@ -188,6 +191,69 @@ public final class PredictionStore {
         return item == null || item.isEmpty() ? Optional.empty() : Optional.of(fromItem(item));
     }
 
+    /** The prediction unless its key's owner deleted it from their history. */
+    public Optional<Prediction> getShown(String id) {
+        Map<String, AttributeValue> item = guarded(() -> dynamo.getItem(r -> r.tableName(table)
+                .consistentRead(true).key(address(id)))).item();
+        return item == null || item.isEmpty() || item.containsKey(DELETED_AT) ? Optional.empty() : Optional.of(fromItem(item));
+    }
+
+    /**
+     * Removes a prediction from its key's history: it stays in the table (its effects run, its
+     * bill stands, it expires with the others) but is no longer shown, listed or found by id.
+     * False when it was deleted already.
+     */
+    public boolean markDeleted(String id, Instant at) {
+        try {
+            guarded(() -> dynamo.updateItem(r -> r.tableName(table).key(address(id))
+                    .updateExpression("SET " + DELETED_AT + " = :t")
+                    .conditionExpression("attribute_exists(PK) AND " + NOT_DELETED)
+                    .expressionAttributeValues(Map.of(":t", n(at.toEpochMilli())))));
+            return true;
+        } catch (ConditionalCheckFailedException gone) {
+            return false;
+        }
+    }
+
+    /** One page of the hosted API's history: what {@code keep} accepts, newest first, {@code skip} of them left out. */
+    public record HistoryPage(List<Prediction> items, boolean more) {
+    }
+
+    /**
+     * The key's predictions created in {@code [after, before]} that {@code keep} accepts, newest
+     * first: {@code take} of them after the first {@code skip}, and whether more follow.
+     */
+    public HistoryPage history(String keyId, Instant after, Instant before, java.util.function.Predicate<Prediction> keep,
+            int skip, int take) {
+        List<Prediction> out = new ArrayList<>();
+        int seen = 0;
+        Map<String, AttributeValue> start = null;
+        do {
+            Map<String, AttributeValue> from = start;
+            QueryResponse resp = guarded(() -> dynamo.query(r -> r.tableName(table).indexName(BY_KEY_INDEX)
+                    .keyConditionExpression("key_id = :k AND created_at BETWEEN :a AND :b")
+                    .filterExpression(NOT_DELETED)
+                    .expressionAttributeValues(Map.of(":k", s(keyId), ":a", n(after.toEpochMilli()), ":b", n(before.toEpochMilli())))
+                    .scanIndexForward(false)
+                    .exclusiveStartKey(from)));
+            for (Map<String, AttributeValue> item : resp.items()) {
+                Prediction p = fromItem(item);
+                if (!keep.test(p)) {
+                    continue;
+                }
+                if (seen++ < skip) {
+                    continue;
+                }
+                if (out.size() == take) {
+                    return new HistoryPage(out, true);
+                }
+                out.add(p);
+            }
+            start = resp.hasLastEvaluatedKey() && !resp.lastEvaluatedKey().isEmpty() ? resp.lastEvaluatedKey() : null;
+        } while (start != null);
+        return new HistoryPage(out, false);
+    }
+
     /** A long prediction's window items (every attempt of each), in window order: one query of its partition. */
     public List<Prediction> windowsOf(String parentId) {
         List<Prediction> out = new ArrayList<>();
@@ -220,6 +286,7 @@ public final class PredictionStore {
         Map<String, AttributeValue> start = cursor == null ? null : decodeCursor(keyId, cursor);
         QueryResponse resp = guarded(() -> dynamo.query(r -> r.tableName(table).indexName(BY_KEY_INDEX)
                 .keyConditionExpression("key_id = :k")
+                .filterExpression(NOT_DELETED)
                 .expressionAttributeValues(Map.of(":k", s(keyId)))
                 .scanIndexForward(false)
                 .limit(limit)
