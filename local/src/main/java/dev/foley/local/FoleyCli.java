@@ -43,12 +43,15 @@ public final class FoleyCli implements Callable<Integer> {
 
     /** Where the commands write their output (the tests pass their own). */
     private final PrintStream out;
+    /** The environment the commands read (provider keys and base URLs, FOLEY_*): the process's, or a test's. */
+    private final Map<String, String> env;
 
     @Spec
     CommandSpec spec;
 
-    private FoleyCli(PrintStream out) {
+    private FoleyCli(PrintStream out, Map<String, String> env) {
         this.out = out;
+        this.env = Map.copyOf(env);
     }
 
     @Override
@@ -65,7 +68,12 @@ public final class FoleyCli implements Callable<Integer> {
 
     /** Runs one command line; returns its exit code: 0 done, 1 failed while running, 2 bad usage. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        CommandLine cli = new CommandLine(new FoleyCli(out));
+        return run(args, System.getenv(), out, err);
+    }
+
+    /** The same, with {@code env} as the environment. */
+    public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+        CommandLine cli = new CommandLine(new FoleyCli(out, env));
         cli.setUsageHelpWidth(120);
         cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
@@ -204,7 +212,7 @@ public final class FoleyCli implements Callable<Integer> {
             MotoServer moto = aws.moto().orElse(null);
             URI endpoint = aws.endpoint();
             String key = devKey != null ? devKey : storedDevKey(dir);
-            var o = new LocalFoley.Options(port, endpoint, templateFile, table, key, strictUrls, new HashMap<>(System.getenv()), dir);
+            var o = new LocalFoley.Options(port, endpoint, templateFile, table, key, strictUrls, new HashMap<>(root.env), dir);
             LocalFoley foley;
             try {
                 foley = LocalFoley.start(o);
@@ -273,6 +281,10 @@ public final class FoleyCli implements Callable<Integer> {
         }
     }
 
+    /** Where each remote provider's key comes from, as its own SDKs read it. */
+    static final Map<String, String> PROVIDER_KEYS = Map.of("wavespeed", "WAVESPEED_API_KEY", "fal", "FAL_KEY",
+            "replicate", "REPLICATE_API_TOKEN");
+
     @Command(name = "generate", mixinStandardHelpOptions = true,
             description = {"Add a soundtrack to a clip, locally, in one go (no --video: text-to-audio).",
                     "The values go to the API as given: a bad one is refused there, naming the field."})
@@ -309,6 +321,10 @@ public final class FoleyCli implements Callable<Integer> {
         String overlapSeconds;
         @Option(names = "--out", paramLabel = "FILE", description = "where to write it (default <clip>.foley.<format>)")
         Path outFile;
+        @Option(names = "--provider", paramLabel = "NAME",
+                description = "local (default: the offline generator), or the real model at wavespeed, fal or replicate "
+                        + "(key from WAVESPEED_API_KEY, FAL_KEY or REPLICATE_API_TOKEN; a local clip is uploaded to it first)")
+        String provider;
         @Mixin
         DataDir data;
         @Option(names = "--aws-endpoint", paramLabel = "URL", description = "use a running AWS endpoint instead of starting moto")
@@ -321,12 +337,26 @@ public final class FoleyCli implements Callable<Integer> {
             if (video != null && !video.matches("(?i)https?://.*") && !Files.isRegularFile(Path.of(video))) {
                 throw new ParameterException(spec.commandLine(), "--video: no such file: " + video); // before starting anything
             }
+            Map<String, String> env = new HashMap<>(root.env);
+            if (provider != null) {
+                String name = provider.strip().toLowerCase(java.util.Locale.ROOT);
+                String keyVar = PROVIDER_KEYS.get(name);
+                if (keyVar == null && !name.equals("local")) {
+                    throw new ParameterException(spec.commandLine(), "--provider: must be local, wavespeed, fal or replicate, got '"
+                            + provider + "'");
+                }
+                if (keyVar != null && (env.get(keyVar) == null || env.get(keyVar).isBlank())) {
+                    throw new ParameterException(spec.commandLine(), "--provider " + name + " needs " + keyVar
+                            + " in the environment: your " + name + " API key (export " + keyVar + "=...)");
+                }
+                env.put("FOLEY_PROVIDER", name);
+                env.remove("FOLEY_PROVIDER_FALLBACK"); // the one asked for, nothing else
+            }
             Path templateFile = template.get(spec);
             PrintStream out = root.out;
             Path dir = data.get();
             LocalAws aws = endpoint(Optional.ofNullable(awsEndpoint), dir, LocalFoley.freePort(), "moto-generate.log", out);
             MotoServer moto = aws.moto().orElse(null);
-            Map<String, String> env = new HashMap<>(System.getenv());
             env.putIfAbsent("FOLEY_OUTPUTS_BUCKET", "foley-outputs");
             var o = new LocalFoley.Options(0, aws.endpoint(), templateFile, "foley-generate", KeyMaterial.newKey(), false, env, dir);
             try (LocalFoley foley = LocalFoley.start(o)) {

@@ -54,8 +54,21 @@ final class Generate {
                 // the API's media step says what is wrong with it, as it would for any client
             }
         }
-        if (r.video() != null) {
+        var provider = foley.providers().primary();
+        if (r.video() != null && !isUrl(r.video()) && provider.base().isPresent() && !longModel) {
+            // A remote provider cannot read this machine's S3: the clip goes to the provider's own storage,
+            // as its SDKs upload a local file. (A long video's windows are uploaded the same way, one by one.)
+            try {
+                videoUrl = uploadTo(provider, Path.of(r.video()), out);
+            } catch (dev.foley.provider.ProviderException e) {
+                out.println("the upload to " + provider.name() + " failed: " + e.getMessage());
+                return 1;
+            }
+        } else if (r.video() != null) {
             videoUrl = isUrl(r.video()) ? r.video() : upload(foley, Path.of(r.video()), out);
+            if (provider.base().isPresent() && !isUrl(r.video())) {
+                out.println("each window goes to " + provider.name() + " as an upload of its own");
+            }
         }
         ObjectNode body = Json.object();
         if (videoUrl != null) {
@@ -146,6 +159,20 @@ final class Generate {
     private static boolean isUrl(String v) {
         String l = v.toLowerCase(Locale.ROOT);
         return l.startsWith("http://") || l.startsWith("https://");
+    }
+
+    /** Uploads a local clip to a remote provider's storage, showing it; the URL the provider reads it from. */
+    private static String uploadTo(dev.foley.provider.InferenceProvider provider, Path file, PrintStream out)
+            throws dev.foley.provider.ProviderException, IOException {
+        String name = file.getFileName().toString();
+        long size = Files.size(file);
+        out.printf(Locale.ROOT, "uploading %s (%.1f MB) to %s%n", name, size / 1e6, provider.name());
+        long t0 = System.nanoTime();
+        String url = provider.upload(new dev.foley.provider.InferenceProvider.Upload(name,
+                dev.foley.provider.InputStaging.guessType(name), file),
+                dev.foley.time.Deadline.in(java.time.Clock.systemUTC(), Duration.ofMinutes(30)));
+        out.printf(Locale.ROOT, "  uploaded in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        return url;
     }
 
     /** Puts a local file in the local S3 and returns a presigned GET for it. */

@@ -41,6 +41,8 @@ import java.util.Optional;
  * @param mediaFunction    the media Lambda to invoke for media work ({@code FOLEY_MEDIA_FUNCTION}); empty in local mode
  * @param windowConcurrency a long prediction's windows at one provider at once ({@code FOLEY_WINDOW_CONCURRENCY}:
  *                         one number for all, or {@code wavespeed=2,fal=4}; defaults below)
+ * @param uploadInputs     when a video goes to the provider as a file rather than its URL ({@code FOLEY_UPLOAD_INPUTS}:
+ *                         auto, always, never; see {@link dev.foley.provider.InputStaging})
  * @param owner            who this process is, on the leases it takes ({@code AWS_LAMBDA_FUNCTION_NAME},
  *                         set by Lambda itself; {@code local} otherwise)
  */
@@ -69,6 +71,7 @@ public record Settings(
         Optional<String> playgroundDevKey,
         Optional<String> mediaFunction,
         Map<String, Integer> windowConcurrency,
+        dev.foley.provider.InputStaging.Mode uploadInputs,
         String owner) {
 
     /** Windows in flight per provider unless configured: WaveSpeed's lowest account level allows 2 tasks at once. */
@@ -107,6 +110,7 @@ public record Settings(
                 Optional.ofNullable(blankToNull(env.get("FOLEY_PLAYGROUND_DEV_KEY"))),
                 Optional.ofNullable(blankToNull(env.get("FOLEY_MEDIA_FUNCTION"))),
                 concurrency(env.get("FOLEY_WINDOW_CONCURRENCY")),
+                dev.foley.provider.InputStaging.Mode.parse(env.get("FOLEY_UPLOAD_INPUTS")),
                 Optional.ofNullable(blankToNull(env.get("AWS_LAMBDA_FUNCTION_NAME"))).orElse("local"));
     }
 

@@ -777,9 +777,7 @@ public final class Pipeline {
         if (r.video() == null || !r.video().startsWith(MediaWork.WORK_REF)) {
             return r;
         }
-        return new PredictionRequest(r.kind(), workLinks.apply(r.video().substring(MediaWork.WORK_REF.length())),
-                r.prompt(), r.negativePrompt(), r.numInferenceSteps(), r.duration(), r.guidanceScale(), r.maskAwayClip(), r.seed(),
-                r.enableSyncMode(), r.media());
+        return r.withVideo(workLinks.apply(r.video().substring(MediaWork.WORK_REF.length())));
     }
 
     private Prediction reread(Prediction p) {

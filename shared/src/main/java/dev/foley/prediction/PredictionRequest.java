@@ -29,6 +29,12 @@ public record PredictionRequest(
     }
 
     /** A request to the hosted contract's fields only (Foley's extensions at their defaults). */
+    /** The same request with its video at {@code url} (a fresh link, an upload at the provider). */
+    public PredictionRequest withVideo(String url) {
+        return new PredictionRequest(kind, url, prompt, negativePrompt, numInferenceSteps, duration, guidanceScale, maskAwayClip, seed,
+                enableSyncMode, media);
+    }
+
     public PredictionRequest(Kind kind, String video, String prompt, String negativePrompt, int numInferenceSteps,
             int duration, double guidanceScale, boolean maskAwayClip, Integer seed, boolean enableSyncMode) {
         this(kind, video, prompt, negativePrompt, numInferenceSteps, duration, guidanceScale, maskAwayClip, seed,

@@ -33,11 +33,14 @@ public final class FalProvider implements InferenceProvider {
 
     public static final String NAME = "fal";
     public static final URI DEFAULT_BASE = URI.create("https://queue.fal.run");
+    /** fal's REST host, where its storage lives (the queue host runs jobs). */
+    public static final URI DEFAULT_REST = URI.create("https://rest.fal.ai");
     public static final URI DEFAULT_JWKS = URI.create("https://rest.alpha.fal.ai/.well-known/jwks.json");
     static final String APP = "/fal-ai/mmaudio-v2";
     private static final Duration JWKS_TTL = Duration.ofHours(12);
 
     private final URI base;
+    private final URI rest;
     private final String key;
     private final URI jwksUrl;
     private final ProviderHttp http;
@@ -47,7 +50,12 @@ public final class FalProvider implements InferenceProvider {
     private volatile Instant jwksFetched = Instant.EPOCH;
 
     public FalProvider(URI base, String key, URI jwksUrl, ProviderHttp http, ProviderHttp.Policies policies, Clock clock) {
+        this(base, DEFAULT_REST, key, jwksUrl, http, policies, clock);
+    }
+
+    public FalProvider(URI base, URI rest, String key, URI jwksUrl, ProviderHttp http, ProviderHttp.Policies policies, Clock clock) {
         this.base = base;
+        this.rest = rest;
         this.key = key;
         this.jwksUrl = jwksUrl;
         this.http = http;
@@ -284,6 +292,39 @@ public final class FalProvider implements InferenceProvider {
             // fall back
         }
         return fallback;
+    }
+
+    @Override
+    public Optional<URI> base() {
+        return Optional.of(base);
+    }
+
+    /**
+     * As {@code @fal-ai/client}'s {@code storage.upload}: {@code POST
+     * <rest>/storage/upload/initiate?storage_type=fal-cdn-v3 {content_type, file_name}} answers
+     * {@code {upload_url, file_url}}; the bytes are PUT to {@code upload_url} with their type, and
+     * {@code file_url} is the input. (The client switches to a multipart upload above 90 MB; one
+     * signed PUT is used here for any size.)
+     */
+    @Override
+    public String upload(Upload f, Deadline until) throws ProviderException {
+        byte[] body = Json.write(Json.object().put("content_type", f.contentType()).put("file_name", f.filename()))
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            var r = http.call(NAME, () -> authed(ProviderHttp.join(rest, "/storage/upload/initiate?storage_type=fal-cdn-v3"))
+                    .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)), true,
+                    policies.submit(), until);
+            JsonNode n = ProviderHttp.json(NAME, r, false);
+            String uploadUrl = n.path("upload_url").asText("");
+            String fileUrl = n.path("file_url").asText("");
+            if (uploadUrl.isEmpty() || fileUrl.isEmpty()) {
+                throw Uploads.malformed(NAME, "upload_url and file_url");
+            }
+            Uploads.put(http, NAME, URI.create(uploadUrl), Map.of("content-type", f.contentType()), f, until);
+            return fileUrl;
+        } catch (ProviderException e) {
+            throw Uploads.refused(NAME, f, e);
+        }
     }
 
     private HttpRequest.Builder authed(URI uri) {

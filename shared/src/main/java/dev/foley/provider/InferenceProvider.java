@@ -66,6 +66,38 @@ public interface InferenceProvider {
         return prompt == null || prompt.equals(request.prompt());
     }
 
+    /**
+     * A file to put where the provider's workers can read it (a clip on a laptop, or behind a
+     * private address): its name and type as the provider's own clients send them.
+     */
+    record Upload(String filename, String contentType, java.nio.file.Path file) {
+        public long size() {
+            try {
+                return java.nio.file.Files.size(file);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
+
+    /**
+     * Puts {@code file} in the provider's own storage, the way its published client does, and
+     * returns the URL to pass as the input. A refusal (size, type) is {@code REJECTED} with the
+     * provider's reason; bad credentials {@code CONFIGURATION}.
+     */
+    default String upload(Upload file, Deadline until) throws ProviderException {
+        throw new ProviderException(ProviderException.Kind.CONFIGURATION, name() + " takes no uploads", 0, Optional.empty(),
+                false, java.util.List.of());
+    }
+
+    /**
+     * Where the provider's API is; empty for one that runs here ({@code local}, which reads any
+     * URL this machine can). Inputs at private addresses are uploaded for a provider on a public one.
+     */
+    default Optional<URI> base() {
+        return Optional.empty();
+    }
+
     /** A guess at how long a job takes, for the first status check. */
     default Duration expectedDuration(PredictionRequest request) {
         return Duration.ofSeconds(3 + request.duration() / 2);

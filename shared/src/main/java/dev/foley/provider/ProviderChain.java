@@ -35,12 +35,19 @@ public final class ProviderChain {
     }
 
     private final List<InferenceProvider> order;
+    private volatile InputStaging staging = InputStaging.NONE;
 
     public ProviderChain(List<InferenceProvider> order) {
         if (order.isEmpty()) {
             throw new IllegalArgumentException("at least one provider");
         }
         this.order = List.copyOf(order);
+    }
+
+    /** How inputs the providers cannot fetch reach them (set once, at wiring). */
+    public ProviderChain stageInputsWith(InputStaging s) {
+        this.staging = s;
+        return this;
     }
 
     public InferenceProvider primary() {
@@ -65,7 +72,9 @@ public final class ProviderChain {
                 break;
             }
             try {
-                ProviderJob job = p.submit(request, callbackFor.apply(p.name()), until);
+                // A video the provider cannot fetch is uploaded to it first; a refused upload is a refused input.
+                PredictionRequest readable = staging.forProvider(p, request, attempts, until);
+                ProviderJob job = p.submit(readable, staging.callbackFor(p, callbackFor.apply(p.name())), until);
                 attempts.add(p.name() + ": accepted as job " + job.id());
                 return new Outcome.Started(p, job, attempts);
             } catch (ProviderException e) {

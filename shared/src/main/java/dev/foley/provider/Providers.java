@@ -54,7 +54,11 @@ public final class Providers {
                     uri(env, "WAVESPEED_BASE_URL", WaveSpeedProvider.DEFAULT_BASE),
                     required(env, "WAVESPEED_API_KEY", name), value(env, "WAVESPEED_WEBHOOK_SECRET"), http, policies, clock);
             case FalProvider.NAME -> new FalProvider(
-                    uri(env, "FAL_BASE_URL", FalProvider.DEFAULT_BASE), required(env, "FAL_KEY", name),
+                    uri(env, "FAL_BASE_URL", FalProvider.DEFAULT_BASE),
+                    // fal's storage host; an emulator or proxy named by FAL_BASE_URL serves both
+                    uri(env, "FAL_REST_BASE_URL", value(env, "FAL_BASE_URL").isPresent()
+                            ? uri(env, "FAL_BASE_URL", FalProvider.DEFAULT_REST) : FalProvider.DEFAULT_REST),
+                    required(env, "FAL_KEY", name),
                     uri(env, "FAL_JWKS_URL", FalProvider.DEFAULT_JWKS), http, policies, clock);
             case ReplicateProvider.NAME -> new ReplicateProvider(
                     uri(env, "REPLICATE_BASE_URL", ReplicateProvider.DEFAULT_BASE),

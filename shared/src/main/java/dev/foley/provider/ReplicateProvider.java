@@ -172,6 +172,32 @@ public final class ReplicateProvider implements InferenceProvider {
         }
     }
 
+    @Override
+    public Optional<URI> base() {
+        return Optional.of(base);
+    }
+
+    /**
+     * As the {@code replicate} client's {@code files.create}: {@code POST /v1/files}, multipart with
+     * the file as {@code content} and {@code metadata} (JSON); the answer's {@code urls.get} is the input.
+     */
+    @Override
+    public String upload(Upload f, Deadline until) throws ProviderException {
+        Uploads.Form form = Uploads.form("content", f,
+                Map.of("metadata", Map.entry("application/json", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        try {
+            var r = http.call(NAME, () -> authed("/v1/files").header("content-type", form.contentType()).POST(form.body()), true,
+                    Uploads.policyFor(f.size()), until);
+            String url = ProviderHttp.json(NAME, r, false).at("/urls/get").asText("");
+            if (url.isEmpty()) {
+                throw Uploads.malformed(NAME, "urls.get");
+            }
+            return url;
+        } catch (ProviderException e) {
+            throw Uploads.refused(NAME, f, e);
+        }
+    }
+
     private HttpRequest.Builder authed(String path) {
         return HttpRequest.newBuilder(ProviderHttp.join(base, path)).header("authorization", "Bearer " + token)
                 .header("accept", "application/json");

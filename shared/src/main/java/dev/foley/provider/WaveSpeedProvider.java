@@ -85,6 +85,69 @@ public final class WaveSpeedProvider implements InferenceProvider {
     }
 
     @Override
+    public Optional<URI> base() {
+        return Optional.of(base);
+    }
+
+    /**
+     * As the {@code wavespeed} clients upload: a ticket ({@code POST /api/v3/media/uploads
+     * {filename, size, content_type}}), the bytes PUT to {@code upload.url} with
+     * {@code upload.headers}, then {@code download_url} is the input. Where the ticket route is
+     * missing (404), the older multipart {@code POST /api/v3/media/upload/binary}.
+     */
+    @Override
+    public String upload(Upload f, Deadline until) throws ProviderException {
+        ObjectNode ticket = Json.object().put("filename", f.filename()).put("size", f.size()).put("content_type", f.contentType());
+        byte[] body = Json.write(ticket).getBytes(StandardCharsets.UTF_8);
+        JsonNode data;
+        try {
+            var r = http.call(NAME, () -> authed("/api/v3/media/uploads").header("content-type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)), true, policies.submit(), until);
+            JsonNode env = ProviderHttp.json(NAME, r, false);
+            checkEnvelope(env, false);
+            data = env.get("data");
+        } catch (ProviderException e) {
+            if (e.kind() == ProviderException.Kind.NOT_FOUND) {
+                return binaryUpload(f, until);
+            }
+            throw Uploads.refused(NAME, f, e);
+        }
+        String download = data.path("download_url").asText("");
+        JsonNode up = data.path("upload");
+        if (download.isEmpty()) {
+            throw Uploads.malformed(NAME, "download_url");
+        }
+        if (!"PUT".equalsIgnoreCase(up.path("method").asText("")) || up.path("url").asText("").isEmpty()) {
+            throw Uploads.malformed(NAME, "PUT instruction (upload.method, upload.url)");
+        }
+        Map<String, String> headers = new java.util.LinkedHashMap<>();
+        up.path("headers").fields().forEachRemaining(h -> headers.put(h.getKey(), h.getValue().asText()));
+        try {
+            Uploads.put(http, NAME, URI.create(up.get("url").asText()), headers, f, until);
+        } catch (ProviderException e) {
+            throw Uploads.refused(NAME, f, e);
+        }
+        return download;
+    }
+
+    private String binaryUpload(Upload f, Deadline until) throws ProviderException {
+        Uploads.Form form = Uploads.form("file", f, Map.of());
+        try {
+            var r = http.call(NAME, () -> authed("/api/v3/media/upload/binary").header("content-type", form.contentType())
+                    .POST(form.body()), true, Uploads.policyFor(f.size()), until);
+            JsonNode env = ProviderHttp.json(NAME, r, false);
+            checkEnvelope(env, false);
+            String download = env.at("/data/download_url").asText("");
+            if (download.isEmpty()) {
+                throw Uploads.malformed(NAME, "data.download_url");
+            }
+            return download;
+        } catch (ProviderException e) {
+            throw Uploads.refused(NAME, f, e);
+        }
+    }
+
+    @Override
     public JobStatus check(ProviderJob job, Deadline until) throws ProviderException {
         var r = http.call(NAME, () -> authed("/api/v3/predictions/" + job.id() + "/result").GET(), true, policies.read(), until);
         JsonNode env = ProviderHttp.json(NAME, r, false);

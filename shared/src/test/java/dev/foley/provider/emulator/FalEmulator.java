@@ -42,6 +42,9 @@ public final class FalEmulator extends ProviderEmulator {
 
     @Override
     protected Op classify(String method, String path) {
+        if (method.equals("POST") && path.equals("/storage/upload/initiate")) {
+            return Op.UPLOAD;
+        }
         if (method.equals("POST") && path.startsWith("/fal-ai/mmaudio-v2")) {
             return Op.SUBMIT;
         }
@@ -71,7 +74,20 @@ public final class FalEmulator extends ProviderEmulator {
         }
         String[] parts = path.split("/");
         return switch (op) {
+            case UPLOAD -> {
+                // As @fal-ai/client's storage.upload: ?storage_type=fal-cdn-v3, {content_type, file_name}.
+                var t = Json.parse(new String(body, StandardCharsets.UTF_8));
+                if (!"fal-cdn-v3".equals(query.get("storage_type")) || !t.path("content_type").isTextual()
+                        || !t.path("file_name").isTextual() || t.size() != 2) {
+                    yield Fault.status(422, "{\"detail\":[{\"loc\":[\"body\"],\"msg\":\"invalid upload request\",\"type\":\"value_error\"}]}");
+                }
+                String[] slot = uploadSlot(t.get("file_name").asText(), t.get("content_type").asText(), -1, true);
+                yield Fault.status(200, Json.write(Json.object().put("upload_url", slot[0]).put("file_url", slot[1])));
+            }
             case SUBMIT -> {
+                if (unreachable(Json.parse(new String(body, StandardCharsets.UTF_8)).path("video_url").asText(null))) {
+                    yield Fault.status(422, "{\"detail\":[{\"loc\":[\"body\",\"video_url\"],\"msg\":\"Failed to download the file\",\"type\":\"file_download_error\"}]}");
+                }
                 String id = newJob(Json.parse(new String(body, StandardCharsets.UTF_8)),
                         path.endsWith("/text-to-audio") ? "text" : "video");
                 String root = baseUrl() + "/fal-ai/mmaudio-v2/requests/" + id;

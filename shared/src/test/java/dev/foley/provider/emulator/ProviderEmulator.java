@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public abstract class ProviderEmulator implements AutoCloseable {
 
     /** Which kind of call a request is, so faults can target it. */
-    public enum Op { SUBMIT, STATUS, RESULT, CANCEL, SECRET, OTHER }
+    public enum Op { SUBMIT, STATUS, RESULT, CANCEL, SECRET, UPLOAD, OTHER }
 
     /** A request as received. */
     public record Recorded(Op op, String method, String path, String query, Map<String, String> headers, byte[] body) {
@@ -284,6 +284,26 @@ public abstract class ProviderEmulator implements AutoCloseable {
                 serveFile(ex, path.substring("/files/".length()));
                 return;
             }
+            if (method.equals("GET") && path.startsWith("/uploaded/")) {
+                Uploaded u = uploads.get(path.split("/")[2]);
+                if (u == null || u.bytes() == null) {
+                    ex.sendResponseHeaders(404, -1);
+                    return;
+                }
+                ex.getResponseHeaders().set("content-type", u.type());
+                ex.sendResponseHeaders(200, u.bytes().length);
+                ex.getResponseBody().write(u.bytes());
+                return;
+            }
+            if (method.equals("PUT") && path.startsWith("/put/")) {
+                requests.add(new Recorded(Op.UPLOAD, method, path, rawQuery, headers, body));
+                Fault.Answer a = put(path.substring("/put/".length()), headers.get("content-type"), body);
+                ex.sendResponseHeaders(a.status(), a.body() == null ? -1 : a.body().length());
+                if (a.body() != null) {
+                    ex.getResponseBody().write(a.body().getBytes(StandardCharsets.UTF_8));
+                }
+                return;
+            }
             Op op = classify(method, path);
             requests.add(new Recorded(op, method, path, rawQuery, headers, body));
             Fault f = nextFault(op);
@@ -388,6 +408,92 @@ public abstract class ProviderEmulator implements AutoCloseable {
             }
         }
         return m;
+    }
+
+    // ---- uploads: the provider's own storage, and its refusal to fetch what it cannot reach ----
+
+    /** A file put in the emulated storage: {@code bytes} null until its PUT arrives. */
+    public record Uploaded(String token, String name, String type, long expectedSize, boolean typeChecked, byte[] bytes) {
+    }
+
+    private final Map<String, Uploaded> uploads = new ConcurrentHashMap<>();
+    private final AtomicInteger uploadIds = new AtomicInteger();
+    private volatile boolean refuseUnreachable;
+
+    /**
+     * As a provider on the internet: a submit whose input URL is at a loopback or private address
+     * (and is not one of this emulator's own uploads) is refused, as the provider could not fetch it.
+     */
+    public ProviderEmulator refuseUnreachable(boolean v) {
+        refuseUnreachable = v;
+        return this;
+    }
+
+    /** Files uploaded so far (PUT done, or posted whole). */
+    public List<Uploaded> uploaded() {
+        return uploads.values().stream().filter(u -> u.bytes() != null).toList();
+    }
+
+    /** A slot a PUT fills: {@code [put URL, download URL]}. */
+    protected String[] uploadSlot(String name, String type, long expectedSize, boolean typeChecked) {
+        String token = "up" + uploadIds.incrementAndGet();
+        uploads.put(token, new Uploaded(token, name, type, expectedSize, typeChecked, null));
+        return new String[] {baseUrl() + "/put/" + token, downloadUrl(token, name)};
+    }
+
+    /** A file posted whole (multipart): its download URL. */
+    protected String storeUpload(String name, String type, byte[] bytes) {
+        String token = "up" + uploadIds.incrementAndGet();
+        uploads.put(token, new Uploaded(token, name, type, bytes.length, false, bytes));
+        return downloadUrl(token, name);
+    }
+
+    private String downloadUrl(String token, String name) {
+        return baseUrl() + "/uploaded/" + token + "/" + java.net.URLEncoder.encode(name, StandardCharsets.UTF_8);
+    }
+
+    private Fault.Answer put(String token, String contentType, byte[] body) {
+        Uploaded slot = uploads.get(token);
+        if (slot == null || slot.bytes() != null) {
+            return Fault.status(403, "<Error><Code>AccessDenied</Code><Message>no such upload</Message></Error>");
+        }
+        if (slot.expectedSize() >= 0 && body.length != slot.expectedSize()) {
+            return Fault.status(400, "<Error><Code>BadDigest</Code><Message>size " + body.length + " is not the announced "
+                    + slot.expectedSize() + "</Message></Error>");
+        }
+        if (slot.typeChecked() && !slot.type().equals(contentType)) {
+            return Fault.status(403, "<Error><Code>SignatureDoesNotMatch</Code><Message>content-type " + contentType
+                    + " is not the signed " + slot.type() + "</Message></Error>");
+        }
+        uploads.put(token, new Uploaded(token, slot.name(), slot.type(), slot.expectedSize(), slot.typeChecked(), body));
+        return new Fault.Answer(200, null, Map.of());
+    }
+
+    /** Whether a provider on the internet could not fetch {@code url} (only when {@link #refuseUnreachable} is on). */
+    protected boolean unreachable(String url) {
+        if (!refuseUnreachable || url == null || url.startsWith(baseUrl() + "/uploaded/")) {
+            return false;
+        }
+        try {
+            for (java.net.InetAddress a : java.net.InetAddress.getAllByName(java.net.URI.create(url).getHost())) {
+                if (a.isLoopbackAddress() || a.isSiteLocalAddress() || a.isLinkLocalAddress() || a.isAnyLocalAddress()) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (Exception e) {
+            return true;
+        }
+    }
+
+    /** The multipart parts of an upload, or null when the body is not one. */
+    protected static List<dev.foley.api.Multipart.Part> parts(Map<String, String> headers, byte[] body) {
+        try {
+            String type = headers.get("content-type");
+            return type == null ? null : dev.foley.api.Multipart.parse(type, body);
+        } catch (dev.foley.api.Multipart.MalformedException e) {
+            return null;
+        }
     }
 
     protected boolean authorized(Map<String, String> headers, String scheme) {

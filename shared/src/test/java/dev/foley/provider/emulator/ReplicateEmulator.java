@@ -39,6 +39,9 @@ public final class ReplicateEmulator extends ProviderEmulator {
         if (path.equals("/v1/webhooks/default/secret")) {
             return Op.SECRET;
         }
+        if (method.equals("POST") && path.equals("/v1/files")) {
+            return Op.UPLOAD;
+        }
         return Op.OTHER;
     }
 
@@ -50,8 +53,30 @@ public final class ReplicateEmulator extends ProviderEmulator {
         }
         String[] parts = path.split("/");
         return switch (op) {
+            case UPLOAD -> {
+                // As the replicate client's files.create: multipart, the file as "content", then "metadata" (JSON).
+                var form = parts(headers, body);
+                var content = form == null ? null : form.stream().filter(p -> "content".equals(p.name()) && p.filename() != null)
+                        .findFirst().orElse(null);
+                boolean metadata = form != null && form.stream().anyMatch(p -> "metadata".equals(p.name())
+                        && "application/json".equals(p.contentType()));
+                if (content == null || !metadata) {
+                    yield Fault.status(400, "{\"title\":\"Invalid request\",\"detail\":\"content and metadata are required\",\"status\":400}");
+                }
+                String url = storeUpload(content.filename(), content.contentType(), content.data());
+                ObjectNode f = Json.object();
+                f.put("id", "file" + url.hashCode()).put("content_type", content.contentType()).put("size", content.data().length);
+                f.putObject("checksums").put("sha256", "0");
+                f.putObject("metadata");
+                f.put("created_at", "2026-12-02T10:00:00Z").put("expires_at", "2026-12-03T10:00:00Z");
+                f.putObject("urls").put("get", url);
+                yield Fault.status(201, Json.write(f));
+            }
             case SUBMIT -> {
                 JsonNode req = Json.parse(new String(body, StandardCharsets.UTF_8));
+                if (unreachable(req.path("input").path("video").asText(null))) {
+                    yield Fault.status(422, "{\"title\":\"Input validation failed\",\"detail\":\"- input.video: could not download the file\",\"status\":422}");
+                }
                 String id = newJob(req, req.path("input").has("video") ? "video" : "text");
                 yield Fault.status(201, Json.write(prediction(job(id), "starting")));
             }

@@ -31,6 +31,9 @@ public final class WaveSpeedEmulator extends ProviderEmulator {
         if (method.equals("DELETE") && path.matches("/api/v3/predictions/[^/]+")) {
             return Op.CANCEL;
         }
+        if (method.equals("POST") && (path.equals("/api/v3/media/uploads") || path.equals("/api/v3/media/upload/binary"))) {
+            return Op.UPLOAD;
+        }
         return Op.OTHER;
     }
 
@@ -41,7 +44,11 @@ public final class WaveSpeedEmulator extends ProviderEmulator {
             return Fault.status(401, "{\"code\":401,\"message\":\"Unauthorized\",\"data\":null}");
         }
         return switch (op) {
+            case UPLOAD -> path.endsWith("/binary") ? binary(headers, body) : ticket(body);
             case SUBMIT -> {
+                if (unreachable(Json.parse(new String(body, StandardCharsets.UTF_8)).path("video").asText(null))) {
+                    yield Fault.status(400, "{\"code\":400,\"message\":\"failed to download the video: the URL is not reachable\",\"data\":null}");
+                }
                 String model = path.substring("/api/v3/".length());
                 String id = newJob(Json.parse(new String(body, StandardCharsets.UTF_8)), model);
                 String hook = query.get("webhook");
@@ -83,6 +90,50 @@ public final class WaveSpeedEmulator extends ProviderEmulator {
             }
             default -> Fault.status(404, "{\"code\":404,\"message\":\"not found\",\"data\":null}");
         };
+    }
+
+    private volatile boolean ticketsMissing;
+
+    /** The ticket route answers 404 (an API without it): clients fall back to the binary upload. */
+    public WaveSpeedEmulator ticketsMissing(boolean v) {
+        ticketsMissing = v;
+        return this;
+    }
+
+    /** {@code POST /api/v3/media/uploads {filename, size, content_type}}: exactly those fields, as the SDKs send them. */
+    private Fault.Answer ticket(byte[] body) {
+        if (ticketsMissing) {
+            return Fault.status(404, "{\"code\":404,\"message\":\"not found\",\"data\":null}");
+        }
+        com.fasterxml.jackson.databind.JsonNode t = Json.parse(new String(body, StandardCharsets.UTF_8));
+        java.util.Set<String> names = new java.util.HashSet<>();
+        t.fieldNames().forEachRemaining(names::add);
+        names.removeAll(java.util.Set.of("filename", "size", "content_type"));
+        if (!t.path("filename").isTextual() || t.get("filename").asText().isEmpty() || !t.path("size").canConvertToLong()
+                || !t.path("size").isIntegralNumber() || t.get("size").asLong() <= 0 || !names.isEmpty()
+                || t.has("content_type") && !t.get("content_type").isTextual()) {
+            return Fault.status(400, "{\"code\":400,\"message\":\"invalid upload request\",\"data\":null}");
+        }
+        String type = t.path("content_type").asText("application/octet-stream");
+        String[] slot = uploadSlot(t.get("filename").asText(), type, t.get("size").asLong(), false);
+        ObjectNode d = Json.object();
+        ObjectNode up = d.putObject("upload");
+        up.put("method", "PUT").put("url", slot[0]);
+        up.putObject("headers").put("Content-Type", type);
+        d.put("download_url", slot[1]);
+        return ok(d);
+    }
+
+    /** {@code POST /api/v3/media/upload/binary}, multipart field {@code file}. */
+    private Fault.Answer binary(Map<String, String> headers, byte[] body) {
+        var parts = parts(headers, body);
+        var file = parts == null ? null : parts.stream().filter(p -> "file".equals(p.name()) && p.filename() != null).findFirst().orElse(null);
+        if (file == null || file.data().length == 0) {
+            return Fault.status(400, "{\"code\":400,\"message\":\"no file\",\"data\":null}");
+        }
+        String url = storeUpload(file.filename(), file.contentType() == null ? "application/octet-stream" : file.contentType(), file.data());
+        return ok(Json.object().put("type", "video").put("download_url", url).put("filename", file.filename())
+                .put("size", file.data().length));
     }
 
     /** The bare data object of a job in a status (what the result GET wraps and the webhook posts). */
