@@ -99,7 +99,7 @@ public final class Foley {
         var uploads = stores.uploads();
 
         var fetcher = new PinnedHttp(s.strictUrls());
-        parts.providers().stageInputsWith(new dev.foley.provider.InputStaging(s.uploadInputs(), fetcher,
+        parts.providers().stageInputsWith(new dev.foley.provider.InputStaging(dev.foley.provider.InputStaging.Mode.parse(s.uploadInputs()), fetcher,
                 java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "foley-staging")));
         var pricing = new Pricing(s.microUsdPerSecond());
         // Providers push to us when a callback base is set, or (a deployed stack) to the API's own URL.

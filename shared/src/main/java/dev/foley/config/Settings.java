@@ -71,7 +71,7 @@ public record Settings(
         Optional<String> playgroundDevKey,
         Optional<String> mediaFunction,
         Map<String, Integer> windowConcurrency,
-        dev.foley.provider.InputStaging.Mode uploadInputs,
+        String uploadInputs,
         String owner) {
 
     /** Windows in flight per provider unless configured: WaveSpeed's lowest account level allows 2 tasks at once. */
@@ -110,8 +110,16 @@ public record Settings(
                 Optional.ofNullable(blankToNull(env.get("FOLEY_PLAYGROUND_DEV_KEY"))),
                 Optional.ofNullable(blankToNull(env.get("FOLEY_MEDIA_FUNCTION"))),
                 concurrency(env.get("FOLEY_WINDOW_CONCURRENCY")),
-                dev.foley.provider.InputStaging.Mode.parse(env.get("FOLEY_UPLOAD_INPUTS")),
+                uploadInputs(env.get("FOLEY_UPLOAD_INPUTS")),
                 Optional.ofNullable(blankToNull(env.get("AWS_LAMBDA_FUNCTION_NAME"))).orElse("local"));
+    }
+
+    private static String uploadInputs(String v) {
+        String mode = v == null || v.isBlank() ? "auto" : v.strip().toLowerCase(java.util.Locale.ROOT);
+        if (!java.util.Set.of("auto", "always", "never").contains(mode)) {
+            throw new IllegalStateException("FOLEY_UPLOAD_INPUTS must be auto, always or never, got '" + v + "'");
+        }
+        return mode;
     }
 
     private static Map<String, Integer> concurrency(String v) {

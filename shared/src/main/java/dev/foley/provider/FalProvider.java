@@ -299,6 +299,11 @@ public final class FalProvider implements InferenceProvider {
         return Optional.of(base);
     }
 
+    /** Where uploads go. */
+    URI restBase() {
+        return rest;
+    }
+
     /**
      * As {@code @fal-ai/client}'s {@code storage.upload}: {@code POST
      * <rest>/storage/upload/initiate?storage_type=fal-cdn-v3 {content_type, file_name}} answers

@@ -55,9 +55,9 @@ public final class Providers {
                     required(env, "WAVESPEED_API_KEY", name), value(env, "WAVESPEED_WEBHOOK_SECRET"), http, policies, clock);
             case FalProvider.NAME -> new FalProvider(
                     uri(env, "FAL_BASE_URL", FalProvider.DEFAULT_BASE),
-                    // fal's storage host; an emulator or proxy named by FAL_BASE_URL serves both
-                    uri(env, "FAL_REST_BASE_URL", value(env, "FAL_BASE_URL").isPresent()
-                            ? uri(env, "FAL_BASE_URL", FalProvider.DEFAULT_REST) : FalProvider.DEFAULT_REST),
+                    // fal's storage host; an emulator or proxy named by FAL_BASE_URL (other than fal's own queue) serves both
+                    uri(env, "FAL_REST_BASE_URL", uri(env, "FAL_BASE_URL", FalProvider.DEFAULT_BASE).equals(FalProvider.DEFAULT_BASE)
+                            ? FalProvider.DEFAULT_REST : uri(env, "FAL_BASE_URL", FalProvider.DEFAULT_BASE)),
                     required(env, "FAL_KEY", name),
                     uri(env, "FAL_JWKS_URL", FalProvider.DEFAULT_JWKS), http, policies, clock);
             case ReplicateProvider.NAME -> new ReplicateProvider(

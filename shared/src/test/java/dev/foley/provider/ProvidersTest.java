@@ -16,6 +16,19 @@ class ProvidersTest {
     }
 
     @Test
+    void falsStorageIsOnItsRestHostUnlessAProxyServesBoth() {
+        FalProvider real = (FalProvider) chain(Map.of("FOLEY_PROVIDER", "fal", "FAL_KEY", "k", "FAL_BASE_URL", "https://queue.fal.run"))
+                .primary();
+        assertEquals(java.net.URI.create("https://rest.fal.ai"), real.restBase(), "the template sets FAL_BASE_URL to fal's queue");
+        FalProvider proxied = (FalProvider) chain(Map.of("FOLEY_PROVIDER", "fal", "FAL_KEY", "k", "FAL_BASE_URL",
+                "http://127.0.0.1:9000")).primary();
+        assertEquals(java.net.URI.create("http://127.0.0.1:9000"), proxied.restBase());
+        FalProvider named = (FalProvider) chain(Map.of("FOLEY_PROVIDER", "fal", "FAL_KEY", "k", "FAL_REST_BASE_URL",
+                "https://storage.example.com")).primary();
+        assertEquals(java.net.URI.create("https://storage.example.com"), named.restBase());
+    }
+
+    @Test
     void primaryThenFallbacksInOrder() {
         ProviderChain c = chain(Map.of("FOLEY_PROVIDER", "replicate", "FOLEY_PROVIDER_FALLBACK", "fal, wavespeed",
                 "REPLICATE_API_TOKEN", "r", "FAL_KEY", "f", "WAVESPEED_API_KEY", "w"));
