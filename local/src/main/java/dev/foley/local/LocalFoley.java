@@ -238,7 +238,9 @@ public final class LocalFoley implements AutoCloseable {
     public static ProviderChain providers(Map<String, String> env, Path dataDir, List<AutoCloseable> owned) {
         Map<String, Supplier<InferenceProvider>> extras = Map.of(LocalProvider.NAME, () -> {
             try {
-                LocalProvider p = new LocalProvider(dataDir.resolve("local-provider"), 2);
+                var settings = dev.foley.config.Settings.fromEnv(env);
+                LocalProvider p = new LocalProvider(dataDir.resolve("local-provider"), 2, settings.strictUrls(),
+                        settings.endpointFor(settings.s3Endpoint()));
                 owned.add(p);
                 return p;
             } catch (IOException e) {

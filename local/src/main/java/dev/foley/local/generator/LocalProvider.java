@@ -55,11 +55,25 @@ public final class LocalProvider implements InferenceProvider, AutoCloseable {
     private final Path dir;
     private final ExecutorService workers;
     private final HttpServer files;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-            .followRedirects(HttpClient.Redirect.NORMAL).build();
+    /**
+     * The same pinned fetch as the rest of Foley: the host resolved once, every address checked
+     * (public only with strict URLs), the socket opened to the checked address, each redirect
+     * checked again, errors in general terms (no address, no port state).
+     */
+    private final dev.foley.net.PinnedHttp fetcher;
+    /** Foley's own storage (local mode's S3): read even with strict URLs, as it holds uploads and windows. */
+    private final java.util.Optional<String> ownStorage;
+    private static final dev.foley.net.PinnedHttp ANY = new dev.foley.net.PinnedHttp(false);
     private final Map<String, State> jobs = new ConcurrentHashMap<>();
 
     public LocalProvider(Path dir, int concurrency) throws IOException {
+        this(dir, concurrency, false, java.util.Optional.empty());
+    }
+
+    /** With {@code strict}, videos only from public addresses, or from {@code ownStorage} (an endpoint's {@code host:port}). */
+    public LocalProvider(Path dir, int concurrency, boolean strict, java.util.Optional<URI> ownStorage) throws IOException {
+        this.fetcher = new dev.foley.net.PinnedHttp(strict);
+        this.ownStorage = ownStorage.map(URI::getRawAuthority);
         this.dir = Files.createDirectories(dir);
         this.workers = Executors.newFixedThreadPool(Math.max(1, concurrency), r -> {
             Thread t = new Thread(r, "foley-local-generator");
@@ -163,25 +177,27 @@ public final class LocalProvider implements InferenceProvider, AutoCloseable {
         if (!"http".equalsIgnoreCase(url.getScheme()) && !"https".equalsIgnoreCase(url.getScheme())) {
             throw new FetchException("the video URL must be http(s)");
         }
-        HttpResponse<InputStream> resp;
-        try {
-            resp = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(60)).GET().build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
-        } catch (IOException e) {
-            throw new FetchException("the video URL could not be fetched (" + e.getClass().getSimpleName() + ")");
-        }
-        try (InputStream in = resp.body()) {
-            if (resp.statusCode() != 200) {
-                throw new FetchException("the video URL answered HTTP " + resp.statusCode());
+        boolean own = ownStorage.isPresent() && ownStorage.get().equalsIgnoreCase(url.getRawAuthority());
+        try (dev.foley.net.PinnedHttp.Response resp = (own ? ANY : fetcher).get(url, java.util.Map.of(), Duration.ofSeconds(30),
+                dev.foley.time.Deadline.in(java.time.Clock.systemUTC(), Duration.ofSeconds(120)))) {
+            if (resp.status() != 200) {
+                throw new FetchException("the video URL answered HTTP " + resp.status());
             }
-            long declared = resp.headers().firstValueAsLong("content-length").orElse(-1);
+            long declared = -1;
+            try {
+                declared = resp.header("content-length") == null ? -1 : Long.parseLong(resp.header("content-length").strip());
+            } catch (NumberFormatException ignored) {
+                // the stream's own limit still holds
+            }
             if (declared > MAX_VIDEO_BYTES) {
                 throw new FetchException("the video is larger than 500 MB");
             }
-            try (InputStream limited = new LimitedStream(in, MAX_VIDEO_BYTES)) {
+            try (InputStream limited = new LimitedStream(resp.body(), MAX_VIDEO_BYTES)) {
                 Files.copy(limited, to, StandardCopyOption.REPLACE_EXISTING);
             }
             return to;
+        } catch (dev.foley.net.PinnedHttp.FetchException e) {
+            throw new FetchException("the video URL could not be fetched (" + e.getMessage() + ")");
         } catch (IOException e) {
             throw new FetchException(e.getMessage() != null && e.getMessage().contains("500 MB")
                     ? "the video is larger than 500 MB" : "the video download broke off");

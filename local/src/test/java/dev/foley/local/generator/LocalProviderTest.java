@@ -219,4 +219,44 @@ class LocalProviderTest {
         assertEquals(java.util.Set.of(SoundDesign.Bed.ROOM), SoundDesign.of("someone types quietly", "").beds());
         assertEquals(SoundDesign.Hit.FOOTSTEP, SoundDesign.of("FOOTSTEPS on gravel, wind", "").hit());
     }
+
+    /** A strict generator's job's end (its own provider, not the shared one). */
+    static JobStatus awaitAt(LocalProvider p, ProviderJob job) throws Exception {
+        for (int i = 0; i < 2400; i++) {
+            JobStatus s = p.check(job, Deadline.NONE);
+            if (!(s instanceof JobStatus.Running)) {
+                return s;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("job did not finish");
+    }
+
+    @Test
+    void withStrictUrlsItFetchesOnlyPublicAddressesAndFoleysOwnStorage() throws Exception {
+        // Issue 13, item 2: the generator fetched with a client that followed any name and any redirect.
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        URI own = URI.create(media.url("bounce-4s.mp4"));
+        try (LocalProvider strict = new LocalProvider(tmp.resolve("strict"), 1, true, Optional.empty());
+                LocalProvider withOwn = new LocalProvider(tmp.resolve("own"), 1, true,
+                        Optional.of(URI.create("http://" + own.getRawAuthority())))) {
+            java.util.List<String> reasons = new java.util.ArrayList<>();
+            for (String url : java.util.List.of(media.url("bounce-4s.mp4"), "http://127.0.0.1:" + closed + "/bounce-4s.mp4",
+                    "http://[::1]:" + closed + "/x.mp4", "http://10.1.2.3/x.mp4")) {
+                var r = new PredictionRequest(Kind.VIDEO, url, "a ball", "", 25, 4, 4.5, false, 1, false);
+                JobStatus.Failed f = assertInstanceOf(JobStatus.Failed.class, awaitAt(strict, strict.submit(r, Optional.empty(),
+                        Deadline.NONE)), url);
+                reasons.add(f.reason().replaceAll("127\\.0\\.0\\.1|\\[::1\\]|::1|10\\.1\\.2\\.3", "<host>"));
+            }
+            assertTrue(reasons.get(0).contains("is not a public address"), reasons.toString());
+            assertEquals(reasons.get(0), reasons.get(1), "an open port and a closed one read the same");
+            assertEquals(1, reasons.stream().distinct().count(), "every private address is refused alike: " + reasons);
+            // Local mode's S3 holds uploads and windows: the generator reads it even with strict URLs.
+            JobStatus s = awaitAt(withOwn, withOwn.submit(video("bounce-4s.mp4", "a ball", 4, false, 1), Optional.empty(), Deadline.NONE));
+            assertInstanceOf(JobStatus.Done.class, s, s.toString());
+        }
+    }
 }
