@@ -180,7 +180,7 @@ class ApiHttpTest {
     void wrongMethodIs405WithAllow() throws Exception {
         Reply r = call("DELETE", "/api/v3/predictions", null, "Authorization", "Bearer " + key);
         assertError(r, 405, "not allowed");
-        assertEquals("GET", r.response().headers().firstValue("allow").orElse(""));
+        assertEquals("GET, POST", r.response().headers().firstValue("allow").orElse(""), "the list and the hosted history");
         assertError(call("GET", "/api/v3/wavespeed-ai/mmaudio-v2", null, "Authorization", "Bearer " + key), 405, "POST");
     }
 
