@@ -182,6 +182,8 @@ class ApiHttpTest {
         assertError(r, 405, "not allowed");
         assertEquals("GET, POST", r.response().headers().firstValue("allow").orElse(""), "the list and the hosted history");
         assertError(call("GET", "/api/v3/wavespeed-ai/mmaudio-v2", null, "Authorization", "Bearer " + key), 405, "POST");
+        // Methods are case-sensitive: "get" is not GET.
+        assertError(call("get", "/api/v3/balance", null, "Authorization", "Bearer " + key), 405, "method get not allowed");
     }
 
     @Test

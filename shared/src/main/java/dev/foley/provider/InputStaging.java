@@ -61,10 +61,15 @@ public final class InputStaging {
 
     /** Whether {@code p} must be given {@code url}'s bytes rather than the URL. */
     boolean mustUpload(InferenceProvider p, URI url) {
-        if (mode == Mode.NEVER || p.base().isEmpty() || !isPrivate(url.getHost())) {
+        if (mode == Mode.NEVER || p.base().isEmpty()) {
             return false;
         }
-        return mode == Mode.ALWAYS || !isPrivate(p.base().get().getHost());
+        // The provider's host first: it is resolved for the call anyway (and cached), so a provider on
+        // a private network costs no lookup of the video's host.
+        if (mode == Mode.AUTO && isPrivate(p.base().get().getHost())) {
+            return false;
+        }
+        return isPrivate(url.getHost());
     }
 
     /** The callback to give {@code p}: none where it could not be reached from there. */
