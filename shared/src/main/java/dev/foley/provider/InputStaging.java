@@ -103,7 +103,10 @@ public final class InputStaging {
             String type;
             try (PinnedHttp.Response got = fetcher.get(url, Map.of(), Duration.ofSeconds(30), until)) {
                 if (got.status() != 200) {
-                    throw ProviderException.rejected("video: could not be read (HTTP " + got.status() + ")");
+                    // A 5xx or 429 from where the video is may pass (tried again later); any other answer will not.
+                    String reason = "video: could not be read (HTTP " + got.status() + ")";
+                    throw got.status() >= 500 || got.status() == 429 ? ProviderException.retryable(reason)
+                            : ProviderException.rejected(reason);
                 }
                 type = Optional.ofNullable(got.header("content-type")).map(t -> t.split(";", 2)[0].strip())
                         .filter(t -> t.contains("/") && !t.equals("application/octet-stream") && !t.equals("binary/octet-stream"))
@@ -116,7 +119,9 @@ public final class InputStaging {
                     + " ms): it is at a private address the provider cannot fetch");
             return r.withVideo(staged);
         } catch (PinnedHttp.FetchException e) {
-            throw ProviderException.rejected("video: could not be read (" + e.getMessage() + ")");
+            // Refused by the URL rules (a redirect elsewhere, a bad URL): final. The network failing: tried again later.
+            String reason = "video: could not be read (" + e.getMessage() + ")";
+            throw e.refused() ? ProviderException.rejected(reason) : ProviderException.retryable(reason);
         } catch (IOException e) {
             throw ProviderException.retryable("video: could not be staged for upload: " + e.getMessage());
         } finally {

@@ -91,4 +91,44 @@ class InputStagingTest {
         assertEquals("video/quicktime", InputStaging.guessType("a.mov"));
         assertEquals("application/octet-stream", InputStaging.guessType("noext"));
     }
+
+    /** A provider whose API is public and whose uploads must not be reached in these cases. */
+    static final InferenceProvider NEVER_UPLOADED = ON_THE_INTERNET;
+
+    @Test
+    void aVideoThatCannotBeReadIsFinalOnlyWhenItWillNotPass() throws Exception {
+        var server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 8);
+        java.util.concurrent.atomic.AtomicInteger status = new java.util.concurrent.atomic.AtomicInteger();
+        server.createContext("/", ex -> {
+            ex.sendResponseHeaders(status.get(), -1);
+            ex.close();
+        });
+        server.start();
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        try {
+            InputStaging auto = new InputStaging(InputStaging.Mode.AUTO, new dev.foley.net.PinnedHttp(false),
+                    java.nio.file.Files.createTempDirectory("staging"));
+            String base = "http://127.0.0.1:" + server.getAddress().getPort() + "/clip.mp4";
+            status.set(404);
+            assertEquals(ProviderException.Kind.REJECTED, stage(auto, base).kind(), "a 404 will not pass");
+            status.set(503);
+            ProviderException busy = stage(auto, base);
+            assertEquals(ProviderException.Kind.RETRYABLE, busy.kind(), "a 503 may pass: " + busy.getMessage());
+            ProviderException down = stage(auto, "http://127.0.0.1:" + closed + "/clip.mp4");
+            assertEquals(ProviderException.Kind.RETRYABLE, down.kind(), "a refused connection may pass: " + down.getMessage());
+            assertEquals("video: could not be read (the connection failed)", down.getMessage());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    static ProviderException stage(InputStaging s, String url) {
+        var r = new PredictionRequest(dev.foley.prediction.Kind.VIDEO, url, "p", "", 25, 8, 4.5, false, null, false);
+        return assertThrows(ProviderException.class,
+                () -> s.forProvider(NEVER_UPLOADED, r, new java.util.ArrayList<>(), Deadline.in(java.time.Clock.systemUTC(),
+                        java.time.Duration.ofSeconds(20))));
+    }
 }
