@@ -164,6 +164,28 @@ class PredictionStoreTest {
     }
 
     @Test
+    void aRenewedLeaseHoldsOffOthersAndKeepsTheHoldersRecordValid() throws Exception {
+        Instant t = Instant.now();
+        Prediction p = newPrediction("key_renew", t);
+        store.create(p, null);
+        Prediction claimed = store.claim(p, PredictionStore.Step.SUBMIT, "a", t.plusSeconds(45), false).orElseThrow();
+        Instant first = claimed.lease().until();
+        assertFalse(store.renewLease(claimed, first.plusMillis(1), t.plusSeconds(90)), "only the lease as claimed is renewed");
+        assertTrue(store.renewLease(claimed, first, t.plusSeconds(90)));
+        Prediction held = store.get(p.id()).orElseThrow();
+        assertEquals(t.plusSeconds(90).toEpochMilli(), held.lease().until().toEpochMilli());
+        assertEquals(t.plusSeconds(90).toEpochMilli(), held.dueAt().toEpochMilli(), "the poller looks when the renewed lease ends");
+        assertEquals(claimed.version(), held.version(), "a renewal is not a move: the holder's record still matches");
+        var afterFirstLease = new PredictionStore(dynamo, settings.table(), Clock.fixed(t.plusSeconds(60), java.time.ZoneOffset.UTC), 4,
+                Duration.ofDays(7));
+        assertTrue(afterFirstLease.claim(held, PredictionStore.Step.SUBMIT, "b", t.plusSeconds(120), false).isEmpty(),
+                "past the first lease end, the renewed lease still holds others off");
+        assertTrue(store.recordSubmitted(claimed, ProviderJob.of("fal", "job-1"), t.plusSeconds(5), List.of()).isPresent(),
+                "the holder records on the version it claimed");
+        assertFalse(store.renewLease(claimed, t.plusSeconds(90), t.plusSeconds(135)), "a renewal after the record finds no claim");
+    }
+
+    @Test
     void aStaleFailureNeverOverwritesARecordedSuccess() throws Exception {
         Prediction p = newPrediction("key_stale2", Instant.now());
         store.create(p, null);

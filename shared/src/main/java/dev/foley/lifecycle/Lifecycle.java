@@ -38,7 +38,12 @@ public record Lifecycle(Duration deadline, boolean callbacks) {
     public static final List<Duration> WEBHOOK_RETRIES = List.of(Duration.ofSeconds(5), Duration.ofSeconds(30),
             Duration.ofMinutes(2), Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofHours(2), Duration.ofHours(6));
 
-    /** Leases: each longer than the most its holder's (time-bounded) act can take. */
+    /**
+     * Leases: a submit's and an effect's each longer than the most its holder's (time-bounded) act
+     * can take. A copy's and media work's are the most the act may take (its budget); their lease
+     * itself is held 45 s at a time and renewed while the act runs, so a holder that dies frees the
+     * step within 45 s (pipeline's LeaseKeeper).
+     */
     public static final Duration SUBMIT_LEASE = Duration.ofSeconds(40);
     public static final Duration COPY_LEASE = Duration.ofMinutes(5);
     public static final Duration EFFECTS_LEASE = Duration.ofSeconds(90);

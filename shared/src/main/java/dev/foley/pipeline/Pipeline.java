@@ -443,15 +443,15 @@ public final class Pipeline {
      * transaction. Copying again (a retried completion) copies nothing more and charges nothing more.
      */
     private Prediction copy(Prediction p, Deadline until) {
-        Instant leaseEnd = clock.instant().plus(Lifecycle.COPY_LEASE);
-        Optional<Prediction> claimedOpt = store.claim(p, Step.COPY, owner, leaseEnd, false);
+        Instant budgetEnd = clock.instant().plus(Lifecycle.COPY_LEASE);
+        Optional<Prediction> claimedOpt = store.claim(p, Step.COPY, owner, clock.instant().plus(LeaseKeeper.HELD), false);
         if (claimedOpt.isEmpty()) {
             return p; // someone else has it
         }
         Prediction claimed = claimedOpt.get();
         List<String> keys;
-        try {
-            keys = outputs.copy(claimed, until.orEarlier(leaseEnd.minus(Lifecycle.RECORD_MARGIN)));
+        try (LeaseKeeper held = LeaseKeeper.keep(store, claimed, clock)) {
+            keys = outputs.copy(claimed, until.orEarlier(budgetEnd.minus(Lifecycle.RECORD_MARGIN)));
         } catch (OutputCopy.CopyException e) {
             List<String> lines = List.of("copy: " + e.getMessage());
             Optional<Instant> retry = e.retryable() ? lifecycle.copyRetry(claimed, clock.instant()) : Optional.empty();
@@ -487,15 +487,15 @@ public final class Pipeline {
         if (!mediaHere(mode)) {
             return handToMedia(p, true);
         }
-        Instant leaseEnd = clock.instant().plus(Lifecycle.MEDIA_LEASE);
-        Optional<Prediction> claimedOpt = store.claim(p, Step.MEDIA, owner, leaseEnd, false);
+        Instant budgetEnd = clock.instant().plus(Lifecycle.MEDIA_LEASE);
+        Optional<Prediction> claimedOpt = store.claim(p, Step.MEDIA, owner, clock.instant().plus(LeaseKeeper.HELD), false);
         if (claimedOpt.isEmpty()) {
             return p;
         }
         Prediction claimed = claimedOpt.get();
         double seconds;
-        try {
-            seconds = media.get().cut(claimed, until.orEarlier(leaseEnd.minus(Lifecycle.RECORD_MARGIN)));
+        try (LeaseKeeper held = LeaseKeeper.keep(store, claimed, clock)) {
+            seconds = media.get().cut(claimed, until.orEarlier(budgetEnd.minus(Lifecycle.RECORD_MARGIN)));
         } catch (MediaWork.MediaException e) {
             List<String> lines = List.of("cut: " + e.getMessage());
             Optional<Instant> retry = e.retryable() ? lifecycle.copyRetry(claimed, clock.instant()) : Optional.empty();
@@ -591,15 +591,15 @@ public final class Pipeline {
         if (!mediaHere(mode)) {
             return mode == Mode.WORKER && !due ? p : handToMedia(p, due);
         }
-        Instant leaseEnd = clock.instant().plus(Lifecycle.MEDIA_LEASE);
-        Optional<Prediction> claimedOpt = store.claim(p, Step.COPY, owner, leaseEnd, false);
+        Instant budgetEnd = clock.instant().plus(Lifecycle.MEDIA_LEASE);
+        Optional<Prediction> claimedOpt = store.claim(p, Step.COPY, owner, clock.instant().plus(LeaseKeeper.HELD), false);
         if (claimedOpt.isEmpty()) {
             return p;
         }
         Prediction claimed = claimedOpt.get();
         List<String> keys;
-        try {
-            keys = media.get().finish(claimed, claimed.upstreamOutputs(), until.orEarlier(leaseEnd.minus(Lifecycle.RECORD_MARGIN)));
+        try (LeaseKeeper held = LeaseKeeper.keep(store, claimed, clock)) {
+            keys = media.get().finish(claimed, claimed.upstreamOutputs(), until.orEarlier(budgetEnd.minus(Lifecycle.RECORD_MARGIN)));
         } catch (MediaWork.MediaException e) {
             List<String> lines = List.of("media: " + e.getMessage());
             Optional<Instant> retry = e.retryable() ? lifecycle.copyRetry(claimed, clock.instant()) : Optional.empty();

@@ -358,6 +358,25 @@ public final class PredictionStore {
         return write(p, u);
     }
 
+    /**
+     * Holds a claimed step's lease longer: {@code next} instead of {@code current}, only while the
+     * claim stands (same version, same lease end: nothing else moved it, nobody took it over). The
+     * version is not bumped, so the holder's record still matches. False when the claim is gone.
+     */
+    public boolean renewLease(Prediction claimed, Instant current, Instant next) {
+        Update u = new Update();
+        u.when(u.name(VERSION) + " = " + u.value(n(claimed.version())));
+        u.when(u.name(LEASE_UNTIL) + " = " + u.value(n(current.toEpochMilli())));
+        u.set(LEASE_UNTIL, next.toEpochMilli());
+        due(u, claimed.id(), next);
+        try {
+            guarded(() -> dynamo.updateItem(r -> request(r, claimed.id(), u)));
+            return true;
+        } catch (ConditionalCheckFailedException lost) {
+            return false;
+        }
+    }
+
     // ---- accepted → submitted ----
 
     /** The claimed submit made {@code job}: it is the one to follow. */

@@ -9,6 +9,10 @@ import dev.foley.provider.InvalidCallbackException;
 import dev.foley.provider.JobStatus;
 import dev.foley.provider.JobUpdate;
 import dev.foley.prediction.ProviderJob;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.foley.json.Json;
+import dev.foley.provider.ProviderException;
 import dev.foley.time.Deadline;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,6 +42,13 @@ import java.util.concurrent.Future;
  * track (FLAC for text-to-audio). It runs behind the same interface as the remote providers,
  * through an in-process job queue, and serves its outputs over HTTP on 127.0.0.1 like a remote
  * provider's file host, so the rest of Foley cannot tell it apart.
+ *
+ * <p>Like a remote provider, it outlives a crash of the process that submitted to it: each job's
+ * request is written to its folder before the submit returns, and its outcome when it ends, so
+ * a {@code ./foley serve} restarted on the same data folder (after a {@code kill -9}, say) knows
+ * every job: a finished one answers as before, an unfinished one runs again from its request
+ * (same seed, same result), and the file host binds the port it had, so output URLs already
+ * recorded still resolve.
  */
 public final class LocalProvider implements InferenceProvider, AutoCloseable {
 
@@ -65,6 +76,9 @@ public final class LocalProvider implements InferenceProvider, AutoCloseable {
     private final java.util.Optional<String> ownStorage;
     private static final dev.foley.net.PinnedHttp ANY = new dev.foley.net.PinnedHttp(false);
     private final Map<String, State> jobs = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+    private static final String JOB_FILE = "job.json";
+    private static final String STATUS_FILE = "status.json";
 
     public LocalProvider(Path dir, int concurrency) throws IOException {
         this(dir, concurrency, false, java.util.Optional.empty());
@@ -80,10 +94,26 @@ public final class LocalProvider implements InferenceProvider, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.files = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 32);
+        this.files = bindFileHost(this.dir.resolve("files.port"));
         files.createContext("/outputs/", this::serveFile);
         files.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         files.start();
+    }
+
+    /** The file host, on the port it had before if that is free (recorded output URLs keep working), else on a new one. */
+    private static HttpServer bindFileHost(Path portFile) throws IOException {
+        HttpServer server = null;
+        try {
+            int before = Integer.parseInt(Files.readString(portFile).strip());
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", before), 32);
+        } catch (IOException | IllegalArgumentException none) {
+            // first start, or the port is taken now: any port
+        }
+        if (server == null) {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 32);
+        }
+        Files.writeString(portFile, Integer.toString(server.getAddress().getPort()));
+        return server;
     }
 
     @Override
@@ -97,31 +127,115 @@ public final class LocalProvider implements InferenceProvider, AutoCloseable {
     }
 
     @Override
-    public ProviderJob submit(PredictionRequest request, Optional<URI> callback, Deadline until) {
+    public ProviderJob submit(PredictionRequest request, Optional<URI> callback, Deadline until) throws ProviderException {
         String id = UUID.randomUUID().toString().replace("-", "");
-        Future<?> work = workers.submit(() -> jobs.put(id, new State.Finished(run(id, request))));
-        jobs.putIfAbsent(id, new State.Running(work));
+        try {
+            Path jobDir = Files.createDirectories(dir.resolve(id));
+            ObjectNode job = Json.object();
+            job.put("kind", request.kind().name());
+            job.set("request", request.toJson());
+            writeAtomically(jobDir.resolve(JOB_FILE), Json.write(job));
+        } catch (IOException | RuntimeException e) {
+            throw ProviderException.retryable(NAME + ": could not record the job: " + e.getMessage());
+        }
+        start(id, request);
         return ProviderJob.of(NAME, id);
+    }
+
+    private void start(String id, PredictionRequest request) {
+        jobs.computeIfAbsent(id, k -> new State.Running(workers.submit(() -> finish(id, run(id, request)))));
+    }
+
+    /** The outcome, on disk first (it must outlive the process), then in memory, unless a cancel came first. */
+    private void finish(String id, JobStatus status) {
+        if (closed || jobs.get(id) instanceof State.Finished) {
+            return; // cancelled meanwhile, or cut short by shutting down: then it runs again after the restart
+        }
+        try {
+            ObjectNode n = Json.object();
+            switch (status) {
+                case JobStatus.Done d -> {
+                    String url = d.outputs().get(0);
+                    n.put("file", url.substring(url.lastIndexOf('/') + 1));
+                    n.put("inference_ms", d.inferenceMs());
+                }
+                case JobStatus.Failed f -> n.put("failed", f.reason());
+                case JobStatus.Running r -> {
+                    return;
+                }
+            }
+            writeAtomically(dir.resolve(id).resolve(STATUS_FILE), Json.write(n));
+        } catch (IOException | RuntimeException e) {
+            // the outcome stays in memory; after a restart the job runs again
+        }
+        jobs.put(id, new State.Finished(status));
+    }
+
+    private static void writeAtomically(Path to, String text) throws IOException {
+        Path tmp = to.resolveSibling(to.getFileName() + ".tmp");
+        Files.writeString(tmp, text);
+        Files.move(tmp, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * A job this process did not start (it was started before a restart): its recorded outcome, or
+     * it runs again from its recorded request; empty when there is no such job.
+     */
+    private Optional<State> recover(String id) {
+        if (!id.matches("[0-9a-f]{32}")) {
+            return Optional.empty();
+        }
+        Path jobDir = dir.resolve(id);
+        try {
+            if (Files.isRegularFile(jobDir.resolve(STATUS_FILE))) {
+                JsonNode n = Json.parse(Files.readString(jobDir.resolve(STATUS_FILE)));
+                JobStatus status = n.hasNonNull("failed") ? new JobStatus.Failed(n.get("failed").asText())
+                        : new JobStatus.Done(List.of(baseUrl() + "/outputs/" + id + "/" + n.path("file").asText()),
+                                n.path("inference_ms").asLong(), List.of(false));
+                jobs.putIfAbsent(id, new State.Finished(status));
+                return Optional.of(jobs.get(id));
+            }
+            if (Files.isRegularFile(jobDir.resolve(JOB_FILE))) {
+                JsonNode job = Json.parse(Files.readString(jobDir.resolve(JOB_FILE)));
+                start(id, PredictionRequest.fromJson(Kind.valueOf(job.path("kind").asText()), job.path("request")));
+                return Optional.of(jobs.get(id));
+            }
+        } catch (IOException | RuntimeException unreadable) {
+            // a job folder we cannot read is a job we do not know
+        }
+        return Optional.empty();
+    }
+
+    private Optional<State> state(String id) {
+        State s = jobs.get(id);
+        return s != null ? Optional.of(s) : recover(id);
     }
 
     @Override
     public JobStatus check(ProviderJob job, Deadline until) {
-        State s = jobs.get(job.id());
-        if (s == null) {
-            return new JobStatus.Failed("the local generator does not know this job (was ./foley serve restarted?)");
+        Optional<State> s = state(job.id());
+        if (s.isEmpty()) {
+            return new JobStatus.Failed("the local generator does not know this job (is --data the folder it was started with?)");
         }
-        return s instanceof State.Finished f ? f.status() : new JobStatus.Running(-1);
+        return s.get() instanceof State.Finished f ? f.status() : new JobStatus.Running(-1);
     }
 
     @Override
     public CancelOutcome cancel(ProviderJob job, Deadline until) {
-        State s = jobs.get(job.id());
-        if (s instanceof State.Running r) {
-            r.work().cancel(true);
-            jobs.put(job.id(), new State.Finished(new JobStatus.Failed("cancelled")));
-            return CancelOutcome.CANCELLED;
+        Optional<State> s = state(job.id());
+        if (s.isPresent() && s.get() instanceof State.Running r) {
+            State cancelled = new State.Finished(new JobStatus.Failed("cancelled"));
+            if (jobs.replace(job.id(), r, cancelled)) {
+                r.work().cancel(true);
+                try {
+                    writeAtomically(dir.resolve(job.id()).resolve(STATUS_FILE), "{\"failed\":\"cancelled\"}");
+                } catch (IOException e) {
+                    // in memory it is cancelled; after a restart it would run again and be ignored
+                }
+                return CancelOutcome.CANCELLED;
+            }
         }
-        return s == null ? CancelOutcome.NOT_FOUND : CancelOutcome.ALREADY_ENDED;
+        return s.isEmpty() ? CancelOutcome.NOT_FOUND : CancelOutcome.ALREADY_ENDED;
     }
 
     @Override
@@ -258,6 +372,7 @@ public final class LocalProvider implements InferenceProvider, AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         workers.shutdownNow();
         files.stop(0);
     }

@@ -259,4 +259,38 @@ class LocalProviderTest {
             assertInstanceOf(JobStatus.Done.class, s, s.toString());
         }
     }
+
+    @Test
+    void aRestartedGeneratorKnowsEveryJobItWasGiven() throws Exception {
+        // Issue 13, item 10: jobs lived only in memory; after a restart every one was "unknown" and its prediction failed.
+        Path dir = tmp.resolve("restart");
+        ProviderJob finished;
+        ProviderJob cutShort;
+        ProviderJob interrupted;
+        String finishedUrl;
+        try (LocalProvider before = new LocalProvider(dir, 1)) {
+            finished = before.submit(video("bounce-4s.mp4", "a ball", 4, false, 7), Optional.empty(), Deadline.NONE);
+            finishedUrl = assertInstanceOf(JobStatus.Done.class, awaitAt(before, finished)).outputs().get(0);
+            // One worker, busy: this job is queued or running when the process goes.
+            ProviderJob running = before.submit(video("bounce-12s.mp4", "a ball", 12, false, 8), Optional.empty(), Deadline.NONE);
+            interrupted = running;
+            cutShort = before.submit(video("bounce-4s.mp4", "a ball", 4, false, 9), Optional.empty(), Deadline.NONE);
+            assertInstanceOf(JobStatus.Running.class, before.check(cutShort, Deadline.NONE));
+        }
+        try (LocalProvider after = new LocalProvider(dir, 1)) {
+            JobStatus again = after.check(finished, Deadline.NONE);
+            assertEquals(finishedUrl, assertInstanceOf(JobStatus.Done.class, again, again.toString()).outputs().get(0),
+                    "a finished job answers with the URL it had: the file host is back on its port");
+            assertEquals(200, HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(finishedUrl)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode());
+            JobStatus redone = awaitAt(after, cutShort);
+            String url = assertInstanceOf(JobStatus.Done.class, redone, redone.toString()).outputs().get(0);
+            AudioProbe probe = AudioProbe.of(download(url, "redone.mp4"));
+            assertEquals(4.0, probe.audioSeconds(), 0.05, "the unfinished job ran again from its request");
+            JobStatus resumed = awaitAt(after, interrupted);
+            assertInstanceOf(JobStatus.Done.class, resumed, "a job cut short by the shutdown is not recorded as failed: " + resumed);
+            assertInstanceOf(JobStatus.Failed.class, after.check(ProviderJob.of("local", "0".repeat(32)), Deadline.NONE),
+                    "a job it never had is still unknown");
+        }
+    }
 }
