@@ -110,7 +110,7 @@ public final class Foley {
                 pricing, s.owner());
         parts.completion().ifPresent(pipeline::completionBy);
         parts.mediaTrigger().ifPresent(pipeline::mediaBy);
-        pipeline.workLinksBy(outputs::workLink).windowConcurrencyBy(s::windowConcurrencyFor);
+        pipeline.workLinksBy(outputs::workLink).windowConcurrencyBy(s::windowConcurrencyFor).maxInFlightBy(s::maxInFlightFor);
 
         var validator = new RequestValidator(new UrlPolicy(s.strictUrls()));
         var admission = new Admission(predictions, keys, validator, pipeline, pricing, parts.ids(), clock);

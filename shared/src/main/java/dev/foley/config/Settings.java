@@ -43,6 +43,9 @@ import java.util.Optional;
  *                         one number for all, or {@code wavespeed=2,fal=4}; defaults below)
  * @param uploadInputs     when a video goes to the provider as a file rather than its URL ({@code FOLEY_UPLOAD_INPUTS}:
  *                         auto, always, never; see {@link dev.foley.provider.InputStaging})
+ * @param providerMaxInFlight predictions (and windows) at one provider at once, across all keys
+ *                         ({@code FOLEY_PROVIDER_MAX_IN_FLIGHT}: one number for all, or {@code wavespeed=2,fal=8};
+ *                         a provider not named has no cap); beyond it predictions wait {@code created}, in order
  * @param owner            who this process is, on the leases it takes ({@code AWS_LAMBDA_FUNCTION_NAME},
  *                         set by Lambda itself; {@code local} otherwise)
  */
@@ -72,6 +75,7 @@ public record Settings(
         Optional<String> mediaFunction,
         Map<String, Integer> windowConcurrency,
         String uploadInputs,
+        Map<String, Integer> providerMaxInFlight,
         String owner) {
 
     /** Windows in flight per provider unless configured: WaveSpeed's lowest account level allows 2 tasks at once. */
@@ -80,6 +84,11 @@ public record Settings(
     /** How many windows of one long prediction may be at {@code provider} at once. */
     public int windowConcurrencyFor(String provider) {
         return windowConcurrency.getOrDefault(provider, windowConcurrency.getOrDefault("*", 4));
+    }
+
+    /** The most predictions {@code provider} may have at work at once; 0 when it has no cap. */
+    public int maxInFlightFor(String provider) {
+        return providerMaxInFlight.getOrDefault(provider, providerMaxInFlight.getOrDefault("*", 0));
     }
 
     public static Settings fromEnv(Map<String, String> env) {
@@ -109,8 +118,9 @@ public record Settings(
                 Optional.ofNullable(blankToNull(env.get("INGEST_KEY_ID"))),
                 Optional.ofNullable(blankToNull(env.get("FOLEY_PLAYGROUND_DEV_KEY"))),
                 Optional.ofNullable(blankToNull(env.get("FOLEY_MEDIA_FUNCTION"))),
-                concurrency(env.get("FOLEY_WINDOW_CONCURRENCY")),
+                perProvider(env.get("FOLEY_WINDOW_CONCURRENCY"), "FOLEY_WINDOW_CONCURRENCY", DEFAULT_WINDOW_CONCURRENCY, 64),
                 uploadInputs(env.get("FOLEY_UPLOAD_INPUTS")),
+                perProvider(env.get("FOLEY_PROVIDER_MAX_IN_FLIGHT"), "FOLEY_PROVIDER_MAX_IN_FLIGHT", Map.of(), 10_000),
                 Optional.ofNullable(blankToNull(env.get("AWS_LAMBDA_FUNCTION_NAME"))).orElse("local"));
     }
 
@@ -122,17 +132,18 @@ public record Settings(
         return mode;
     }
 
-    private static Map<String, Integer> concurrency(String v) {
-        Map<String, Integer> out = new java.util.HashMap<>(DEFAULT_WINDOW_CONCURRENCY);
+    /** One number for every provider, or {@code provider=n} pairs, each 1 to {@code max}, on top of {@code defaults}. */
+    private static Map<String, Integer> perProvider(String v, String name, Map<String, Integer> defaults, int max) {
+        Map<String, Integer> out = new java.util.HashMap<>(defaults);
         if (v == null || v.isBlank()) {
             return Map.copyOf(out);
         }
-        String bad = "FOLEY_WINDOW_CONCURRENCY must be a number from 1 to 64, or provider=number pairs such as wavespeed=2,fal=4; got '" + v + "'";
+        String bad = name + " must be a number from 1 to " + max + ", or provider=number pairs such as wavespeed=2,fal=4; got '" + v + "'";
         for (String part : v.split(",")) {
             String[] kv = part.trim().split("=", 2);
             try {
                 int n = Integer.parseInt(kv[kv.length - 1].trim());
-                if (n < 1 || n > 64) {
+                if (n < 1 || n > max) {
                     throw new IllegalStateException(bad);
                 }
                 if (kv.length == 1) {

@@ -108,6 +108,15 @@ public final class Pipeline {
     private volatile CompletionTrigger mediaTrigger;
     private volatile UnaryOperator<String> workLinks = ref -> ref;
     private volatile ToIntFunction<String> windowConcurrency = provider -> 4;
+    private volatile ToIntFunction<String> maxInFlight = provider -> 0;
+    /**
+     * Providers found full here lately, until when: meanwhile waiters are not sent to ask again (a
+     * refusal we already know of costs no write), and a newcomer queues at once.
+     */
+    private final java.util.Map<String, Instant> fullUntil = new java.util.concurrent.ConcurrentHashMap<>();
+    static final Duration FULL_MEMO = Duration.ofMillis(500);
+    /** A waiter asks for a slot again after this long (the poller's ticks carry it). */
+    static final Duration WAIT_RETRY = Duration.ofSeconds(1);
 
     public Pipeline(PredictionStore store, WebhookAttempts webhookAttempts, ProviderChain providers, OutputCopy outputs,
             WebhookSender webhooks, Clock clock, Lifecycle lifecycle, Optional<String> callbackBase, Pricing pricing,
@@ -124,6 +133,16 @@ public final class Pipeline {
         this.owner = owner;
         this.completion = id -> runToRest(id);
         this.mediaTrigger = id -> runMedia(id);
+    }
+
+    /**
+     * How many predictions (and windows) may be at each provider at once, across all keys
+     * ({@code FOLEY_PROVIDER_MAX_IN_FLIGHT}); 0: no cap. Beyond it a prediction waits
+     * {@code created}, handed over oldest first as slots free.
+     */
+    public Pipeline maxInFlightBy(ToIntFunction<String> perProvider) {
+        this.maxInFlight = perProvider;
+        return this;
     }
 
     /** The media work this process can do itself (the media function, local mode); without it, media steps are handed on. */
@@ -288,6 +307,9 @@ public final class Pipeline {
     // ---- accepted → submitted ----
 
     private Prediction submit(Prediction p, Deadline until) {
+        if (p.queuedAt() != null && knownFull(p)) {
+            return p; // a waiter whose provider is known to be full: it keeps its turn, nothing is written
+        }
         Instant leaseEnd = clock.instant().plus(Lifecycle.SUBMIT_LEASE);
         Optional<Prediction> claimed = store.claim(p, Step.SUBMIT, owner, leaseEnd, false);
         if (claimed.isEmpty()) {
@@ -296,8 +318,43 @@ public final class Pipeline {
         return submitAct(claimed.get(), Optional.empty(), until.orEarlier(leaseEnd.minus(Lifecycle.RECORD_MARGIN)));
     }
 
-    /** The act of a claimed submit, and its record. */
-    private Prediction submitAct(Prediction claimed, Optional<String> pushBase, Deadline until) {
+    /** Whether {@code p} would need a slot at a provider found full here a moment ago. */
+    private boolean knownFull(Prediction p) {
+        String provider = providers.primary().name();
+        if (p.slot() != null || maxInFlight.applyAsInt(provider) <= 0) {
+            return false;
+        }
+        Instant until = fullUntil.get(provider);
+        return until != null && clock.instant().isBefore(until);
+    }
+
+    /**
+     * The act of a claimed submit, and its record. With a cap on the provider's predictions at
+     * work, a slot is taken first (with the prediction, in one transaction); with none free, the
+     * prediction waits, neither failed nor sent to be refused.
+     */
+    private Prediction submitAct(Prediction claimedIn, Optional<String> pushBase, Deadline until) {
+        String primary = providers.primary().name();
+        int cap = maxInFlight.applyAsInt(primary);
+        if (cap <= 0 || claimedIn.slot() != null) {
+            return submitHeld(claimedIn, pushBase, until);
+        }
+        PredictionStore.SlotOutcome slot = knownFull(claimedIn) ? new PredictionStore.SlotOutcome.Full()
+                : store.acquireSlot(claimedIn, primary, cap);
+        return switch (slot) {
+            case PredictionStore.SlotOutcome.Acquired a -> {
+                fullUntil.remove(primary);
+                yield submitHeld(a.prediction(), pushBase, until);
+            }
+            case PredictionStore.SlotOutcome.Full f -> {
+                fullUntil.put(primary, clock.instant().plus(FULL_MEMO));
+                yield store.recordQueued(claimedIn, primary, cap, clock.instant().plus(WAIT_RETRY)).orElseGet(() -> reread(claimedIn));
+            }
+            case PredictionStore.SlotOutcome.Lost l -> reread(claimedIn);
+        };
+    }
+
+    private Prediction submitHeld(Prediction claimed, Optional<String> pushBase, Deadline until) {
         Optional<String> base = callbackBase.or(() -> pushBase);
         ProviderChain.Outcome outcome = providers.submit(linked(claimed.request()),
                 name -> base.map(b -> URI.create(b + "/internal/callbacks/" + name + "/" + claimed.id())), until);

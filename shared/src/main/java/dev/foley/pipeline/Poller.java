@@ -108,6 +108,12 @@ public final class Poller {
         }
         // All of these are due now; in a random order, overlapping pollers mostly claim different ones.
         Collections.shuffle(found);
+        // Except predictions waiting for a provider's free slot: those go first, oldest first (sort is stable).
+        found.sort((a, b) -> {
+            Instant x = a.prediction().queuedAt() == null ? null : a.prediction().createdAt();
+            Instant y = b.prediction().queuedAt() == null ? null : b.prediction().createdAt();
+            return x == null ? (y == null ? 0 : 1) : y == null ? -1 : x.compareTo(y);
+        });
         backlog.addAll(found);
         int started = startFromBacklog(until);
         return new Tick(started, Optional.ofNullable(next));

@@ -25,6 +25,9 @@ import java.util.List;
  * @param notifications   what a finished prediction still owes: its webhook, its result file
  * @param attempts        one line per provider call, cancel, copy and delivery attempt (operators only)
  * @param windows         long model: how the video was cut and how many windows are done (null before the cut, and for the others)
+ * @param slot            the provider whose in-flight slot this prediction holds ({@code FOLEY_PROVIDER_MAX_IN_FLIGHT});
+ *                        null when it holds none (no cap, not yet submitted, or past its provider's work)
+ * @param queuedAt        when it first waited for a free slot at a full provider (null: it never waited)
  */
 public record Prediction(
         String id,
@@ -54,7 +57,9 @@ public record Prediction(
         long reservedMicroUsd,
         Notifications notifications,
         List<String> attempts,
-        Windows windows) {
+        Windows windows,
+        String slot,
+        Instant queuedAt) {
 
     /** Separates a parent's id from its window's index in a window's id ({@code <parent>_<n>}, URL-safe: callbacks name it in a path); never in a prediction id. */
     public static final char WINDOW_MARK = '_';
@@ -176,6 +181,8 @@ public record Prediction(
         b.notifications = notifications;
         b.attempts = attempts;
         b.windows = windows;
+        b.slot = slot;
+        b.queuedAt = queuedAt;
         return b;
     }
 
@@ -209,6 +216,8 @@ public record Prediction(
         private Notifications notifications = Notifications.NONE;
         private List<String> attempts = List.of();
         private Windows windows;
+        private String slot;
+        private Instant queuedAt;
 
         private Builder() {
         }
@@ -237,11 +246,14 @@ public record Prediction(
         public Builder notifications(Notifications v) { notifications = v; return this; }
         public Builder attempts(List<String> v) { attempts = v; return this; }
         public Builder windows(Windows v) { windows = v; return this; }
+        public Builder slot(String v) { slot = v; return this; }
+        public Builder queuedAt(Instant v) { queuedAt = v; return this; }
 
         public Prediction build() {
             return new Prediction(id, keyId, keyHash, request, webhook, ingestKey, phase, version, createdAt, updatedAt, dueAt,
                     lease, jobs, checks, notFoundChecks, upstreamAt, upstreamOutputs, copyAttempts, outputKeys, nsfw,
-                    inferenceMs, error, completedAt, chargeMicroUsd, reservedMicroUsd, notifications, attempts, windows);
+                    inferenceMs, error, completedAt, chargeMicroUsd, reservedMicroUsd, notifications, attempts, windows,
+                    slot, queuedAt);
         }
     }
 }

@@ -118,6 +118,16 @@ public final class PredictionStore {
     /** Set when the key's owner removed the prediction from their history (kept for its effects and its bill). */
     private static final String DELETED_AT = "deleted_at";
     private static final String NOT_DELETED = "attribute_not_exists(" + DELETED_AT + ")";
+    /** The provider whose in-flight slot the prediction holds, and when it first waited for one. */
+    private static final String SLOT = "slot";
+    private static final String QUEUED_AT = "queued_at";
+    /** A provider's slots: {@code SLOTS#<provider>} / {@code SLOTS}, how many are held, and until when waiters are ahead. */
+    private static final String SLOTS_PREFIX = "SLOTS#";
+    private static final String SLOTS_SK = "SLOTS";
+    private static final String IN_FLIGHT = "in_flight";
+    private static final String WAITING_UNTIL = "waiting_until";
+    /** How long a refused waiter keeps newcomers behind it (refreshed while it keeps waiting). */
+    static final Duration WAITERS_AHEAD = Duration.ofSeconds(3);
     /** A long prediction's windows are items beside it: {@code P#<id>} / {@code S#<nnn>[.<attempt>]}. */
     private static final String WINDOW_SK_PREFIX = "S#";
 
@@ -377,6 +387,86 @@ public final class PredictionStore {
         }
     }
 
+    // ---- a provider's slots (FOLEY_PROVIDER_MAX_IN_FLIGHT) ----
+
+    /** What asking for a slot came to. */
+    public sealed interface SlotOutcome {
+        /** The slot is the prediction's (returned as now stored). */
+        record Acquired(Prediction prediction) implements SlotOutcome {
+        }
+
+        /** Every slot is held, or waiters are ahead of a newcomer. */
+        record Full() implements SlotOutcome {
+        }
+
+        /** The prediction moved meanwhile (a cancel, say): nothing was taken. */
+        record Lost() implements SlotOutcome {
+        }
+    }
+
+    /**
+     * Takes one of {@code provider}'s {@code max} slots for the claimed {@code p}, in one
+     * transaction with the prediction (so a slot is held exactly while a prediction says so, and a
+     * crash cannot leak one). A prediction that never waited also needs no waiter to be ahead of it:
+     * newcomers queue behind those already waiting.
+     */
+    public SlotOutcome acquireSlot(Prediction claimed, String provider, int max) {
+        Update u = moveFrom(claimed, claimed.phase());
+        u.set(SLOT, provider);
+        Update c = new Update();
+        String count = c.name(IN_FLIGHT);
+        c.when("(attribute_not_exists(" + count + ") OR " + count + " < " + c.value(n(max)) + ")");
+        if (claimed.queuedAt() == null) {
+            String waiting = c.name(WAITING_UNTIL);
+            c.when("(attribute_not_exists(" + waiting + ") OR " + waiting + " < " + c.value(n(clock.instant().toEpochMilli())) + ")");
+        }
+        c.add(IN_FLIGHT, n(1));
+        TransactWriteItem slot = TransactWriteItem.builder().update(x -> x.tableName(table).key(key(SLOTS_PREFIX + provider, SLOTS_SK))
+                .updateExpression(c.expression()).conditionExpression(c.condition())
+                .expressionAttributeNames(c.names()).expressionAttributeValues(c.values())).build();
+        Optional<Prediction> held = writeWith(claimed, u, slot);
+        if (held.isPresent()) {
+            return new SlotOutcome.Acquired(held.get());
+        }
+        Optional<Prediction> now = get(claimed.id());
+        return now.isPresent() && now.get().version() == claimed.version() ? new SlotOutcome.Full() : new SlotOutcome.Lost();
+    }
+
+    /**
+     * The claimed {@code p} found its provider full: back to waiting ({@code created}), its claim
+     * (and the submit it counted) given back, due again at {@code retryAt}. The first time, it is
+     * stamped as waiting and says so in its log; newcomers stay behind it for a few seconds.
+     */
+    public Optional<Prediction> recordQueued(Prediction claimed, String provider, int max, Instant retryAt) {
+        Instant now = clock.instant();
+        Update u = moveFrom(claimed, Phase.ACCEPTED);
+        u.add(UNCONFIRMED, n(-1)).remove(LEASE_OWNER).remove(LEASE_UNTIL);
+        if (claimed.queuedAt() == null) {
+            u.set(QUEUED_AT, now.toEpochMilli())
+                    .append(ATTEMPTS, stamped(List.of("waiting: " + provider + " has " + max + " at work (FOLEY_PROVIDER_MAX_IN_FLIGHT)")));
+        }
+        due(u, claimed.id(), retryAt);
+        Optional<Prediction> queued = write(claimed, u);
+        Update w = new Update();
+        w.set(WAITING_UNTIL, now.plus(WAITERS_AHEAD).toEpochMilli());
+        guarded(() -> dynamo.updateItem(r -> r.tableName(table).key(key(SLOTS_PREFIX + provider, SLOTS_SK))
+                .updateExpression(w.expression()).expressionAttributeNames(w.names()).expressionAttributeValues(w.values())));
+        return queued;
+    }
+
+    /** How many of {@code provider}'s slots are held now (operators, tests). */
+    public long slotsHeld(String provider) {
+        Map<String, AttributeValue> item = guarded(() -> dynamo.getItem(r -> r.tableName(table).consistentRead(true)
+                .key(key(SLOTS_PREFIX + provider, SLOTS_SK)))).item();
+        return item == null ? 0 : num(item, IN_FLIGHT, 0);
+    }
+
+    private TransactWriteItem slotCount(String provider, long delta) {
+        return TransactWriteItem.builder().update(x -> x.tableName(table).key(key(SLOTS_PREFIX + provider, SLOTS_SK))
+                .updateExpression("ADD #n :d").expressionAttributeNames(Map.of("#n", IN_FLIGHT))
+                .expressionAttributeValues(Map.of(":d", n(delta)))).build();
+    }
+
     // ---- accepted → submitted ----
 
     /** The claimed submit made {@code job}: it is the one to follow. */
@@ -630,6 +720,11 @@ public final class PredictionStore {
         u.when(u.name(PHASE) + " = " + u.value(s(p.phase().code())));
         u.when(u.name(VERSION) + " = " + u.value(n(p.version())));
         u.set(PHASE, to.code()).set(VERSION, p.version() + 1).set(UPDATED_AT, clock.instant().toEpochMilli());
+        if (p.slot() != null && (to == Phase.UPSTREAM_DONE || to.terminal())) {
+            // Its provider's work is over: the slot goes back in the same transaction as the move.
+            u.remove(SLOT);
+            u.releaseSlot(p.slot());
+        }
         return u;
     }
 
@@ -662,6 +757,9 @@ public final class PredictionStore {
     }
 
     private Optional<Prediction> write(Prediction p, Update u) {
+        if (u.releasesSlot() != null) {
+            return writeWith(p, u);
+        }
         try {
             var resp = guarded(() -> dynamo.updateItem(r -> request(r, p.id(), u).returnValues(ReturnValue.ALL_NEW)));
             return Optional.of(fromItem(resp.attributes()));
@@ -682,6 +780,9 @@ public final class PredictionStore {
             List<TransactWriteItem> all = new ArrayList<>();
             all.add(main);
             all.addAll(List.of(companions));
+            if (u.releasesSlot() != null) {
+                all.add(slotCount(u.releasesSlot(), -1));
+            }
             guarded(() -> dynamo.transactWriteItems(r -> r.transactItems(all)));
         } catch (TransactionCanceledException lost) {
             return Optional.empty();
@@ -787,6 +888,10 @@ public final class PredictionStore {
         if (!p.attempts().isEmpty()) {
             item.put(ATTEMPTS, AttributeValue.fromL(p.attempts().stream().map(Attr::s).toList()));
         }
+        putIf(item, SLOT, p.slot());
+        if (p.queuedAt() != null) {
+            item.put(QUEUED_AT, n(p.queuedAt().toEpochMilli()));
+        }
         if (p.windows() != null) {
             Windows w = p.windows();
             item.put(MEDIA_MS, n(Math.round(w.seconds() * 1000)));
@@ -854,6 +959,8 @@ public final class PredictionStore {
                 .attempts(strings(item, ATTEMPTS))
                 .windows(item.containsKey(WINDOWS_TOTAL) ? new Windows(num(item, MEDIA_MS, 0) / 1000.0,
                         (int) num(item, WINDOWS_TOTAL, 0), (int) num(item, WINDOWS_DONE, 0), (int) num(item, WINDOW_CAP, 1)) : null)
+                .slot(str(item, SLOT))
+                .queuedAt(instant(item, QUEUED_AT))
                 .build();
     }
 

@@ -25,6 +25,16 @@ final class Update {
     private final Set<String> removes = new LinkedHashSet<>();
     private final List<String> conditions = new ArrayList<>();
     private int next;
+    /** The provider whose in-flight slot this move gives back (in the same transaction), or null. */
+    private String releasesSlot;
+
+    void releaseSlot(String provider) {
+        releasesSlot = provider;
+    }
+
+    String releasesSlot() {
+        return releasesSlot;
+    }
 
     String name(String attribute) {
         String key = "#n" + attribute.replaceAll("[^A-Za-z0-9]", "");
