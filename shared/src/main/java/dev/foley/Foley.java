@@ -113,11 +113,11 @@ public final class Foley {
         pipeline.workLinksBy(outputs::workLink).windowConcurrencyBy(s::windowConcurrencyFor).maxInFlightBy(s::maxInFlightFor);
 
         var validator = new RequestValidator(new UrlPolicy(s.strictUrls()));
-        var admission = new Admission(predictions, keys, validator, pipeline, pricing, parts.ids(), clock);
+        var admission = new Admission(predictions, keys, validator, pipeline, pricing, parts.ids(), clock, s.keyLimits());
         var ingest = new Ingest(admission, keys, uploads, s.outputsBucket(), outputs::links, clock, s.ingestKeyId());
         pipeline.resultFilesBy(ingest::writeResult);
 
-        var api = new FoleyApi(new KeyAuthenticator(keys, clock, s.keyCacheTtl()),
+        var api = new FoleyApi(new KeyAuthenticator(keys, clock, s.keyCacheTtl()).withDefaultLimits(s.keyLimits()),
                 new SubmitRoute(admission, predictions, pipeline, outputs::links, clock, parts.sleeper(), s.publicBaseUrl(),
                         s.syncWait(), s.strictUrls()),
                 new PredictionRoutes(predictions, pipeline, outputs::links, outputs::delete, clock),

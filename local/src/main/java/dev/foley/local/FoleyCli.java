@@ -3,6 +3,7 @@ package dev.foley.local;
 import dev.foley.aws.AwsClients;
 import dev.foley.config.Settings;
 import dev.foley.key.ApiKey;
+import dev.foley.key.KeyLimits;
 import dev.foley.key.KeyMaterial;
 import dev.foley.store.ApiKeyStore;
 import java.io.IOException;
@@ -486,7 +487,7 @@ public final class FoleyCli implements Callable<Integer> {
     }
 
     @Command(name = "keys", mixinStandardHelpOptions = true, description = "API keys: create, list, disable, credit.",
-            subcommands = {Keys.Create.class, Keys.ListKeys.class, Keys.Disable.class, Keys.Credit.class})
+            subcommands = {Keys.Create.class, Keys.ListKeys.class, Keys.Disable.class, Keys.Credit.class, Keys.Limits.class})
     static final class Keys implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -495,7 +496,7 @@ public final class FoleyCli implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            throw new ParameterException(spec.commandLine(), "keys needs a subcommand: create, list, disable or credit");
+            throw new ParameterException(spec.commandLine(), "keys needs a subcommand: create, list, disable, credit or limits");
         }
 
         @Command(name = "create", mixinStandardHelpOptions = true, description = "Make an API key (printed once), with its webhook secret.")
@@ -508,9 +509,15 @@ public final class FoleyCli implements Callable<Integer> {
             @Option(names = "--balance-usd", paramLabel = "USD", converter = Usd.class,
                     description = "make it prepaid, with this balance")
             Long balance;
+            @Option(names = "--rate", paramLabel = "RATE", description = "its requests: 5/s, 300/min or none (default: FOLEY_KEY_RATE)")
+            String rate;
+            @Option(names = "--max-in-flight", paramLabel = "N", description = "its predictions at work at once, or none (default: FOLEY_KEY_MAX_IN_FLIGHT)")
+            String maxInFlight;
+            KeyLimits limits;
 
             @Override
             void check() {
+                limits = limitsFrom(spec, KeyLimits.DEFAULTS, rate, maxInFlight);
                 if (name.isBlank()) {
                     throw new ParameterException(spec.commandLine(), "--name must not be blank");
                 }
@@ -521,7 +528,7 @@ public final class FoleyCli implements Callable<Integer> {
 
             @Override
             int run(ApiKeyStore store, Settings s, PrintStream out) throws Exception {
-                var k = store.create(name, KeyMaterial.newKey(), scheme, balance);
+                var k = store.create(name, KeyMaterial.newKey(), scheme, balance, limits);
                 out.println("key id          " + k.key().keyId());
                 out.println("name            " + k.key().name());
                 out.println("API key         " + k.plainKey());
@@ -529,6 +536,7 @@ public final class FoleyCli implements Callable<Integer> {
                 if (balance != null) {
                     out.println("prepaid balance $" + dollars(balance));
                 }
+                out.println("limits          rate " + limits.rateText() + ", in flight " + limits.maxInFlightText());
                 out.println("(the key is shown once: Foley keeps only its SHA-256)");
                 return 0;
             }
@@ -538,9 +546,10 @@ public final class FoleyCli implements Callable<Integer> {
         static final class ListKeys extends KeyCommand {
             @Override
             int run(ApiKeyStore store, Settings s, PrintStream out) throws Exception {
-                out.printf("%-22s %-9s %-24s %s%n", "KEY ID", "STATE", "CREATED", "NAME");
+                out.printf("%-22s %-9s %-24s %-9s %-9s %s%n", "KEY ID", "STATE", "CREATED", "RATE", "IN FLIGHT", "NAME");
                 for (ApiKey k : store.list()) {
-                    out.printf("%-22s %-9s %-24s %s%n", k.keyId(), k.disabled() ? "disabled" : "active", k.createdAt(), k.name());
+                    out.printf("%-22s %-9s %-24s %-9s %-9s %s%n", k.keyId(), k.disabled() ? "disabled" : "active", k.createdAt(),
+                            k.limits().rateText(), k.limits().maxInFlightText(), k.name());
                 }
                 return 0;
             }
@@ -562,6 +571,38 @@ public final class FoleyCli implements Callable<Integer> {
             }
         }
 
+        @Command(name = "limits", mixinStandardHelpOptions = true,
+                description = "Change a key's request rate and predictions in flight (\"default\" follows the settings again).")
+        static final class Limits extends KeyCommand {
+            @Parameters(index = "0", paramLabel = "KEY_ID", description = "the key's id (see keys list)")
+            String id;
+            @Option(names = "--rate", paramLabel = "RATE", description = "5/s, 300/min, none or default")
+            String rate;
+            @Option(names = "--max-in-flight", paramLabel = "N", description = "a number, none or default")
+            String maxInFlight;
+
+            @Override
+            void check() {
+                if (rate == null && maxInFlight == null) {
+                    throw new ParameterException(spec.commandLine(), "give --rate, --max-in-flight or both");
+                }
+            }
+
+            @Override
+            int run(ApiKeyStore store, Settings s, PrintStream out) throws Exception {
+                Optional<ApiKey> key = store.byId(id);
+                if (key.isEmpty()) {
+                    out.println("no key with id " + id);
+                    return 1;
+                }
+                KeyLimits l = limitsFrom(spec, key.get().limits(), rate, maxInFlight);
+                store.setLimits(id, l);
+                out.println(id + ": rate " + l.rateText() + ", in flight " + l.maxInFlightText()
+                        + " (cached copies follow within " + s.keyCacheTtl().toSeconds() + " s)");
+                return 0;
+            }
+        }
+
         @Command(name = "credit", mixinStandardHelpOptions = true, description = "Add prepaid credit to a key.")
         static final class Credit extends KeyCommand {
             @Parameters(index = "0", paramLabel = "KEY_ID", description = "the key's id (see keys list)")
@@ -579,6 +620,27 @@ public final class FoleyCli implements Callable<Integer> {
                 return 0;
             }
         }
+    }
+
+    /** The limits {@code base} becomes with these options (each may be null: unchanged; "default": the settings' again). */
+    static KeyLimits limitsFrom(CommandSpec spec, KeyLimits base, String rate, String maxInFlight) {
+        KeyLimits l = base;
+        try {
+            if (rate != null) {
+                l = rate.strip().equalsIgnoreCase("default") ? new KeyLimits(null, 1, l.maxInFlight()) : KeyLimits.withRate(l, rate);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--rate: " + e.getMessage());
+        }
+        try {
+            if (maxInFlight != null) {
+                l = maxInFlight.strip().equalsIgnoreCase("default") ? new KeyLimits(l.rate(), l.windowSeconds(), null)
+                        : KeyLimits.withMaxInFlight(l, maxInFlight);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--max-in-flight: " + e.getMessage());
+        }
+        return l;
     }
 
     static String dollars(long microUsd) {

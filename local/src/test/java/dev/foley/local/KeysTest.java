@@ -117,4 +117,33 @@ class KeysTest {
         store.create("later", "fk_later");
         assertEquals("later", auth.authenticate("bearer   fk_later").name());
     }
+
+    @Test
+    void keysAreMadeWithLimitsAndTheirLimitsChangeLater() throws Exception {
+        var s = Moto.settings(Moto.tableName("limits"), Map.of());
+        Moto.freshTable(s);
+        String endpoint = Moto.endpoint().toString();
+        String out = cli("keys", "create", "--name", "metered", "--rate", "5/s", "--max-in-flight", "10", "--aws-endpoint", endpoint,
+                "--table", s.table());
+        assertTrue(out.contains("rate 5/s, in flight 10"), out);
+        Matcher id = Pattern.compile("key id\\s+(key_[0-9a-f]+)").matcher(out);
+        assertTrue(id.find(), out);
+        String listed = cli("keys", "list", "--aws-endpoint", endpoint, "--table", s.table());
+        assertTrue(listed.matches("(?s).*" + id.group(1) + ".*5/s\\s+10\\s+metered.*"), listed);
+        String changed = cli("keys", "limits", id.group(1), "--rate", "300/min", "--max-in-flight", "none", "--aws-endpoint", endpoint,
+                "--table", s.table());
+        assertTrue(changed.contains("rate 300/min, in flight none"), changed);
+        listed = cli("keys", "list", "--aws-endpoint", endpoint, "--table", s.table());
+        assertTrue(listed.matches("(?s).*" + id.group(1) + ".*300/min\\s+none\\s+metered.*"), listed);
+        cli("keys", "limits", id.group(1), "--rate", "default", "--aws-endpoint", endpoint, "--table", s.table());
+        assertTrue(cli("keys", "list", "--aws-endpoint", endpoint, "--table", s.table())
+                .matches("(?s).*" + id.group(1) + ".*default\\s+none\\s+metered.*"));
+        // A bad value is named before anything is reached.
+        var buf = new ByteArrayOutputStream();
+        var err = new ByteArrayOutputStream();
+        int rc = FoleyCli.run(new String[] {"keys", "create", "--name", "x", "--rate", "fast", "--aws-endpoint", endpoint, "--table", s.table()},
+                new PrintStream(buf, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(2, rc);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--rate: a rate like 5/s or 300/min"), err.toString(StandardCharsets.UTF_8));
+    }
 }

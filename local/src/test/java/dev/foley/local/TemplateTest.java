@@ -43,6 +43,16 @@ class TemplateTest {
         assertTrue(catchAll, "unknown routes must reach the API for its own 404/405 envelope");
     }
 
+    @Test
+    void theHttpApiIsThrottledAtTheStageAsTheOuterFence() throws Exception {
+        JsonNode api = template().get("Resources").get("HttpApi");
+        JsonNode route = api.at("/Properties/DefaultRouteSettings");
+        assertEquals("ApiThrottleRate", route.path("ThrottlingRateLimit").asText(), api.toString());
+        assertEquals("ApiThrottleBurst", route.path("ThrottlingBurstLimit").asText(), api.toString());
+        JsonNode params = template().get("Parameters");
+        assertTrue(params.at("/ApiThrottleRate/Default").asInt() > 0 && params.at("/ApiThrottleBurst/Default").asInt() > 0);
+    }
+
     /**
      * What each trigger's handler takes: the event's JSON read into a map by the runtime. No
      * handler takes a typed event, so no zip carries the events library (and joda-time) for it;

@@ -66,6 +66,10 @@ public final class Admission {
         record InsufficientBalance(long costMicroUsd) implements Outcome {
         }
 
+        /** An API request from a key that has its limit of predictions at work: nothing stored. */
+        record TooManyInFlight(int max) implements Outcome {
+        }
+
         /** The idempotency key was used with another request. */
         record IdempotencyConflict() implements Outcome {
         }
@@ -80,9 +84,11 @@ public final class Admission {
     private final Pricing pricing;
     private final IdGenerator ids;
     private final Clock clock;
+    private final dev.foley.key.KeyLimits defaultLimits;
 
     public Admission(PredictionStore store, ApiKeyStore keys, RequestValidator validator, Pipeline pipeline, Pricing pricing,
-            IdGenerator ids, Clock clock) {
+            IdGenerator ids, Clock clock, dev.foley.key.KeyLimits defaultLimits) {
+        this.defaultLimits = defaultLimits;
         this.store = store;
         this.keys = keys;
         this.validator = validator;
@@ -125,6 +131,13 @@ public final class Admission {
         if (a.ingestKey() != null) {
             p = p.withIngestKey(a.ingestKey());
         }
+        // A key's limit of predictions in flight holds for its API requests (an upload to the
+        // uploads bucket is the operator's own, and a refused one could not be asked again).
+        var limits = a.key().limits().orElse(defaultLimits);
+        int maxInFlight = a.ingestKey() == null && limits.limitsInFlight() ? limits.maxInFlight() : 0;
+        if (maxInFlight > 0) {
+            p = p.toBuilder().countedForKey(true).build();
+        }
         PredictionStore.IdempotencyClaim claim = a.idempotencyKey() == null ? null : new PredictionStore.IdempotencyClaim(
                 a.key().keyId(), a.idempotencyKey(),
                 KeyMaterial.sha256Hex(a.kind().code() + "\n" + Json.write(request.toJson()) + "\n" + a.webhook()));
@@ -137,10 +150,13 @@ public final class Admission {
         }
         PredictionStore.Created created;
         try {
-            created = store.create(p, claim);
+            created = store.create(p, claim, maxInFlight);
         } catch (IdempotencyConflictException e) {
             refund(p);
             return new Outcome.IdempotencyConflict();
+        } catch (PredictionStore.KeyBusyException e) {
+            refund(p);
+            return new Outcome.TooManyInFlight(maxInFlight);
         } catch (RuntimeException e) {
             refund(p);
             throw e;

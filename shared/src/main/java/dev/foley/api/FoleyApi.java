@@ -219,6 +219,13 @@ public final class FoleyApi {
                 break;
         }
         ApiKey key = authenticate(req);
+        var over = auth.overRate(key);
+        if (over.isPresent()) {
+            long seconds = Math.max(1, (over.get().retryIn().toMillis() + 999) / 1000);
+            throw new ApiException(429, "rate limit: this key allows " + over.get().limits().rateText().replace("/s", " requests per second")
+                    .replace("/min", " requests per minute") + "; retry after " + seconds + " s", List.of(),
+                    Map.of("retry-after", Long.toString(seconds)));
+        }
         String base = BaseUrl.of(req, submit.publicBaseUrl());
         return switch (matched.pattern()) {
             case SUBMIT_VIDEO -> submit.handle(req, key, dev.foley.prediction.Kind.VIDEO, base);

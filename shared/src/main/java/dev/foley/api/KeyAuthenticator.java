@@ -34,6 +34,24 @@ public final class KeyAuthenticator {
     private final Duration ttl;
     private final ConcurrentHashMap<String, Cached> cache = new ConcurrentHashMap<>();
 
+    private dev.foley.key.KeyLimits defaults = dev.foley.key.KeyLimits.DEFAULTS;
+
+    /** Every key's limits unless the key sets its own ({@code FOLEY_KEY_RATE}, {@code FOLEY_KEY_MAX_IN_FLIGHT}). */
+    public KeyAuthenticator withDefaultLimits(dev.foley.key.KeyLimits limits) {
+        this.defaults = limits;
+        return this;
+    }
+
+    /** A request over its key's rate: the rate it broke and how long until it may ask again. */
+    public record OverRate(dev.foley.key.KeyLimits limits, Duration retryIn) {
+    }
+
+    /** Counts one request against {@code key}'s rate (nothing when it has none). */
+    public java.util.Optional<OverRate> overRate(dev.foley.key.ApiKey key) {
+        var l = key.limits().orElse(defaults);
+        return l.limitsRate() ? keys.takeRequest(key, l).map(w -> new OverRate(l, w)) : java.util.Optional.empty();
+    }
+
     public KeyAuthenticator(ApiKeyStore keys, Clock clock, Duration ttl) {
         this.keys = keys;
         this.clock = clock;

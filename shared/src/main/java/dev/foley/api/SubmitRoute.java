@@ -98,6 +98,9 @@ public final class SubmitRoute {
             case Admission.Outcome.Invalid i -> throw ApiException.invalid(i.errors());
             case Admission.Outcome.InsufficientBalance b -> throw new ApiException(402, "insufficient balance: this request costs "
                     + Pricing.usd(b.costMicroUsd()) + "; add credit to the key (./foley keys credit) or use a shorter duration");
+            case Admission.Outcome.TooManyInFlight t -> throw new ApiException(429, "too many predictions in flight: this key allows "
+                    + t.max() + " at once; submit again when one has finished (or ask for a higher limit)", List.of(),
+                    Map.of("retry-after", "5"));
             case Admission.Outcome.IdempotencyConflict c -> throw new ApiException(422,
                     "Idempotency-Key was already used with a different request; use a new key for a new request");
             case Admission.Outcome.Replayed r -> {

@@ -46,6 +46,8 @@ import java.util.Optional;
  * @param providerMaxInFlight predictions (and windows) at one provider at once, across all keys
  *                         ({@code FOLEY_PROVIDER_MAX_IN_FLIGHT}: one number for all, or {@code wavespeed=2,fal=8};
  *                         a provider not named has no cap); beyond it predictions wait {@code created}, in order
+ * @param keyLimits        every key's limits unless set on the key ({@code FOLEY_KEY_RATE}, e.g. {@code 10/s};
+ *                         {@code FOLEY_KEY_MAX_IN_FLIGHT}; unset: none)
  * @param owner            who this process is, on the leases it takes ({@code AWS_LAMBDA_FUNCTION_NAME},
  *                         set by Lambda itself; {@code local} otherwise)
  */
@@ -76,6 +78,7 @@ public record Settings(
         Map<String, Integer> windowConcurrency,
         String uploadInputs,
         Map<String, Integer> providerMaxInFlight,
+        dev.foley.key.KeyLimits keyLimits,
         String owner) {
 
     /** Windows in flight per provider unless configured: WaveSpeed's lowest account level allows 2 tasks at once. */
@@ -121,7 +124,27 @@ public record Settings(
                 perProvider(env.get("FOLEY_WINDOW_CONCURRENCY"), "FOLEY_WINDOW_CONCURRENCY", DEFAULT_WINDOW_CONCURRENCY, 64),
                 uploadInputs(env.get("FOLEY_UPLOAD_INPUTS")),
                 perProvider(env.get("FOLEY_PROVIDER_MAX_IN_FLIGHT"), "FOLEY_PROVIDER_MAX_IN_FLIGHT", Map.of(), 10_000),
+                keyLimits(env.get("FOLEY_KEY_RATE"), env.get("FOLEY_KEY_MAX_IN_FLIGHT")),
                 Optional.ofNullable(blankToNull(env.get("AWS_LAMBDA_FUNCTION_NAME"))).orElse("local"));
+    }
+
+    private static dev.foley.key.KeyLimits keyLimits(String rate, String maxInFlight) {
+        var l = new dev.foley.key.KeyLimits(0, 1, 0);
+        try {
+            if (rate != null && !rate.isBlank()) {
+                l = dev.foley.key.KeyLimits.withRate(l, rate);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("FOLEY_KEY_RATE: " + e.getMessage());
+        }
+        try {
+            if (maxInFlight != null && !maxInFlight.isBlank()) {
+                l = dev.foley.key.KeyLimits.withMaxInFlight(l, maxInFlight);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("FOLEY_KEY_MAX_IN_FLIGHT: " + e.getMessage());
+        }
+        return l;
     }
 
     private static String uploadInputs(String v) {

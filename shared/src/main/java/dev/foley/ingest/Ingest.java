@@ -112,6 +112,7 @@ public final class Ingest {
                         i.errors(), null);
                 yield Outcome.REJECTED;
             }
+            case Admission.Outcome.TooManyInFlight t -> throw new IllegalStateException("uploads are not held to a key's limits");
             case Admission.Outcome.InsufficientBalance b -> {
                 writeError(key, 402, "insufficient balance: this upload costs " + Pricing.usd(b.costMicroUsd())
                         + "; add credit to the ingest key (./foley keys credit) and upload again", List.of(), null);

@@ -28,6 +28,7 @@ import java.util.List;
  * @param slot            the provider whose in-flight slot this prediction holds ({@code FOLEY_PROVIDER_MAX_IN_FLIGHT});
  *                        null when it holds none (no cap, not yet submitted, or past its provider's work)
  * @param queuedAt        when it first waited for a free slot at a full provider (null: it never waited)
+ * @param countedForKey   it counts against its key's predictions in flight (the key had a limit when it was made)
  */
 public record Prediction(
         String id,
@@ -59,7 +60,8 @@ public record Prediction(
         List<String> attempts,
         Windows windows,
         String slot,
-        Instant queuedAt) {
+        Instant queuedAt,
+        boolean countedForKey) {
 
     /** Separates a parent's id from its window's index in a window's id ({@code <parent>_<n>}, URL-safe: callbacks name it in a path); never in a prediction id. */
     public static final char WINDOW_MARK = '_';
@@ -183,6 +185,7 @@ public record Prediction(
         b.windows = windows;
         b.slot = slot;
         b.queuedAt = queuedAt;
+        b.countedForKey = countedForKey;
         return b;
     }
 
@@ -218,6 +221,7 @@ public record Prediction(
         private Windows windows;
         private String slot;
         private Instant queuedAt;
+        private boolean countedForKey;
 
         private Builder() {
         }
@@ -248,12 +252,13 @@ public record Prediction(
         public Builder windows(Windows v) { windows = v; return this; }
         public Builder slot(String v) { slot = v; return this; }
         public Builder queuedAt(Instant v) { queuedAt = v; return this; }
+        public Builder countedForKey(boolean v) { countedForKey = v; return this; }
 
         public Prediction build() {
             return new Prediction(id, keyId, keyHash, request, webhook, ingestKey, phase, version, createdAt, updatedAt, dueAt,
                     lease, jobs, checks, notFoundChecks, upstreamAt, upstreamOutputs, copyAttempts, outputKeys, nsfw,
                     inferenceMs, error, completedAt, chargeMicroUsd, reservedMicroUsd, notifications, attempts, windows,
-                    slot, queuedAt);
+                    slot, queuedAt, countedForKey);
         }
     }
 }

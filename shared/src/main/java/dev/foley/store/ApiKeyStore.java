@@ -10,6 +10,7 @@ import static dev.foley.store.FoleyTable.*;
 import static dev.foley.store.PredictionStore.guarded;
 
 import dev.foley.key.ApiKey;
+import dev.foley.key.KeyLimits;
 import dev.foley.key.KeyMaterial;
 import java.time.Clock;
 import java.time.Instant;
@@ -54,6 +55,11 @@ public final class ApiKeyStore {
      * kept. {@code balanceMicroUsd} makes it prepaid; null is pay-as-you-go.
      */
     public NewKey create(String name, String plainKey, String webhookScheme, Long balanceMicroUsd) {
+        return create(name, plainKey, webhookScheme, balanceMicroUsd, KeyLimits.DEFAULTS);
+    }
+
+    /** The same, with the key's own limits (unset parts follow the settings' defaults). */
+    public NewKey create(String name, String plainKey, String webhookScheme, Long balanceMicroUsd, KeyLimits limits) {
         if (!ApiKey.WAVESPEED.equals(webhookScheme) && !ApiKey.STANDARD.equals(webhookScheme)) {
             throw new IllegalArgumentException("webhook scheme must be wavespeed or standard, got " + webhookScheme);
         }
@@ -63,7 +69,7 @@ public final class ApiKeyStore {
             return new NewKey(plainKey, existing.get());
         }
         ApiKey key = new ApiKey(KeyMaterial.newKeyId(), name, hash, clock.instant(), false,
-                KeyMaterial.newWebhookSecret(), webhookScheme, balanceMicroUsd);
+                KeyMaterial.newWebhookSecret(), webhookScheme, balanceMicroUsd, limits);
         Map<String, AttributeValue> item = new HashMap<>();
         item.put(PK, s(KEY_PREFIX + hash));
         item.put(SK, s(KEY_SK));
@@ -76,6 +82,7 @@ public final class ApiKeyStore {
         if (balanceMicroUsd != null) {
             item.put("balance_micro_usd", n(balanceMicroUsd));
         }
+        putLimits(item, limits);
         try {
             guarded(() -> dynamo.putItem(r -> r.tableName(table).item(item)
                     .conditionExpression("attribute_not_exists(PK)")));
@@ -190,6 +197,79 @@ public final class ApiKeyStore {
         return new ApiKey(str(item, "id"), str(item, "name"), pk.substring(KEY_PREFIX.length()),
                 Instant.ofEpochMilli(num(item, "created_ms", 0)), flag(item, "disabled"),
                 str(item, "webhook_secret"), scheme == null ? ApiKey.WAVESPEED : scheme,
-                item.containsKey("balance_micro_usd") ? num(item, "balance_micro_usd", 0) : null);
+                item.containsKey("balance_micro_usd") ? num(item, "balance_micro_usd", 0) : null,
+                new KeyLimits(item.containsKey(RATE_LIMIT) ? (int) num(item, RATE_LIMIT, 0) : null, (int) num(item, RATE_WINDOW, 1),
+                        item.containsKey(MAX_IN_FLIGHT) ? (int) num(item, MAX_IN_FLIGHT, 0) : null));
+    }
+
+    private static final String RATE_LIMIT = "rate_limit";
+    private static final String RATE_WINDOW = "rate_window_s";
+    private static final String MAX_IN_FLIGHT = "max_in_flight";
+
+    private static void putLimits(Map<String, AttributeValue> item, KeyLimits limits) {
+        if (limits.rate() != null) {
+            item.put(RATE_LIMIT, n(limits.rate()));
+            item.put(RATE_WINDOW, n(limits.windowSeconds()));
+        }
+        if (limits.maxInFlight() != null) {
+            item.put(MAX_IN_FLIGHT, n(limits.maxInFlight()));
+        }
+    }
+
+    /** Sets a key's own limits (cached copies follow within the key cache's lifetime); false when there is no such key. */
+    public boolean setLimits(String keyId, KeyLimits limits) {
+        Optional<ApiKey> k = byId(keyId);
+        k.ifPresent(key -> {
+            Map<String, String> names = new HashMap<>();
+            Map<String, AttributeValue> values = new HashMap<>();
+            List<String> sets = new ArrayList<>();
+            List<String> removes = new ArrayList<>();
+            names.put("#r", RATE_LIMIT);
+            names.put("#w", RATE_WINDOW);
+            names.put("#m", MAX_IN_FLIGHT);
+            if (limits.rate() != null) {
+                sets.add("#r = :r");
+                sets.add("#w = :w");
+                values.put(":r", n(limits.rate()));
+                values.put(":w", n(limits.windowSeconds()));
+            } else {
+                removes.add("#r");
+                removes.add("#w");
+            }
+            if (limits.maxInFlight() != null) {
+                sets.add("#m = :m");
+                values.put(":m", n(limits.maxInFlight()));
+            } else {
+                removes.add("#m");
+            }
+            String expression = (sets.isEmpty() ? "" : "SET " + String.join(", ", sets))
+                    + (removes.isEmpty() ? "" : " REMOVE " + String.join(", ", removes));
+            guarded(() -> dynamo.updateItem(r -> r.tableName(table).key(Map.of(PK, s(KEY_PREFIX + key.hash()), SK, s(KEY_SK)))
+                    .updateExpression(expression.strip()).expressionAttributeNames(names)
+                    .expressionAttributeValues(values.isEmpty() ? null : values)));
+        });
+        return k.isPresent();
+    }
+
+    /**
+     * Counts one request against the key's rate, in the current window (one conditional write):
+     * empty when it is within the rate, else how long until the window ends.
+     */
+    public Optional<java.time.Duration> takeRequest(ApiKey key, KeyLimits limits) {
+        long nowMs = clock.millis();
+        long windowMs = limits.windowSeconds() * 1000L;
+        long window = nowMs / windowMs;
+        try {
+            guarded(() -> dynamo.updateItem(r -> r.tableName(table)
+                    .key(Map.of(PK, s("R#" + key.keyId()), SK, s("W#" + window)))
+                    .updateExpression("ADD #n :one SET expires_at = :exp")
+                    .conditionExpression("attribute_not_exists(#n) OR #n < :limit")
+                    .expressionAttributeNames(Map.of("#n", "n"))
+                    .expressionAttributeValues(Map.of(":one", n(1), ":limit", n(limits.rate()),
+                            ":exp", n((window + 1) * windowMs / 1000 + 3600)))));
+            return Optional.empty();
+        } catch (ConditionalCheckFailedException over) {
+            return Optional.of(java.time.Duration.ofMillis((window + 1) * windowMs - nowMs));
+        }
     }
 }

@@ -125,6 +125,9 @@ public final class PredictionStore {
     private static final String SLOTS_PREFIX = "SLOTS#";
     private static final String SLOTS_SK = "SLOTS";
     private static final String IN_FLIGHT = "in_flight";
+    private static final String KEY_COUNTED = "key_counted";
+    private static final String KEY_FLIGHT_PREFIX = "F#";
+    private static final String KEY_FLIGHT_SK = "F";
     private static final String WAITING_UNTIL = "waiting_until";
     /** How long a refused waiter keeps newcomers behind it (refreshed while it keeps waiting). */
     static final Duration WAITERS_AHEAD = Duration.ofSeconds(3);
@@ -153,6 +156,28 @@ public final class PredictionStore {
      * repeated claim returns the original prediction, or fails when the request differs.
      */
     public Created create(Prediction p, IdempotencyClaim claim) throws IdempotencyConflictException {
+        try {
+            return create(p, claim, 0);
+        } catch (KeyBusyException impossible) {
+            throw new IllegalStateException(impossible);
+        }
+    }
+
+    /** A key at its limit of predictions in flight: nothing was stored. */
+    public static final class KeyBusyException extends Exception {
+        public KeyBusyException() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * The same; a prediction {@link Prediction#countedForKey counted} against its key is stored only
+     * while the key has fewer than {@code keyMaxInFlight} at work (one transaction with the count).
+     */
+    public Created create(Prediction p, IdempotencyClaim claim, int keyMaxInFlight) throws IdempotencyConflictException, KeyBusyException {
+        if (p.countedForKey()) {
+            return createCounted(p, claim, keyMaxInFlight);
+        }
         Map<String, AttributeValue> item = toItem(p);
         if (claim == null) {
             guarded(() -> dynamo.putItem(r -> r.tableName(table).item(item)
@@ -192,6 +217,53 @@ public final class PredictionStore {
             }
         }
         throw new StoreUnavailableException("could not settle the Idempotency-Key claim", null);
+    }
+
+    private Created createCounted(Prediction p, IdempotencyClaim claim, int max) throws IdempotencyConflictException, KeyBusyException {
+        Map<String, AttributeValue> item = toItem(p);
+        long nowSeconds = clock.instant().getEpochSecond();
+        for (int attempt = 0; attempt < 3; attempt++) {
+            List<TransactWriteItem> all = new ArrayList<>();
+            all.add(TransactWriteItem.builder().put(Put.builder().tableName(table).item(item)
+                    .conditionExpression("attribute_not_exists(PK)").build()).build());
+            all.add(keyCount(p.keyId(), 1, max));
+            if (claim != null) {
+                Map<String, AttributeValue> idem = new HashMap<>();
+                idem.put(PK, s(idempotencyPk(claim)));
+                idem.put(SK, s(IDEMPOTENCY_SK));
+                idem.put("request_hash", s(claim.requestHash()));
+                idem.put("prediction_id", s(p.id()));
+                idem.put(EXPIRES_AT, n(nowSeconds + IDEMPOTENCY_TTL.toSeconds()));
+                all.add(TransactWriteItem.builder().put(Put.builder().tableName(table).item(idem)
+                        .conditionExpression("attribute_not_exists(PK) OR expires_at < :now")
+                        .expressionAttributeValues(Map.of(":now", n(nowSeconds))).build()).build());
+            }
+            try {
+                guarded(() -> dynamo.transactWriteItems(r -> r.transactItems(all)));
+                return new Created.New(p);
+            } catch (TransactionCanceledException e) {
+                if (claim != null) {
+                    // A repeat of an earlier request is answered with its prediction, limit or not.
+                    Map<String, AttributeValue> existing = guarded(() -> dynamo.getItem(r -> r.tableName(table)
+                            .consistentRead(true).key(key(idempotencyPk(claim), IDEMPOTENCY_SK)))).item();
+                    if (existing != null && !existing.isEmpty() && num(existing, EXPIRES_AT, 0) >= nowSeconds) {
+                        if (!claim.requestHash().equals(str(existing, "request_hash"))) {
+                            throw new IdempotencyConflictException();
+                        }
+                        Optional<Prediction> original = get(str(existing, "prediction_id"));
+                        if (original.isPresent()) {
+                            return new Created.Replayed(original.get());
+                        }
+                        continue;
+                    }
+                }
+                if (keyInFlight(p.keyId()) >= max) {
+                    throw new KeyBusyException();
+                }
+                // the count moved meanwhile: try again
+            }
+        }
+        throw new StoreUnavailableException("could not settle the key's count of predictions in flight", null);
     }
 
     /** The prediction, read consistently. */
@@ -452,6 +524,27 @@ public final class PredictionStore {
         guarded(() -> dynamo.updateItem(r -> r.tableName(table).key(key(SLOTS_PREFIX + provider, SLOTS_SK))
                 .updateExpression(w.expression()).expressionAttributeNames(w.names()).expressionAttributeValues(w.values())));
         return queued;
+    }
+
+    /** A key's predictions in flight: {@code F#<key id>} / {@code F}, changed by {@code delta}; with {@code max} > 0, only below it. */
+    private TransactWriteItem keyCount(String keyId, long delta, int max) {
+        return TransactWriteItem.builder().update(x -> {
+            x.tableName(table).key(key(KEY_FLIGHT_PREFIX + keyId, KEY_FLIGHT_SK))
+                    .updateExpression("ADD #n :d").expressionAttributeNames(Map.of("#n", IN_FLIGHT));
+            if (max > 0) {
+                x.conditionExpression("attribute_not_exists(#n) OR #n < :max")
+                        .expressionAttributeValues(Map.of(":d", n(delta), ":max", n(max)));
+            } else {
+                x.expressionAttributeValues(Map.of(":d", n(delta)));
+            }
+        }).build();
+    }
+
+    /** How many of a key's predictions count as in flight now (operators, tests). */
+    public long keyInFlight(String keyId) {
+        Map<String, AttributeValue> item = guarded(() -> dynamo.getItem(r -> r.tableName(table).consistentRead(true)
+                .key(key(KEY_FLIGHT_PREFIX + keyId, KEY_FLIGHT_SK)))).item();
+        return item == null ? 0 : num(item, IN_FLIGHT, 0);
     }
 
     /** How many of {@code provider}'s slots are held now (operators, tests). */
@@ -720,6 +813,11 @@ public final class PredictionStore {
         u.when(u.name(PHASE) + " = " + u.value(s(p.phase().code())));
         u.when(u.name(VERSION) + " = " + u.value(n(p.version())));
         u.set(PHASE, to.code()).set(VERSION, p.version() + 1).set(UPDATED_AT, clock.instant().toEpochMilli());
+        if (p.countedForKey() && to.terminal() && !p.phase().terminal()) {
+            // Finished: it no longer counts against its key's predictions in flight.
+            u.remove(KEY_COUNTED);
+            u.releaseKeyCount(p.keyId());
+        }
         if (p.slot() != null && (to == Phase.UPSTREAM_DONE || to.terminal())) {
             // Its provider's work is over: the slot goes back in the same transaction as the move.
             u.remove(SLOT);
@@ -757,7 +855,7 @@ public final class PredictionStore {
     }
 
     private Optional<Prediction> write(Prediction p, Update u) {
-        if (u.releasesSlot() != null) {
+        if (u.releasesSlot() != null || u.releasesKeyCount() != null) {
             return writeWith(p, u);
         }
         try {
@@ -782,6 +880,9 @@ public final class PredictionStore {
             all.addAll(List.of(companions));
             if (u.releasesSlot() != null) {
                 all.add(slotCount(u.releasesSlot(), -1));
+            }
+            if (u.releasesKeyCount() != null) {
+                all.add(keyCount(u.releasesKeyCount(), -1, 0));
             }
             guarded(() -> dynamo.transactWriteItems(r -> r.transactItems(all)));
         } catch (TransactionCanceledException lost) {
@@ -889,6 +990,9 @@ public final class PredictionStore {
             item.put(ATTEMPTS, AttributeValue.fromL(p.attempts().stream().map(Attr::s).toList()));
         }
         putIf(item, SLOT, p.slot());
+        if (p.countedForKey()) {
+            item.put(KEY_COUNTED, AttributeValue.fromBool(true));
+        }
         if (p.queuedAt() != null) {
             item.put(QUEUED_AT, n(p.queuedAt().toEpochMilli()));
         }
@@ -961,6 +1065,7 @@ public final class PredictionStore {
                         (int) num(item, WINDOWS_TOTAL, 0), (int) num(item, WINDOWS_DONE, 0), (int) num(item, WINDOW_CAP, 1)) : null)
                 .slot(str(item, SLOT))
                 .queuedAt(instant(item, QUEUED_AT))
+                .countedForKey(Attr.flag(item, KEY_COUNTED))
                 .build();
     }
 

@@ -36,6 +36,17 @@ final class Update {
         return releasesSlot;
     }
 
+    /** The key whose in-flight count this move lowers (in the same transaction), or null. */
+    private String releasesKeyCount;
+
+    void releaseKeyCount(String keyId) {
+        releasesKeyCount = keyId;
+    }
+
+    String releasesKeyCount() {
+        return releasesKeyCount;
+    }
+
     String name(String attribute) {
         String key = "#n" + attribute.replaceAll("[^A-Za-z0-9]", "");
         names.put(key, attribute);
