@@ -30,7 +30,7 @@ class PackageLayersTest {
             Map.entry("json", Set.of()),
             Map.entry("time", Set.of()),
             Map.entry("key", Set.of()),
-            Map.entry("config", Set.of()),
+            Map.entry("config", Set.of("key")),
             Map.entry("net", Set.of("time")),
             Map.entry("prediction", Set.of("json", "net", "time", "key")),
             Map.entry("view", Set.of("json", "prediction")),
