@@ -203,11 +203,15 @@ public final class FoleyCli implements Callable<Integer> {
         @Option(names = "--table", paramLabel = "NAME", defaultValue = LocalFoley.LOCAL_TABLE,
                 description = "table name (default ${DEFAULT-VALUE})")
         String table;
+        @Option(names = "--json-logs", description = "print the JSON log lines (as on Lambda) instead of one readable line per phase change")
+        boolean jsonLogs;
 
         @Override
         public Integer call() throws Exception {
             PrintStream out = root.out;
             Path dir = data.get();
+            // JSON lines to DIR/foley.log always; on the terminal, readable lines (or the JSON with --json-logs).
+            dev.foley.obs.Log.sinkTo(new TerminalLog(dir.resolve("foley.log"), out, jsonLogs));
             Path templateFile = template.get(spec);
             LocalAws aws = endpoint(Optional.ofNullable(awsEndpoint), dir, awsPort, "moto.log", out);
             MotoServer moto = aws.moto().orElse(null);
@@ -262,6 +266,7 @@ public final class FoleyCli implements Callable<Integer> {
                       provider   %s
 
                       uploads    s3://%s (put a video under inputs/ with x-amz-meta-prompt to generate)
+                      log        %s (JSON lines, as on Lambda; below: one line per phase change)
 
                     Try it:
                       curl -s %s/api/v3/wavespeed-ai/mmaudio-v2/text-to-audio \\
@@ -274,7 +279,8 @@ public final class FoleyCli implements Callable<Integer> {
                     Ctrl-C stops it (local data lives in memory and goes with it).
                     """, foley.baseUrl(), foley.apiKey(), endpoint, o.table(),
                     String.join(" then ", foley.providers().all().stream().map(p -> p.name()).toList()),
-                    foley.settings().uploadsBucket(), foley.baseUrl(), foley.apiKey(), endpoint, foley.settings().uploadsBucket(),
+                    foley.settings().uploadsBucket(), dir.resolve("foley.log"), foley.baseUrl(), foley.apiKey(), endpoint,
+                    foley.settings().uploadsBucket(),
                     foley.settings().uploadsBucket());
             out.flush();
             stop.await();
@@ -356,6 +362,7 @@ public final class FoleyCli implements Callable<Integer> {
             Path templateFile = template.get(spec);
             PrintStream out = root.out;
             Path dir = data.get();
+            dev.foley.obs.Log.sinkTo(new TerminalLog(dir.resolve("foley.log"), out, false, false));
             LocalAws aws = endpoint(Optional.ofNullable(awsEndpoint), dir, LocalFoley.freePort(), "moto-generate.log", out);
             MotoServer moto = aws.moto().orElse(null);
             env.putIfAbsent("FOLEY_OUTPUTS_BUCKET", "foley-outputs");

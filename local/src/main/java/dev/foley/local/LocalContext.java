@@ -7,9 +7,9 @@ import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import java.nio.charset.StandardCharsets;
 
 /** A Lambda {@link Context} for handlers run in local mode. */
-record LocalContext(String awsRequestId, String functionName, long deadlineNanos) implements Context {
+public record LocalContext(String awsRequestId, String functionName, long deadlineNanos) implements Context {
 
-    static LocalContext of(String requestId, String function, int timeoutSeconds) {
+    public static LocalContext of(String requestId, String function, int timeoutSeconds) {
         return new LocalContext(requestId, function, System.nanoTime() + timeoutSeconds * 1_000_000_000L);
     }
 

@@ -134,9 +134,33 @@ class CrashRestartTest {
             }
             assertEquals(durations.size(), predictions, usage.toString());
             assertEquals(durations.values().stream().mapToLong(Integer::longValue).sum(), seconds, usage.toString());
+            // Issue 12, item 6: the terminal shows a readable line per phase change; the log file has the JSON lines.
+            String terminal = Files.readString(tmp.resolve("serve-3.log"));
+            assertTrue(terminal.matches("(?s).*\\d\\d:\\d\\d:\\d\\d  [0-9a-f]{8}… +upstream_done → completed.*"), terminal);
+            List<String> json = Files.readAllLines(tmp.resolve("data").resolve("foley.log"));
+            assertFalse(json.isEmpty());
+            for (String line : json) {
+                JsonNode n = Json.parse(line);
+                assertTrue(n.has("_aws") || n.has("message"), line);
+            }
+            // (A kill between a write and its line loses that line: the log follows the table, it is not the record.)
+            for (String id : durations.keySet()) {
+                assertTrue(json.stream().anyMatch(l -> l.contains("\"prediction_id\":\"" + id + "\"")), "the log has " + id);
+            }
         } finally {
             serve.destroyForcibly();
             side.stop(0);
+            // Kept for a look after the run: each serve's terminal and the JSON log.
+            Path keep = Moto.projectRoot().resolve("local/target/crash-restart");
+            Files.createDirectories(keep);
+            for (String name : List.of("serve-1.log", "serve-2.log", "serve-3.log")) {
+                if (Files.exists(tmp.resolve(name))) {
+                    Files.copy(tmp.resolve(name), keep.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            if (Files.exists(tmp.resolve("data/foley.log"))) {
+                Files.copy(tmp.resolve("data/foley.log"), keep.resolve("foley.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
         }
     }
 

@@ -44,6 +44,53 @@ class TemplateTest {
     }
 
     @Test
+    void everyAlarmAndDashboardMetricIsOneTheCodeEmits() throws Exception {
+        java.util.Set<String> known = new java.util.TreeSet<>();
+        for (var m : dev.foley.obs.Metrics.Metric.values()) {
+            known.add(m.name());
+        }
+        // Each is emitted somewhere in the code (not only declared).
+        String code;
+        try (var files = java.nio.file.Files.walk(Moto.projectRoot().resolve("shared/src/main/java"))) {
+            code = files.filter(f -> f.toString().endsWith(".java") && !f.endsWith("Metrics.java")).map(f -> {
+                try {
+                    return java.nio.file.Files.readString(f);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).reduce("", String::concat);
+        }
+        for (String m : known) {
+            assertTrue(code.contains("Metric." + m), m + " is declared but never emitted");
+        }
+        JsonNode resources = template().get("Resources");
+        int alarms = 0;
+        for (Iterator<Map.Entry<String, JsonNode>> it = resources.fields(); it.hasNext(); ) {
+            var r = it.next();
+            JsonNode p = r.getValue().path("Properties");
+            if (r.getValue().path("Type").asText().equals("AWS::CloudWatch::Alarm") && p.path("Namespace").asText().startsWith("Foley/")) {
+                alarms++;
+                assertTrue(known.contains(p.path("MetricName").asText()), r.getKey() + " watches " + p.path("MetricName") + ", not one of " + known);
+            }
+        }
+        assertTrue(alarms >= 4, "alarms on API 5xx, failed predictions, webhook give-ups, poller lag");
+        String body = resources.at("/Dashboard/Properties/DashboardBody").asText();
+        JsonNode dash = dev.foley.json.Json.parse(body);
+        int widgets = 0;
+        for (JsonNode w : dash.get("widgets")) {
+            for (JsonNode m : w.at("/properties/metrics")) {
+                widgets++;
+                if (m.get(0).asText().startsWith("Foley/")) {
+                    assertTrue(known.contains(m.get(1).asText()), "dashboard shows " + m.get(1) + ", not one of " + known);
+                }
+            }
+        }
+        assertTrue(widgets > 10, body);
+        // The code's namespace is the template's.
+        assertEquals("Foley/${AWS::StackName}", template().at("/Globals/Function/Environment/Variables/FOLEY_METRICS_NAMESPACE").asText());
+    }
+
+    @Test
     void theHttpApiIsThrottledAtTheStageAsTheOuterFence() throws Exception {
         JsonNode api = template().get("Resources").get("HttpApi");
         JsonNode route = api.at("/Properties/DefaultRouteSettings");

@@ -75,7 +75,7 @@ public final class Admission {
         }
     }
 
-    private static final System.Logger LOG = System.getLogger("foley.admission");
+    private static final dev.foley.obs.Log.Logger LOG = dev.foley.obs.Log.logger("foley.admission");
 
     private final PredictionStore store;
     private final ApiKeyStore keys;

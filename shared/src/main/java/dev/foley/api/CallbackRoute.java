@@ -22,7 +22,7 @@ import java.util.Optional;
 public final class CallbackRoute {
 
     static final int MAX_BODY = 1024 * 1024;
-    private static final System.Logger LOG = System.getLogger("foley.callbacks");
+    private static final dev.foley.obs.Log.Logger LOG = dev.foley.obs.Log.logger("foley.callbacks");
 
     private final ProviderChain providers;
     private final PredictionStore store;

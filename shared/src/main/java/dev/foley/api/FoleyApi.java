@@ -23,7 +23,7 @@ public final class FoleyApi {
     public static final String SUBMIT_LONG = "/api/v3/foley/mmaudio-v2-long";
     static final String PREDICTIONS = "/api/v3/predictions";
     static final String CALLBACKS = "/internal/callbacks/{provider}/{id}";
-    private static final System.Logger LOG = System.getLogger("foley.api");
+    private static final dev.foley.obs.Log.Logger LOG = dev.foley.obs.Log.logger("foley.api");
 
     /** A route: method and path pattern ({@code {name}} matches one segment). */
     public record Route(String method, String pattern) {
@@ -141,8 +141,16 @@ public final class FoleyApi {
     static final String SAME_ORIGIN_ONLY = "x-foley-same-origin-only";
 
     public ApiResponse handle(ApiRequest req) {
-        ApiResponse r = answer(req);
+        String[] route = {"unrouted"};
+        ApiResponse r = answer(req, route);
         var h = new HashMap<>(r.headers());
+        // Every answer names its request: the id in an error envelope, and in the log line below.
+        h.putIfAbsent("x-request-id", req.requestId());
+        dev.foley.obs.Metrics.put(dev.foley.obs.Metrics.Metric.ApiResponses, 1, "Route", route[0], "StatusClass", r.status() / 100 + "xx");
+        if (r.status() >= 400) {
+            LOG.event(r.status() >= 500 ? Level.ERROR : Level.INFO, req.method() + " " + route[0] + " answered " + r.status(),
+                    Map.of("status", r.status(), "route", route[0], "correlation_id", String.valueOf(req.requestId())));
+        }
         if (h.remove(SAME_ORIGIN_ONLY) == null) {
             h.putIfAbsent("access-control-allow-origin", "*");
         }
@@ -151,11 +159,11 @@ public final class FoleyApi {
         return new ApiResponse(r.status(), Map.copyOf(h), r.body());
     }
 
-    private ApiResponse answer(ApiRequest req) {
+    private ApiResponse answer(ApiRequest req, String[] routeOut) {
         try {
-            return route(req);
+            return route(req, routeOut);
         } catch (ApiException e) {
-            var r = ApiResponse.json(e.status(), Envelope.error(e.status(), e.getMessage(), e.errors()));
+            var r = ApiResponse.json(e.status(), Envelope.error(e.status(), e.getMessage(), e.errors(), req.requestId()));
             if (e.headers().isEmpty()) {
                 return r;
             }
@@ -166,15 +174,15 @@ public final class FoleyApi {
             LOG.log(Level.WARNING, "request {0}: store unavailable: {1}", req.requestId(), e.getMessage());
             return new ApiResponse(503, Map.of("content-type", "application/json", "retry-after", "1"),
                     Envelope.error(503, "temporarily unavailable, please retry (request id " + req.requestId() + ")",
-                            List.of()));
+                            List.of(), req.requestId()));
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "request " + req.requestId() + " failed", e);
             return ApiResponse.json(500, Envelope.error(500, "internal error (request id " + req.requestId() + ")",
-                    List.of()));
+                    List.of(), req.requestId()));
         }
     }
 
-    private ApiResponse route(ApiRequest req) throws ApiException {
+    private ApiResponse route(ApiRequest req, String[] routeOut) throws ApiException {
         String path = req.path() == null || req.path().isEmpty() ? "/" : req.path();
         if (path.length() > 1 && path.endsWith("/")) {
             path = path.substring(0, path.length() - 1);
@@ -200,6 +208,7 @@ public final class FoleyApi {
             throw new ApiException(405, "method " + shorten(req.method(), 16) + " not allowed on " + shorten(path, 100)
                     + "; allowed: " + String.join(", ", allowed), List.of(), Map.of("allow", String.join(", ", allowed)));
         }
+        routeOut[0] = matched.method() + " " + matched.pattern();
         checkQuery(matched, req);
         switch (matched.pattern()) {
             case "/health":

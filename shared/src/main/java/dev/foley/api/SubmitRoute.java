@@ -40,7 +40,7 @@ public final class SubmitRoute {
     /** The first submit may take this long from the request's start (the API function is cut at 29 s). */
     static final Duration SUBMIT_BUDGET = Duration.ofSeconds(22);
     private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,255}");
-    private static final System.Logger LOG = System.getLogger("foley.api");
+    private static final dev.foley.obs.Log.Logger LOG = dev.foley.obs.Log.logger("foley.api");
 
     private final Admission admission;
     private final PredictionStore store;

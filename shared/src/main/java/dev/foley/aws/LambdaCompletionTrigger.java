@@ -15,7 +15,7 @@ import java.util.Map;
  */
 public final class LambdaCompletionTrigger {
 
-    private static final System.Logger LOG = System.getLogger("foley.completion");
+    private static final dev.foley.obs.Log.Logger LOG = dev.foley.obs.Log.logger("foley.completion");
 
     private final AwsClients clients;
     private final String function;

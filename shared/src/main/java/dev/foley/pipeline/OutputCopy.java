@@ -72,7 +72,27 @@ public final class OutputCopy {
                 // A link that 404s may be a CDN not caught up yet: paid work is worth another try.
                 throw new CopyException("the provider's output answered HTTP " + status, true);
             }
-            store.put(key, resp.body(), resp.header("content-type"));
+            long t0 = System.nanoTime();
+            var counted = new java.io.FilterInputStream(resp.body()) {
+                long bytes;
+
+                @Override
+                public int read() throws IOException {
+                    int c = super.read();
+                    bytes += c >= 0 ? 1 : 0;
+                    return c;
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    int n = super.read(b, off, len);
+                    bytes += Math.max(0, n);
+                    return n;
+                }
+            };
+            store.put(key, counted, resp.header("content-type"));
+            dev.foley.obs.Metrics.put(dev.foley.obs.Metrics.Metric.BytesCopied, counted.bytes);
+            dev.foley.obs.Metrics.put(dev.foley.obs.Metrics.Metric.CopyTime, (System.nanoTime() - t0) / 1_000_000);
         } catch (PinnedHttp.FetchException e) {
             throw new CopyException("the provider's output could not be fetched: " + e.getMessage(), !e.refused());
         } catch (IOException e) {

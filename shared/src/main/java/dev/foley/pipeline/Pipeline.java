@@ -84,7 +84,7 @@ public final class Pipeline {
     /** What a verified provider callback came to. */
     public enum CallbackOutcome { APPLIED, ADOPTED, ORPHAN, IGNORED }
 
-    private static final System.Logger LOG = System.getLogger("foley.pipeline");
+    private static final dev.foley.obs.Log.Logger LOG = dev.foley.obs.Log.logger("foley.pipeline");
     /** A step's status check may take this long at most. */
     static final Duration CHECK_BUDGET = Duration.ofSeconds(30);
     /** A failed cancel or result file is tried again after this long ... */
@@ -210,6 +210,12 @@ public final class Pipeline {
 
     /** Works on {@code p} until nothing more is due now (at most a few steps); returns where it got. */
     public Prediction advance(Prediction p, Mode mode, Deadline until) {
+        try (var scope = dev.foley.obs.Log.with("prediction_id", p.id())) {
+            return advanceLogged(p, mode, until);
+        }
+    }
+
+    private Prediction advanceLogged(Prediction p, Mode mode, Deadline until) {
         Prediction current = p;
         for (int i = 0; i < 8 && !until.passed(); i++) {
             Work w = lifecycle.next(current, clock.instant(), mode != Mode.REQUEST, mediaHere(mode));
@@ -307,8 +313,8 @@ public final class Pipeline {
     // ---- accepted → submitted ----
 
     private Prediction submit(Prediction p, Deadline until) {
-        if (p.queuedAt() != null && knownFull(p)) {
-            return p; // a waiter whose provider is known to be full: it keeps its turn, nothing is written
+        if (p.queuedAt() != null && (knownFull(p) || behindOlderWaiter(p))) {
+            return p; // a waiter whose provider is known to be full, or whose elder waits: it keeps its turn, nothing is written
         }
         Instant leaseEnd = clock.instant().plus(Lifecycle.SUBMIT_LEASE);
         Optional<Prediction> claimed = store.claim(p, Step.SUBMIT, owner, leaseEnd, false);
@@ -316,6 +322,18 @@ public final class Pipeline {
             return p; // someone else has it: nothing more to do here
         }
         return submitAct(claimed.get(), Optional.empty(), until.orEarlier(leaseEnd.minus(Lifecycle.RECORD_MARGIN)));
+    }
+
+    /** The oldest waiter refused here lately, per provider: younger waiters do not go before it. */
+    private record Head(Instant createdAt, Instant until) {
+    }
+
+    private final java.util.Map<String, Head> heads = new java.util.concurrent.ConcurrentHashMap<>();
+    static final Duration HEAD_MEMO = Duration.ofSeconds(3);
+
+    private boolean behindOlderWaiter(Prediction p) {
+        Head h = heads.get(providers.primary().name());
+        return h != null && clock.instant().isBefore(h.until()) && p.createdAt().isAfter(h.createdAt());
     }
 
     /** Whether {@code p} would need a slot at a provider found full here a moment ago. */
@@ -344,10 +362,15 @@ public final class Pipeline {
         return switch (slot) {
             case PredictionStore.SlotOutcome.Acquired a -> {
                 fullUntil.remove(primary);
+                heads.computeIfPresent(primary, (k, h) -> claimedIn.createdAt().isBefore(h.createdAt()) ? h : null);
                 yield submitHeld(a.prediction(), pushBase, until);
             }
             case PredictionStore.SlotOutcome.Full f -> {
                 fullUntil.put(primary, clock.instant().plus(FULL_MEMO));
+                Instant headUntil = clock.instant().plus(HEAD_MEMO);
+                heads.merge(primary, new Head(claimedIn.createdAt(), headUntil), (old, mine) ->
+                        clock.instant().isBefore(old.until()) && old.createdAt().isBefore(mine.createdAt())
+                                ? (old.createdAt().equals(mine.createdAt()) ? mine : old) : mine);
                 yield store.recordQueued(claimedIn, primary, cap, clock.instant().plus(WAIT_RETRY)).orElseGet(() -> reread(claimedIn));
             }
             case PredictionStore.SlotOutcome.Lost l -> reread(claimedIn);
@@ -356,8 +379,11 @@ public final class Pipeline {
 
     private Prediction submitHeld(Prediction claimed, Optional<String> pushBase, Deadline until) {
         Optional<String> base = callbackBase.or(() -> pushBase);
+        long t0 = System.nanoTime();
         ProviderChain.Outcome outcome = providers.submit(linked(claimed.request()),
                 name -> base.map(b -> URI.create(b + "/internal/callbacks/" + name + "/" + claimed.id())), until);
+        dev.foley.obs.Metrics.put(dev.foley.obs.Metrics.Metric.ProviderSubmitLatency, (System.nanoTime() - t0) / 1_000_000,
+                "Provider", outcome instanceof ProviderChain.Outcome.Started st ? st.provider().name() : providers.primary().name());
         List<String> lines = outcome.attempts();
         Instant now = clock.instant();
         return switch (outcome) {
@@ -764,12 +790,15 @@ public final class Pipeline {
             webhookAttempts.record(claimed.id(), new WebhookAttempts.Attempt(attempt, clock.instant(),
                     String.valueOf(URI.create(claimed.webhook()).getHost()), r.status(), r.latencyMs(), r.error()));
             Optional<Duration> retry = a.retryable() ? Lifecycle.webhookRetryAfter(attempt) : Optional.empty();
+            dev.foley.obs.Metrics.put(dev.foley.obs.Metrics.Metric.WebhookDeliveries, 1, "Outcome",
+                    r.ok() ? "delivered" : retry.isPresent() ? "failed" : "gave_up");
             if (r.ok()) {
                 state = WebhookState.DELIVERED;
                 webhookDue = null;
             } else if (retry.isPresent()) {
                 webhookDue = clock.instant().plus(retry.get());
             } else {
+                dev.foley.obs.Metrics.put(dev.foley.obs.Metrics.Metric.WebhookGiveUps, 1);
                 state = WebhookState.GAVE_UP;
                 webhookDue = null;
                 LOG.log(Level.WARNING, "gave up delivering the webhook of {0} after {1} attempts", p.id(), attempt);

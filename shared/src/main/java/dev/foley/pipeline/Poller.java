@@ -35,7 +35,7 @@ public final class Poller {
     public record Tick(int started, Optional<Instant> nextDue) {
     }
 
-    private static final System.Logger LOG = System.getLogger("foley.poller");
+    private static final dev.foley.obs.Log.Logger LOG = dev.foley.obs.Log.logger("foley.poller");
     static final int PAGE = 500;
 
     private final PredictionStore store;
@@ -106,16 +106,21 @@ public final class Poller {
                 next = earlier(next, later.get());
             }
         }
+        // The backlog (what is due and not held) and how late the oldest of it is.
+        dev.foley.obs.Metrics.put(dev.foley.obs.Metrics.Metric.PollerBacklog, found.size());
+        found.stream().map(f -> f.prediction().dueAt()).filter(java.util.Objects::nonNull).min(Instant::compareTo)
+                .ifPresent(oldest -> dev.foley.obs.Metrics.put(dev.foley.obs.Metrics.Metric.PollerLag,
+                        Math.max(0, Duration.between(oldest, now).toMillis())));
         // All of these are due now; in a random order, overlapping pollers mostly claim different ones.
         Collections.shuffle(found);
-        // Except predictions waiting for a provider's free slot: those go first, oldest first (sort is stable).
-        found.sort((a, b) -> {
-            Instant x = a.prediction().queuedAt() == null ? null : a.prediction().createdAt();
-            Instant y = b.prediction().queuedAt() == null ? null : b.prediction().createdAt();
-            return x == null ? (y == null ? 0 : 1) : y == null ? -1 : x.compareTo(y);
-        });
+        // Except predictions waiting for a provider's free slot: those are handed over one after
+        // another, oldest first, on one thread, until one finds the provider still full.
+        List<Found> waiters = new ArrayList<>();
+        found.removeIf(f -> f.prediction().queuedAt() != null && f.prediction().phase() == dev.foley.prediction.Phase.ACCEPTED
+                && waiters.add(f));
+        waiters.sort(java.util.Comparator.comparing((Found f) -> f.prediction().createdAt()));
         backlog.addAll(found);
-        int started = startFromBacklog(until);
+        int started = startWaiters(waiters, until) + startFromBacklog(until);
         return new Tick(started, Optional.ofNullable(next));
     }
 
@@ -149,6 +154,48 @@ public final class Poller {
         Tick t = tick(Deadline.NONE);
         drain(Deadline.in(clock, Duration.ofMinutes(2)));
         return t;
+    }
+
+    /** Waiters for a provider's slot, in order, on one of this poller's slots: each goes only after the one before it went. */
+    private int startWaiters(List<Found> waiters, Deadline until) {
+        List<Prediction> mine = new ArrayList<>();
+        for (Found f : waiters) {
+            if (inFlight.add(f.prediction().id())) {
+                mine.add(f.prediction());
+            }
+        }
+        if (mine.isEmpty()) {
+            return 0;
+        }
+        if (!slots.tryAcquire()) {
+            mine.forEach(p -> inFlight.remove(p.id()));
+            return 0;
+        }
+        threads.submit(() -> {
+            try {
+                for (Prediction p : mine) {
+                    Prediction after;
+                    try {
+                        after = pipeline.advance(p, Pipeline.Mode.WORKER, until);
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.ERROR, "step failed for prediction " + p.id(), e);
+                        break;
+                    } finally {
+                        inFlight.remove(p.id());
+                    }
+                    if (after != null && after.phase() == dev.foley.prediction.Phase.ACCEPTED && after.slot() == null) {
+                        break; // still full: the rest keep their turn for the next tick
+                    }
+                }
+            } finally {
+                mine.forEach(p -> inFlight.remove(p.id()));
+                slots.release();
+                synchronized (progress) {
+                    progress.notifyAll();
+                }
+            }
+        });
+        return 1;
     }
 
     /** Starts a step for {@code p} unless one is running here already or every slot is taken. */

@@ -182,7 +182,8 @@ public final class PredictionStore {
         if (claim == null) {
             guarded(() -> dynamo.putItem(r -> r.tableName(table).item(item)
                     .conditionExpression("attribute_not_exists(PK)")));
-            return new Created.New(p);
+            PhaseEvents.created(p);
+                return new Created.New(p);
         }
         long nowSeconds = clock.instant().getEpochSecond();
         Map<String, AttributeValue> idem = new HashMap<>();
@@ -200,6 +201,7 @@ public final class PredictionStore {
                                 .expressionAttributeValues(Map.of(":now", n(nowSeconds))).build()).build(),
                         TransactWriteItem.builder().put(Put.builder().tableName(table).item(item)
                                 .conditionExpression("attribute_not_exists(PK)").build()).build())));
+                PhaseEvents.created(p);
                 return new Created.New(p);
             } catch (TransactionCanceledException e) {
                 Map<String, AttributeValue> existing = guarded(() -> dynamo.getItem(r -> r.tableName(table)
@@ -240,6 +242,7 @@ public final class PredictionStore {
             }
             try {
                 guarded(() -> dynamo.transactWriteItems(r -> r.transactItems(all)));
+                PhaseEvents.created(p);
                 return new Created.New(p);
             } catch (TransactionCanceledException e) {
                 if (claim != null) {
@@ -357,6 +360,7 @@ public final class PredictionStore {
         try {
             guarded(() -> dynamo.putItem(r -> r.tableName(table).item(toItem(window))
                     .conditionExpression("attribute_not_exists(PK)")));
+            PhaseEvents.created(window);
             return true;
         } catch (ConditionalCheckFailedException exists) {
             return false;
@@ -860,7 +864,9 @@ public final class PredictionStore {
         }
         try {
             var resp = guarded(() -> dynamo.updateItem(r -> request(r, p.id(), u).returnValues(ReturnValue.ALL_NEW)));
-            return Optional.of(fromItem(resp.attributes()));
+            Prediction after = fromItem(resp.attributes());
+            PhaseEvents.moved(p, after);
+            return Optional.of(after);
         } catch (ConditionalCheckFailedException lost) {
             return Optional.empty();
         }
@@ -888,7 +894,9 @@ public final class PredictionStore {
         } catch (TransactionCanceledException lost) {
             return Optional.empty();
         }
-        return get(p.id());
+        Optional<Prediction> after = get(p.id());
+        after.ifPresent(a -> PhaseEvents.moved(p, a));
+        return after;
     }
 
     private software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest.Builder request(

@@ -26,6 +26,11 @@ public final class Envelope {
     }
 
     public static String error(int code, String message, List<FieldError> errors) {
+        return error(code, message, errors, null);
+    }
+
+    /** The same, naming the request ({@code request_id}: API Gateway's id, also in the log line of this answer). */
+    public static String error(int code, String message, List<FieldError> errors, String requestId) {
         ObjectNode n = Json.object();
         n.put("code", code);
         n.put("message", message);
@@ -35,6 +40,9 @@ public final class Envelope {
             for (FieldError e : errors) {
                 list.addObject().put("field", e.field()).put("message", e.reason());
             }
+        }
+        if (requestId != null) {
+            n.put("request_id", requestId);
         }
         return Json.write(n);
     }

@@ -35,6 +35,13 @@ public final class ApiHandler implements RequestHandler<Map<String, Object>, Map
 
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
+        // Every line this invocation logs carries its Lambda request id (and, for the API, API Gateway's).
+        try (var scope = dev.foley.obs.Log.invocation(context == null ? null : context.getAwsRequestId(), ApiHandler.correlationId(event))) {
+            return handle(event, context);
+        }
+    }
+
+    private Map<String, Object> handle(Map<String, Object> event, Context context) {
         ApiResponse r = api.handle(toRequest(event));
         Map<String, Object> out = new HashMap<>();
         out.put("statusCode", r.status());
@@ -42,6 +49,10 @@ public final class ApiHandler implements RequestHandler<Map<String, Object>, Map
         out.put("body", r.body());
         out.put("isBase64Encoded", false);
         return out;
+    }
+
+    static String correlationId(Map<String, Object> e) {
+        return map(e.get("requestContext")).get("requestId") instanceof String id ? id : null;
     }
 
     /** The request as API Gateway's payload 2.0 describes it. */

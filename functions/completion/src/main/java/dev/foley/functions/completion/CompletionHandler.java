@@ -31,6 +31,13 @@ public final class CompletionHandler implements RequestHandler<Map<String, Objec
 
     @Override
     public String handleRequest(Map<String, Object> event, Context context) {
+        // Every line this invocation logs carries its Lambda request id (and, for the API, API Gateway's).
+        try (var scope = dev.foley.obs.Log.invocation(context == null ? null : context.getAwsRequestId(), null)) {
+            return handle(event, context);
+        }
+    }
+
+    private String handle(Map<String, Object> event, Context context) {
         Object id = event == null ? null : event.get("prediction_id");
         if (!(id instanceof String s) || !IdGenerator.looksLikeWorkId(s)) {
             // Nothing to retry: a malformed event would fail the same way every time.

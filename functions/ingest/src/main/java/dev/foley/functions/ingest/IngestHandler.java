@@ -33,6 +33,13 @@ public final class IngestHandler implements RequestHandler<Map<String, Object>, 
 
     @Override
     public String handleRequest(Map<String, Object> event, Context context) {
+        // Every line this invocation logs carries its Lambda request id (and, for the API, API Gateway's).
+        try (var scope = dev.foley.obs.Log.invocation(context == null ? null : context.getAwsRequestId(), null)) {
+            return handle(event, context);
+        }
+    }
+
+    private String handle(Map<String, Object> event, Context context) {
         List<String> outcomes = new ArrayList<>();
         if (event == null || !(event.get("Records") instanceof List<?> records)) {
             return "[]";

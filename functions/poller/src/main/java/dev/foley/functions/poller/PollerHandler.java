@@ -37,6 +37,13 @@ public final class PollerHandler implements RequestHandler<Map<String, Object>, 
 
     @Override
     public String handleRequest(Map<String, Object> event, Context context) {
+        // Every line this invocation logs carries its Lambda request id (and, for the API, API Gateway's).
+        try (var scope = dev.foley.obs.Log.invocation(context == null ? null : context.getAwsRequestId(), null)) {
+            return handle(event, context);
+        }
+    }
+
+    private String handle(Map<String, Object> event, Context context) {
         Duration budget = BUDGET;
         Duration steps = BUDGET.plus(STEP_TAIL);
         if (context != null && context.getRemainingTimeInMillis() > 0) {
