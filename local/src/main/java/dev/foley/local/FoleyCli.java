@@ -407,6 +407,9 @@ public final class FoleyCli implements Callable<Integer> {
         public Integer call() throws Exception {
             PrintStream out = root.out;
             Path dir = data.get();
+            // Every log line and metric written as a Lambda function writes them (to DIR/bench.log), so their cost is measured.
+            java.nio.file.Files.createDirectories(dir);
+            dev.foley.obs.Log.sinkTo(dev.foley.obs.Log.fileSink(dir.resolve("bench.log")));
             switch (which) {
                 case api -> dev.foley.local.bench.ApiBench.run(dir, awsEndpoint, n, out);
                 case pipeline -> dev.foley.local.bench.PipelineBench.run(dir, awsEndpoint, out);

@@ -258,7 +258,7 @@ class TemplateTest {
     /** Variables that come from elsewhere: the Lambda runtime, local overrides, or SSM (FOLEY_SECRETS_PATH). */
     /** Set by the Lambda runtime itself, or only meaningful against a local endpoint. */
     static final Set<String> NOT_FROM_TEMPLATE = Set.of("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL",
-            "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_S3", "AWS_LAMBDA_FUNCTION_NAME");
+            "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_S3", "AWS_LAMBDA_FUNCTION_NAME", "FOLEY_LOG_FILE");
 
     @Test
     void everyVariableTheCodeReadsIsSetByTheTemplate() throws Exception {

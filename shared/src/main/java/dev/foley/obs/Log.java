@@ -43,6 +43,10 @@ public final class Log {
     }
 
     static Sink defaultSink() {
+        String file = System.getenv("FOLEY_LOG_FILE");
+        if (file != null && !file.isBlank()) {
+            return fileSink(java.nio.file.Path.of(file)); // local runs and benchmarks: every line, as on Lambda
+        }
         if (ON_LAMBDA) {
             return (level, json, fields) -> System.out.println(json);
         }
@@ -51,6 +55,22 @@ public final class Log {
                 System.err.println(json);
             }
         };
+    }
+
+    /** Every line appended to {@code file} (as a Lambda function's stdout would get them). */
+    public static Sink fileSink(java.nio.file.Path file) {
+        try {
+            java.io.PrintStream to = new java.io.PrintStream(new java.io.FileOutputStream(file.toFile(), true), false,
+                    java.nio.charset.StandardCharsets.UTF_8);
+            return (level, json, fields) -> {
+                synchronized (to) {
+                    to.println(json);
+                    to.flush();
+                }
+            };
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Sends every event to {@code s} from now on (local mode, tests). */

@@ -34,6 +34,8 @@ public final class FirstRequest {
                 "-cp", System.getProperty("java.class.path"), FirstRequest.class.getName()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("FOLEY_TABLE", table);
+        // Its log lines written as on Lambda (every level, JSON), so their cost is in the figure.
+        pb.environment().put("FOLEY_LOG_FILE", System.getProperty("java.io.tmpdir") + "/foley-bench-first.log");
         pb.environment().put("AWS_REGION", "us-east-1");
         pb.environment().put("AWS_ENDPOINT_URL", endpoint.toString());
         pb.environment().put("AWS_ACCESS_KEY_ID", "foley");
