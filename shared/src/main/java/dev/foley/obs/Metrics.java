@@ -33,6 +33,8 @@ public final class Metrics {
         WebhookGiveUps("Count", List.of(List.of())),
         PollerBacklog("Count", List.of(List.of())),
         PollerLag("Milliseconds", List.of(List.of())),
+        /** A step the poller started threw (it stays due and is tried again; Lambda never sees it as an error). */
+        StepErrors("Count", List.of(List.of())),
         BytesCopied("Bytes", List.of(List.of())),
         CopyTime("Milliseconds", List.of(List.of())),
         ApiResponses("Count", List.of(List.of("Route", "StatusClass"), List.of("StatusClass"))),

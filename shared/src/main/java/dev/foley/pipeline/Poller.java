@@ -179,6 +179,7 @@ public final class Poller {
                         after = pipeline.advance(p, Pipeline.Mode.WORKER, until);
                     } catch (RuntimeException e) {
                         LOG.log(Level.ERROR, "step failed for prediction " + p.id(), e);
+                        dev.foley.obs.Metrics.put(dev.foley.obs.Metrics.Metric.StepErrors, 1);
                         break;
                     } finally {
                         inFlight.remove(p.id());
@@ -213,6 +214,7 @@ public final class Poller {
             } catch (RuntimeException e) {
                 // One bad item never stops the others; it stays due and is tried again.
                 LOG.log(Level.ERROR, "step failed for prediction " + p.id(), e);
+                dev.foley.obs.Metrics.put(dev.foley.obs.Metrics.Metric.StepErrors, 1);
             } finally {
                 inFlight.remove(p.id());
                 slots.release();

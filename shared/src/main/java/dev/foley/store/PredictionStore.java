@@ -183,22 +183,13 @@ public final class PredictionStore {
             guarded(() -> dynamo.putItem(r -> r.tableName(table).item(item)
                     .conditionExpression("attribute_not_exists(PK)")));
             PhaseEvents.created(p);
-                return new Created.New(p);
+            return new Created.New(p);
         }
         long nowSeconds = clock.instant().getEpochSecond();
-        Map<String, AttributeValue> idem = new HashMap<>();
-        idem.put(PK, s(idempotencyPk(claim)));
-        idem.put(SK, s(IDEMPOTENCY_SK));
-        idem.put("request_hash", s(claim.requestHash()));
-        idem.put("prediction_id", s(p.id()));
-        idem.put(EXPIRES_AT, n(nowSeconds + IDEMPOTENCY_TTL.toSeconds()));
+        TransactWriteItem idem = idempotencyPut(claim, p, nowSeconds);
         for (int attempt = 0; attempt < 3; attempt++) {
             try {
-                guarded(() -> dynamo.transactWriteItems(r -> r.transactItems(
-                        TransactWriteItem.builder().put(Put.builder().tableName(table).item(idem)
-                                // TTL deletes lazily: an expired claim counts as absent.
-                                .conditionExpression("attribute_not_exists(PK) OR expires_at < :now")
-                                .expressionAttributeValues(Map.of(":now", n(nowSeconds))).build()).build(),
+                guarded(() -> dynamo.transactWriteItems(r -> r.transactItems(idem,
                         TransactWriteItem.builder().put(Put.builder().tableName(table).item(item)
                                 .conditionExpression("attribute_not_exists(PK)").build()).build())));
                 PhaseEvents.created(p);
@@ -221,6 +212,19 @@ public final class PredictionStore {
         throw new StoreUnavailableException("could not settle the Idempotency-Key claim", null);
     }
 
+    /** The claim of an {@code Idempotency-Key} for {@code p}, put unless a live one exists (TTL deletes lazily: an expired claim counts as absent). */
+    private TransactWriteItem idempotencyPut(IdempotencyClaim claim, Prediction p, long nowSeconds) {
+        Map<String, AttributeValue> idem = new HashMap<>();
+        idem.put(PK, s(idempotencyPk(claim)));
+        idem.put(SK, s(IDEMPOTENCY_SK));
+        idem.put("request_hash", s(claim.requestHash()));
+        idem.put("prediction_id", s(p.id()));
+        idem.put(EXPIRES_AT, n(nowSeconds + IDEMPOTENCY_TTL.toSeconds()));
+        return TransactWriteItem.builder().put(Put.builder().tableName(table).item(idem)
+                .conditionExpression("attribute_not_exists(PK) OR expires_at < :now")
+                .expressionAttributeValues(Map.of(":now", n(nowSeconds))).build()).build();
+    }
+
     private Created createCounted(Prediction p, IdempotencyClaim claim, int max) throws IdempotencyConflictException, KeyBusyException {
         Map<String, AttributeValue> item = toItem(p);
         long nowSeconds = clock.instant().getEpochSecond();
@@ -230,15 +234,7 @@ public final class PredictionStore {
                     .conditionExpression("attribute_not_exists(PK)").build()).build());
             all.add(keyCount(p.keyId(), 1, max));
             if (claim != null) {
-                Map<String, AttributeValue> idem = new HashMap<>();
-                idem.put(PK, s(idempotencyPk(claim)));
-                idem.put(SK, s(IDEMPOTENCY_SK));
-                idem.put("request_hash", s(claim.requestHash()));
-                idem.put("prediction_id", s(p.id()));
-                idem.put(EXPIRES_AT, n(nowSeconds + IDEMPOTENCY_TTL.toSeconds()));
-                all.add(TransactWriteItem.builder().put(Put.builder().tableName(table).item(idem)
-                        .conditionExpression("attribute_not_exists(PK) OR expires_at < :now")
-                        .expressionAttributeValues(Map.of(":now", n(nowSeconds))).build()).build());
+                all.add(idempotencyPut(claim, p, nowSeconds));
             }
             try {
                 guarded(() -> dynamo.transactWriteItems(r -> r.transactItems(all)));
