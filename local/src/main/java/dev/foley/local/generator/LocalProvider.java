@@ -247,6 +247,7 @@ public final class LocalProvider implements InferenceProvider, AutoCloseable {
     JobStatus run(String id, PredictionRequest r) {
         long t0 = System.nanoTime();
         Path jobDir = dir.resolve(id);
+        String attempt = Long.toHexString(System.nanoTime());
         try {
             Files.createDirectories(jobDir);
             long seed = r.seed() != null ? r.seed() : Long.parseLong(id.substring(0, 12), 16);
@@ -255,16 +256,21 @@ public final class LocalProvider implements InferenceProvider, AutoCloseable {
             if (r.kind() == Kind.TEXT) {
                 float[] audio = Synth.render(design, List.of(), r.duration(), r.guidanceScale(), seed);
                 file = "audio.flac";
-                MediaWriter.writeFlac(audio, jobDir.resolve(file));
+                Path tmp = jobDir.resolve(attempt + "-" + file);
+                MediaWriter.writeFlac(audio, tmp);
+                Files.move(tmp, jobDir.resolve(file), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } else {
-                Path video = fetch(URI.create(r.video()), jobDir.resolve("input"));
+                // Each run its own files (a re-run after a restart may overlap a run cut short), the output moved in whole.
+                Path video = fetch(URI.create(r.video()), jobDir.resolve(attempt + "-input"));
                 MotionAnalysis motion = MotionAnalysis.of(video, r.duration());
                 // As MMAudio does: a video shorter than the duration cuts the audio to its length.
                 double seconds = Math.min(r.duration(), motion.seconds());
                 List<MotionAnalysis.Onset> onsets = r.maskAwayClip() ? List.of() : motion.onsets();
                 float[] audio = Synth.render(design, onsets, seconds, r.guidanceScale(), seed);
                 file = "video.mp4";
-                MediaWriter.writeVideo(video, audio, seconds, jobDir.resolve(file));
+                Path tmp = jobDir.resolve(attempt + "-" + file);
+                MediaWriter.writeVideo(video, audio, seconds, tmp);
+                Files.move(tmp, jobDir.resolve(file), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                 Files.deleteIfExists(video);
             }
             long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -374,6 +380,11 @@ public final class LocalProvider implements InferenceProvider, AutoCloseable {
     public void close() {
         closed = true;
         workers.shutdownNow();
+        try {
+            workers.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS); // a graceful stop lets a render end
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         files.stop(0);
     }
 }
