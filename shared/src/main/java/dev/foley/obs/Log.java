@@ -30,6 +30,11 @@ public final class Log {
     /** Where events go: the JSON line, and the event's fields for a readable rendering. */
     public interface Sink {
         void accept(Level level, String json, Map<String, Object> fields);
+
+        /** Whether events of {@code level} are kept at all (when not, they are not even written out). */
+        default boolean accepts(Level level) {
+            return true;
+        }
     }
 
     private static final boolean ON_LAMBDA = System.getenv("AWS_LAMBDA_FUNCTION_NAME") != null;
@@ -50,9 +55,15 @@ public final class Log {
         if (ON_LAMBDA) {
             return (level, json, fields) -> System.out.println(json);
         }
-        return (level, json, fields) -> {
-            if (level.getSeverity() >= Level.WARNING.getSeverity()) {
+        return new Sink() {
+            @Override
+            public void accept(Level level, String json, Map<String, Object> fields) {
                 System.err.println(json);
+            }
+
+            @Override
+            public boolean accepts(Level level) {
+                return level.getSeverity() >= Level.WARNING.getSeverity(); // tests and tools: warnings and errors only
             }
         };
     }
@@ -157,6 +168,9 @@ public final class Log {
 
     static void event(Level level, String logger, String message, Map<String, ?> extra, Throwable thrown) {
         Sink s = sink;
+        if (!s.accepts(level)) {
+            return;
+        }
         ObjectNode n = Json.object();
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("timestamp", Instant.now().toString());

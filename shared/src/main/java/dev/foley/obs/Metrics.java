@@ -63,6 +63,9 @@ public final class Metrics {
      * a dimension {@code m} declares but not given here is written as {@code "-"}.
      */
     public static void put(Metric m, double value, String... dimensions) {
+        if (!Log.sink().accepts(Level.INFO)) {
+            return; // nobody keeps it: not even written out
+        }
         ObjectNode n = Json.object();
         ObjectNode aws = n.putObject("_aws");
         aws.put("Timestamp", System.currentTimeMillis());

@@ -107,7 +107,9 @@ public final class Poller {
             }
         }
         // The backlog (what is due and not held) and how late the oldest of it is.
-        dev.foley.obs.Metrics.put(dev.foley.obs.Metrics.Metric.PollerBacklog, found.size());
+        if (!found.isEmpty()) { // an idle tick writes nothing (local mode ticks ten times a second)
+            dev.foley.obs.Metrics.put(dev.foley.obs.Metrics.Metric.PollerBacklog, found.size());
+        }
         found.stream().map(f -> f.prediction().dueAt()).filter(java.util.Objects::nonNull).min(Instant::compareTo)
                 .ifPresent(oldest -> dev.foley.obs.Metrics.put(dev.foley.obs.Metrics.Metric.PollerLag,
                         Math.max(0, Duration.between(oldest, now).toMillis())));

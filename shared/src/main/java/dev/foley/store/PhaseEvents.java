@@ -8,7 +8,6 @@ import dev.foley.prediction.Prediction;
 import dev.foley.prediction.Pricing;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -25,16 +24,16 @@ final class PhaseEvents {
     private PhaseEvents() {
     }
 
-    static void created(Prediction p) {
-        LOG.event(Level.INFO, "prediction " + p.id() + " accepted", fields(p, null, p));
+    static void created(Prediction p, java.time.Clock clock) {
+        LOG.event(Level.INFO, "prediction " + p.id() + " accepted", fields(p, null, p, clock));
     }
 
-    static void moved(Prediction before, Prediction after) {
+    static void moved(Prediction before, Prediction after, java.time.Clock clock) {
         if (before.phase() == after.phase()) {
             return;
         }
         LOG.event(Level.INFO, "prediction " + after.id() + " " + before.phase().code() + " -> " + after.phase().code(),
-                fields(after, before.phase(), after));
+                fields(after, before.phase(), after, clock));
         if (after.isWindow()) {
             return;
         }
@@ -44,7 +43,7 @@ final class PhaseEvents {
             case SUBMITTED -> Metrics.put(Metric.PredictionsSubmitted, 1, "Model", model, "Provider", provider);
             case COMPLETED -> {
                 Metrics.put(Metric.PredictionsCompleted, 1, "Model", model, "Provider", provider);
-                Metrics.put(Metric.TimeToDone, Duration.between(after.createdAt(), Instant.now()).toMillis(), "Model", model);
+                Metrics.put(Metric.TimeToDone, Duration.between(after.createdAt(), clock.instant()).toMillis(), "Model", model);
                 Metrics.put(Metric.SecondsCharged, Pricing.secondsOf(after));
                 Metrics.put(Metric.MicroUsdCharged, after.chargeMicroUsd());
             }
@@ -55,7 +54,7 @@ final class PhaseEvents {
         }
     }
 
-    private static Map<String, Object> fields(Prediction p, Phase from, Prediction now) {
+    private static Map<String, Object> fields(Prediction p, Phase from, Prediction now, java.time.Clock clock) {
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("prediction_id", p.id());
         if (p.isWindow()) {
@@ -68,7 +67,7 @@ final class PhaseEvents {
         }
         f.put("phase_from", from == null ? "-" : from.code());
         f.put("phase_to", now.phase().code());
-        f.put("age_ms", Math.max(0, Duration.between(p.createdAt(), Instant.now()).toMillis()));
+        f.put("age_ms", Math.max(0, Duration.between(p.createdAt(), clock.instant()).toMillis()));
         if (!now.error().isEmpty()) {
             f.put("reason", now.error());
         }

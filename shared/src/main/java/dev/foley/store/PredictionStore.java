@@ -182,7 +182,7 @@ public final class PredictionStore {
         if (claim == null) {
             guarded(() -> dynamo.putItem(r -> r.tableName(table).item(item)
                     .conditionExpression("attribute_not_exists(PK)")));
-            PhaseEvents.created(p);
+            PhaseEvents.created(p, clock);
             return new Created.New(p);
         }
         long nowSeconds = clock.instant().getEpochSecond();
@@ -192,7 +192,7 @@ public final class PredictionStore {
                 guarded(() -> dynamo.transactWriteItems(r -> r.transactItems(idem,
                         TransactWriteItem.builder().put(Put.builder().tableName(table).item(item)
                                 .conditionExpression("attribute_not_exists(PK)").build()).build())));
-                PhaseEvents.created(p);
+                PhaseEvents.created(p, clock);
                 return new Created.New(p);
             } catch (TransactionCanceledException e) {
                 Map<String, AttributeValue> existing = guarded(() -> dynamo.getItem(r -> r.tableName(table)
@@ -238,7 +238,7 @@ public final class PredictionStore {
             }
             try {
                 guarded(() -> dynamo.transactWriteItems(r -> r.transactItems(all)));
-                PhaseEvents.created(p);
+                PhaseEvents.created(p, clock);
                 return new Created.New(p);
             } catch (TransactionCanceledException e) {
                 if (claim != null) {
@@ -356,7 +356,7 @@ public final class PredictionStore {
         try {
             guarded(() -> dynamo.putItem(r -> r.tableName(table).item(toItem(window))
                     .conditionExpression("attribute_not_exists(PK)")));
-            PhaseEvents.created(window);
+            PhaseEvents.created(window, clock);
             return true;
         } catch (ConditionalCheckFailedException exists) {
             return false;
@@ -861,7 +861,7 @@ public final class PredictionStore {
         try {
             var resp = guarded(() -> dynamo.updateItem(r -> request(r, p.id(), u).returnValues(ReturnValue.ALL_NEW)));
             Prediction after = fromItem(resp.attributes());
-            PhaseEvents.moved(p, after);
+            PhaseEvents.moved(p, after, clock);
             return Optional.of(after);
         } catch (ConditionalCheckFailedException lost) {
             return Optional.empty();
@@ -891,7 +891,7 @@ public final class PredictionStore {
             return Optional.empty();
         }
         Optional<Prediction> after = get(p.id());
-        after.ifPresent(a -> PhaseEvents.moved(p, a));
+        after.ifPresent(a -> PhaseEvents.moved(p, a, clock));
         return after;
     }
 
