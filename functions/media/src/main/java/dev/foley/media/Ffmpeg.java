@@ -2,14 +2,25 @@ package dev.foley.media;
 
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_AAC;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_FLAC;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_HEVC;
+import static org.bytedeco.ffmpeg.global.avcodec.FF_COMPLIANCE_NORMAL;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_MP3;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_PCM_S16LE;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_descriptor_get_by_name;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_decoder;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_encoder_by_name;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_get_name;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_rescale_ts;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_parameters_copy;
 import static org.bytedeco.ffmpeg.global.avformat.AVIO_FLAG_WRITE;
+import static org.bytedeco.ffmpeg.global.avformat.AV_DISPOSITION_ATTACHED_PIC;
+import static org.bytedeco.ffmpeg.global.avformat.av_find_input_format;
+import static org.bytedeco.ffmpeg.global.avformat.av_guess_format;
+import static org.bytedeco.ffmpeg.global.avformat.av_guess_frame_rate;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_query_codec;
 import static org.bytedeco.ffmpeg.global.avformat.av_find_best_stream;
 import static org.bytedeco.ffmpeg.global.avformat.av_interleaved_write_frame;
 import static org.bytedeco.ffmpeg.global.avformat.av_read_frame;
@@ -29,6 +40,8 @@ import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_ERROR;
 import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
 import static org.bytedeco.ffmpeg.global.avutil.AV_SAMPLE_FMT_FLT;
+import static org.bytedeco.ffmpeg.global.avutil.AV_TIME_BASE;
+import static org.bytedeco.ffmpeg.global.avutil.av_q2d;
 import static org.bytedeco.ffmpeg.global.avutil.av_compare_ts;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
@@ -41,12 +54,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
+import org.bytedeco.ffmpeg.avcodec.AVCodecDescriptor;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.avformat.AVIOContext;
 import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.avutil.AVDictionary;
 import org.bytedeco.ffmpeg.avutil.AVRational;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.FFmpegFrameRecorder;
@@ -69,10 +84,32 @@ public final class Ffmpeg {
     private static final int CHUNK = 4096;
     private static volatile boolean ready;
 
-    /** What a file holds. {@code seconds}: the container's duration (or the video stream's). */
+    /**
+     * What a file holds. {@code seconds}: the container's duration (or the video stream's). Codecs by
+     * FFmpeg's codec names ({@code h264}, {@code aac}), whichever decoder would read them; the stream
+     * indexes are the picture and sound {@link #cut} and {@link #audio} read (-1: none).
+     */
     public record Probe(boolean hasVideo, boolean hasAudio, int width, int height, double frameRate, double seconds,
-            String videoCodec, String audioCodec) {
+            String videoCodec, String audioCodec, int videoStream, int audioStream) {
     }
+
+    /**
+     * The pictures Foley reads, by FFmpeg codec name: what cameras, phones, editors and the web
+     * produce. The Lambda build (functions/media/native) has a decoder for each and nothing more, so
+     * local mode refuses what Lambda could not read: the same answer everywhere.
+     */
+    public static final List<String> VIDEO_CODECS = List.of("h264", "hevc", "av1", "vp9", "vp8", "mpeg4", "mpeg2video",
+            "mpeg1video", "mjpeg", "prores", "h263");
+    /** The sound Foley reads: a clip's own track (for mix and duck) and what the providers return. */
+    public static final List<String> AUDIO_CODECS = List.of("aac", "mp3", "opus", "vorbis", "flac", "alac", "ac3", "eac3",
+            "mp2", "aac_latm", "pcm_s16le", "pcm_s16be", "pcm_s24le", "pcm_s24be", "pcm_s32le", "pcm_s32be", "pcm_f32le",
+            "pcm_f32be", "pcm_f64le", "pcm_u8", "pcm_s8", "pcm_alaw", "pcm_mulaw");
+    /** The encoders it writes with: windows (OpenH264), and each output format. */
+    static final List<String> ENCODERS = List.of("libopenh264", "aac", "flac", "pcm_s16le", "libmp3lame");
+    /** The containers it reads ... */
+    static final List<String> DEMUXERS = List.of("mov", "matroska", "avi", "mpegts", "mpeg", "mp3", "aac", "flac", "wav", "ogg");
+    /** ... and writes. */
+    static final List<String> MUXERS = List.of("mp4", "ipod", "wav", "flac", "mp3");
 
     /** A file FFmpeg cannot use as asked: its message is plain, for the client. */
     public static final class UnreadableException extends IOException {
@@ -97,17 +134,117 @@ public final class Ffmpeg {
         }
     }
 
+    /**
+     * Reads what {@code file} holds from its container and stream headers (no decoder needed, so a
+     * codec Foley does not read is still named). The picture is the first video stream that is not
+     * a cover image.
+     */
     public static Probe probe(Path file) throws UnreadableException {
         init();
-        try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(file.toFile())) {
-            g.start();
-            Probe p = new Probe(g.hasVideo(), g.hasAudio(), g.getImageWidth(), g.getImageHeight(), g.getFrameRate(),
-                    g.getLengthInTime() / 1e6, g.hasVideo() ? g.getVideoCodecName() : null, g.hasAudio() ? g.getAudioCodecName() : null);
-            g.stop();
-            return p;
-        } catch (FrameGrabber.Exception e) {
-            throw new UnreadableException("not a media file FFmpeg can read");
+        AVFormatContext ctx = open(file);
+        try {
+            int vi = -1;
+            int ai = -1;
+            for (int i = 0; i < ctx.nb_streams(); i++) {
+                AVStream st = ctx.streams(i);
+                int type = st.codecpar().codec_type();
+                if (vi < 0 && type == AVMEDIA_TYPE_VIDEO && (st.disposition() & AV_DISPOSITION_ATTACHED_PIC) == 0) {
+                    vi = i;
+                } else if (ai < 0 && type == AVMEDIA_TYPE_AUDIO) {
+                    ai = i;
+                }
+            }
+            AVStream v = vi < 0 ? null : ctx.streams(vi);
+            double seconds = v != null ? pictureSeconds(ctx, vi)
+                    : ctx.duration() != AV_NOPTS_VALUE && ctx.duration() > 0 ? ctx.duration() / (double) AV_TIME_BASE : 0;
+            double fps = v == null ? 0 : av_q2d(av_guess_frame_rate(ctx, v, null));
+            return new Probe(v != null, ai >= 0, v == null ? 0 : v.codecpar().width(), v == null ? 0 : v.codecpar().height(),
+                    Double.isFinite(fps) ? fps : 0, seconds, v == null ? null : codecName(v.codecpar().codec_id()),
+                    ai < 0 ? null : codecName(ctx.streams(ai).codecpar().codec_id()), vi, ai);
+        } finally {
+            avformat_close_input(ctx);
         }
+    }
+
+    /**
+     * How long the picture lasts: the stream's own length where the container keeps one (MP4, MOV,
+     * AVI: exact), else the end of its last packet (Matroska, WebM and MPEG-TS keep none per stream,
+     * and a file's overall length can be an estimate far off: an AVI's VBR MP3 track, a muxer's
+     * guess). The packets are read, not decoded.
+     */
+    private static double pictureSeconds(AVFormatContext ctx, int vi) {
+        AVStream v = ctx.streams(vi);
+        double tb = av_q2d(v.time_base());
+        if (v.duration() != AV_NOPTS_VALUE && v.duration() > 0) {
+            return v.duration() * tb;
+        }
+        // A packet without a duration (Matroska often) lasts one frame.
+        double fps = av_q2d(av_guess_frame_rate(ctx, v, null));
+        long frame = fps > 0 && Double.isFinite(fps) ? Math.max(1, Math.round(1 / (fps * tb))) : 0;
+        long first = Long.MAX_VALUE;
+        long end = Long.MIN_VALUE;
+        AVPacket pkt = av_packet_alloc();
+        try {
+            while (av_read_frame(ctx, pkt) >= 0) {
+                long t = pkt.pts() != AV_NOPTS_VALUE ? pkt.pts() : pkt.dts();
+                if (pkt.stream_index() == vi && t != AV_NOPTS_VALUE) {
+                    first = Math.min(first, t);
+                    end = Math.max(end, t + (pkt.duration() > 0 ? pkt.duration() : frame));
+                }
+                av_packet_unref(pkt);
+            }
+        } finally {
+            av_packet_free(pkt);
+        }
+        if (end > first) {
+            return (end - first) * tb;
+        }
+        return ctx.duration() != AV_NOPTS_VALUE && ctx.duration() > 0 ? ctx.duration() / (double) AV_TIME_BASE : 0;
+    }
+
+    private static String codecName(int id) {
+        BytePointer name = avcodec_get_name(id);
+        return name == null || name.isNull() ? "unknown" : name.getString();
+    }
+
+    /**
+     * What the loaded FFmpeg lacks of what Foley needs (decoders for {@link #VIDEO_CODECS} and
+     * {@link #AUDIO_CODECS}, its encoders, containers): empty when this build does all of it.
+     */
+    public static List<String> missing() {
+        init();
+        List<String> out = new ArrayList<>();
+        for (String c : VIDEO_CODECS) {
+            if (!decodes(c)) {
+                out.add("decoder " + c);
+            }
+        }
+        for (String c : AUDIO_CODECS) {
+            if (!decodes(c)) {
+                out.add("decoder " + c);
+            }
+        }
+        for (String c : ENCODERS) {
+            if (avcodec_find_encoder_by_name(c) == null) {
+                out.add("encoder " + c);
+            }
+        }
+        for (String f : DEMUXERS) {
+            if (av_find_input_format(f) == null) {
+                out.add("demuxer " + f);
+            }
+        }
+        for (String f : MUXERS) {
+            if (av_guess_format(f, null, null) == null) {
+                out.add("muxer " + f);
+            }
+        }
+        return out;
+    }
+
+    private static boolean decodes(String codec) {
+        AVCodecDescriptor d = avcodec_descriptor_get_by_name(codec);
+        return d != null && !d.isNull() && avcodec_find_decoder(d.id()) != null;
     }
 
     /**
@@ -127,12 +264,15 @@ public final class Ffmpeg {
         if (!p.hasVideo()) {
             throw new UnreadableException("the file has no video stream");
         }
+        if (!VIDEO_CODECS.contains(p.videoCodec())) {
+            throw new UnreadableException(notRead("picture", p.videoCodec(), VIDEO_CODECS));
+        }
         double scale = Math.min(1.0, WINDOW_SHORT_SIDE / (double) Math.min(p.width(), p.height()));
         int w = Math.max(2, (int) Math.round(p.width() * scale / 2) * 2);
         int h = Math.max(2, (int) Math.round(p.height() * scale / 2) * 2);
         // At most 25 fps; a slower video keeps its own rate, so every frame keeps its exact time.
         double fps = p.frameRate() > 0 && p.frameRate() <= WINDOW_FPS ? p.frameRate() : WINDOW_FPS;
-        Long base = firstFrameTime(source);
+        Long base = firstFrameTime(source, p.videoStream());
         if (base == null) {
             throw new UnreadableException("no frame could be decoded (a truncated or corrupt file)");
         }
@@ -142,13 +282,13 @@ public final class Ffmpeg {
         var second = half < plan.size()
                 ? java.util.concurrent.CompletableFuture.runAsync(() -> {
                     try {
-                        cutRange(source, plan, half, plan.size(), base, w, h, fps, dir, done);
+                        cutRange(source, p.videoStream(), plan, half, plan.size(), base, w, h, fps, dir, done);
                     } catch (IOException e) {
                         throw new java.io.UncheckedIOException(e);
                     }
                 }) : java.util.concurrent.CompletableFuture.completedFuture((Void) null);
         try {
-            cutRange(source, plan, 0, half, base, w, h, fps, dir, done);
+            cutRange(source, p.videoStream(), plan, 0, half, base, w, h, fps, dir, done);
         } finally {
             try {
                 second.join();
@@ -162,8 +302,8 @@ public final class Ffmpeg {
     }
 
     /** The timestamp (µs) of the video's first frame, or null when none can be decoded. */
-    private static Long firstFrameTime(Path source) throws UnreadableException {
-        try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(source.toFile())) {
+    private static Long firstFrameTime(Path source, int stream) throws UnreadableException {
+        try (FFmpegFrameGrabber g = pictureOnly(source, stream)) {
             g.start();
             Frame f = g.grabImage();
             return f == null ? null : f.timestamp;
@@ -173,13 +313,13 @@ public final class Ffmpeg {
     }
 
     /** Windows {@code [from, to)} of {@code plan}, from one decoder that starts just before the first of them. */
-    private static void cutRange(Path source, List<Windows.Window> plan, int from, int to, long base, int w, int h, double fps,
-            Path dir, WindowSink done) throws IOException {
+    private static void cutRange(Path source, int stream, List<Windows.Window> plan, int from, int to, long base, int w, int h,
+            double fps, Path dir, WindowSink done) throws IOException {
         FFmpegFrameRecorder[] open = new FFmpegFrameRecorder[plan.size()];
         long[] lastSlot = new long[plan.size()];
         java.util.Arrays.fill(lastSlot, -1);
         int next = from; // the first window not yet finished
-        try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(source.toFile())) {
+        try (FFmpegFrameGrabber g = pictureOnly(source, stream)) {
             g.setImageWidth(w);
             g.setImageHeight(h);
             g.setPixelFormat(AV_PIX_FMT_YUV420P);
@@ -223,6 +363,24 @@ public final class Ffmpeg {
         }
     }
 
+    /**
+     * A grabber of one picture stream, its sound left closed (a track Foley does not read cannot
+     * stop the cut, and no audio decoder runs for nothing).
+     */
+    private static FFmpegFrameGrabber pictureOnly(Path source, int stream) {
+        FFmpegFrameGrabber g = new FFmpegFrameGrabber(source.toFile());
+        g.setVideoStream(stream);
+        g.setAudioStream(Integer.MAX_VALUE); // no such stream: no sound opened
+        return g;
+    }
+
+    /** "its picture is coded as theora, which Foley does not read (it reads h264, hevc, …)". */
+    static String notRead(String what, String codec, List<String> reads) {
+        return "its " + what + " is coded as " + codec + ", which Foley does not read (it reads "
+                + String.join(", ", reads.stream().filter(c -> !c.startsWith("pcm_") || c.equals("pcm_s16le")).toList())
+                + (reads == AUDIO_CODECS ? " and other PCM" : "") + ")";
+    }
+
     /** Receives each window's clip as it is finished. */
     @FunctionalInterface
     public interface WindowSink {
@@ -256,15 +414,20 @@ public final class Ffmpeg {
 
     /** The file's first sound track, mono at {@code rate}; null when it has none. */
     public static float[] audio(Path file, int rate) throws UnreadableException {
-        init();
+        Probe p = probe(file);
+        if (!p.hasAudio()) {
+            return null;
+        }
+        if (!AUDIO_CODECS.contains(p.audioCodec())) {
+            throw new UnreadableException(notRead("sound", p.audioCodec(), AUDIO_CODECS));
+        }
         try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(file.toFile())) {
+            g.setVideoStream(Integer.MAX_VALUE); // no such stream: the picture is not decoded
+            g.setAudioStream(p.audioStream());
             g.setSampleFormat(AV_SAMPLE_FMT_FLT);
             g.setSampleRate(rate);
             g.setAudioChannels(1);
             g.start();
-            if (!g.hasAudio()) {
-                return null;
-            }
             List<float[]> chunks = new ArrayList<>();
             int total = 0;
             Frame f;
@@ -330,9 +493,73 @@ public final class Ffmpeg {
     /**
      * Writes {@code out} (MP4): the picture of {@code video}, its packets copied (not re-encoded),
      * up to {@code seconds}, with the sound track of {@code audio} (copied too), interleaved by time.
+     * A picture MP4 cannot carry (VP8, ProRes, H.263) is re-encoded as H.264 first, at its own size
+     * and rate: the one case where it is not copied.
      */
     public static void mux(Path video, Path audio, double seconds, Path out) throws IOException {
         init();
+        Probe p = probe(video);
+        if (!p.hasVideo()) {
+            throw new UnreadableException("the file has no video stream");
+        }
+        AVCodecDescriptor d = avcodec_descriptor_get_by_name(p.videoCodec());
+        if (d != null && !d.isNull() && avformat_query_codec(av_guess_format("mp4", null, null), d.id(), FF_COMPLIANCE_NORMAL) == 1) {
+            muxCopy(video, p.videoStream(), audio, seconds, out);
+            return;
+        }
+        Path picture = out.resolveSibling(out.getFileName() + ".picture.mp4");
+        try {
+            encodePicture(video, p, seconds, picture);
+            muxCopy(picture, 0, audio, seconds, out);
+        } finally {
+            java.nio.file.Files.deleteIfExists(picture);
+        }
+    }
+
+    /** The picture of {@code video} (its first {@code seconds}) as H.264 in MP4, at its own size and rate. */
+    private static void encodePicture(Path video, Probe p, double seconds, Path out) throws IOException {
+        if (!VIDEO_CODECS.contains(p.videoCodec())) {
+            throw new UnreadableException(notRead("picture", p.videoCodec(), VIDEO_CODECS));
+        }
+        double fps = p.frameRate() > 0 ? Math.min(p.frameRate(), 120) : WINDOW_FPS;
+        int w = Math.max(2, p.width() & ~1);
+        int h = Math.max(2, p.height() & ~1);
+        try (FFmpegFrameGrabber g = pictureOnly(video, p.videoStream()); FFmpegFrameRecorder r = new FFmpegFrameRecorder(out.toFile(), w, h, 0)) {
+            g.setImageWidth(w);
+            g.setImageHeight(h);
+            g.setPixelFormat(AV_PIX_FMT_YUV420P);
+            g.start();
+            r.setFormat("mp4");
+            r.setVideoCodecName("libopenh264");
+            r.setPixelFormat(AV_PIX_FMT_YUV420P);
+            r.setFrameRate(fps);
+            r.setGopSize((int) Math.round(fps * 2));
+            // About 0.15 bit a pixel: close to the source for a delivery file, between 1 and 20 Mbit/s.
+            r.setVideoBitrate((int) Math.max(1_000_000, Math.min(20_000_000, w * (double) h * fps * 0.15)));
+            r.start();
+            Long base = null;
+            long last = -1;
+            Frame f;
+            while ((f = g.grabImage()) != null) {
+                base = base == null ? f.timestamp : base;
+                double t = (f.timestamp - base) / 1e6;
+                if (t >= seconds - 1e-6) {
+                    break;
+                }
+                long n = Math.round(t * fps);
+                if (n > last) {
+                    r.setFrameNumber((int) n);
+                    r.record(f);
+                    last = n;
+                }
+            }
+            r.stop();
+        } catch (FrameGrabber.Exception | FFmpegFrameRecorder.Exception e) {
+            throw new UnreadableException("the video could not be decoded (" + firstLine(e) + ")");
+        }
+    }
+
+    private static void muxCopy(Path video, int vi, Path audio, double seconds, Path out) throws IOException {
         AVFormatContext iv = open(video);
         AVFormatContext ia = null;
         AVFormatContext oc = new AVFormatContext(null);
@@ -340,15 +567,17 @@ public final class Ffmpeg {
         AVPacket pa = av_packet_alloc();
         try {
             ia = open(audio);
-            int vi = av_find_best_stream(iv, AVMEDIA_TYPE_VIDEO, -1, -1, (AVCodec) null, 0);
             int ai = av_find_best_stream(ia, AVMEDIA_TYPE_AUDIO, -1, -1, (AVCodec) null, 0);
-            if (vi < 0 || ai < 0) {
-                throw new UnreadableException(vi < 0 ? "the file has no video stream" : "the sound track is missing");
+            if (ai < 0) {
+                throw new UnreadableException("the sound track is missing");
             }
             check(avformat_alloc_output_context2(oc, null, "mp4", out.toString()), "output");
             AVStream ov = avformat_new_stream(oc, null);
             check(avcodec_parameters_copy(ov.codecpar(), iv.streams(vi).codecpar()), "video parameters");
-            ov.codecpar().codec_tag(0);
+            // HEVC as 'hvc1' (parameter sets in the header), which Apple's players need, where the source
+            // has them there (MP4, MOV, Matroska); else the muxer's default.
+            boolean hvc1 = ov.codecpar().codec_id() == AV_CODEC_ID_HEVC && ov.codecpar().extradata_size() > 0;
+            ov.codecpar().codec_tag(hvc1 ? 'h' | 'v' << 8 | 'c' << 16 | '1' << 24 : 0);
             ov.time_base(iv.streams(vi).time_base());
             AVStream oa = avformat_new_stream(oc, null);
             check(avcodec_parameters_copy(oa.codecpar(), ia.streams(ai).codecpar()), "audio parameters");

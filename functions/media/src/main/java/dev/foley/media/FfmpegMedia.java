@@ -129,7 +129,7 @@ public final class FfmpegMedia implements MediaWork {
                     fetch(p.request().video(), video, until, "video");
                 }
                 if (!"replace".equals(o.originalAudio())) {
-                    float[] original = Ffmpeg.audio(video, Ffmpeg.RATE);
+                    float[] original = originalSound(video, o.originalAudio());
                     if (original != null) { // a clip without sound: as replace
                         sound = "duck".equals(o.originalAudio()) ? Sound.duck(sound, original, o.originalLevel(), Ffmpeg.RATE)
                                 : Sound.mix(sound, original, o.originalLevel());
@@ -188,6 +188,15 @@ public final class FfmpegMedia implements MediaWork {
         }
     }
 
+    /** The clip's own sound, for mix or duck; null when it has none. */
+    private static float[] originalSound(Path video, String asked) throws MediaException {
+        try {
+            return Ffmpeg.audio(video, Ffmpeg.RATE);
+        } catch (Ffmpeg.UnreadableException e) {
+            throw new MediaException("video: " + e.getMessage() + "; original_audio " + asked + " needs it (replace does not)", false);
+        }
+    }
+
     private static float[] soundOf(Path file, String what) throws MediaException {
         try {
             float[] t = Ffmpeg.audio(file, Ffmpeg.RATE);
@@ -206,6 +215,9 @@ public final class FfmpegMedia implements MediaWork {
             if (!probe.hasVideo()) {
                 throw new MediaException("video: the file has " + (probe.hasAudio() ? "only a sound track" : "no video stream")
                         + "; the model needs a picture", false);
+            }
+            if (!Ffmpeg.VIDEO_CODECS.contains(probe.videoCodec())) {
+                throw new MediaException("video: " + Ffmpeg.notRead("picture", probe.videoCodec(), Ffmpeg.VIDEO_CODECS), false);
             }
             if (!(probe.seconds() > 0)) {
                 throw new MediaException("video: its length could not be read (a truncated or streaming-only file?)", false);

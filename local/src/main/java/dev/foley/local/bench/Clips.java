@@ -1,6 +1,5 @@
 package dev.foley.local.bench;
 
-import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_AAC;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_GRAY8;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
 
@@ -22,24 +21,46 @@ public final class Clips {
     }
 
     /**
+     * How a clip is written: container, picture encoder and its pixel format and options, sound
+     * encoder (used only with a tone) and its sample rate.
+     */
+    public record Codecs(String format, String video, int pixelFormat, java.util.Map<String, String> videoOptions, String audio,
+            int sampleRate) {
+        /** H.264 (OpenH264) and AAC in MP4: what a phone or an editor hands over. */
+        public static final Codecs MP4 = new Codecs("mp4", "libopenh264", AV_PIX_FMT_YUV420P, java.util.Map.of(), "aac", 44_100);
+    }
+
+    /**
      * Writes {@code seconds} of video at {@code fps}, {@code width}x{@code height}, impacts at
      * {@code impacts} (ascending); with {@code toneHz} > 0, a sound track of that sine at
      * {@code toneLevel} (0..1).
      */
     public static Path bounce(Path out, int width, int height, double fps, double seconds, double[] impacts, double toneHz,
             double toneLevel) throws Exception {
+        return bounce(out, Codecs.MP4, width, height, fps, seconds, impacts, toneHz, toneLevel);
+    }
+
+    /** The same, written with {@code codecs}. */
+    public static Path bounce(Path out, Codecs codecs, int width, int height, double fps, double seconds, double[] impacts,
+            double toneHz, double toneLevel) throws Exception {
         dev.foley.media.Ffmpeg.init();
         int frames = (int) Math.round(seconds * fps);
-        int rate = 44_100;
+        int rate = codecs.sampleRate();
         try (FFmpegFrameRecorder r = new FFmpegFrameRecorder(out.toFile(), width, height, toneHz > 0 ? 1 : 0)) {
-            r.setFormat("mp4");
-            r.setVideoCodecName("libopenh264");
-            r.setPixelFormat(AV_PIX_FMT_YUV420P);
+            r.setFormat(codecs.format());
+            r.setVideoCodecName(codecs.video());
+            r.setPixelFormat(codecs.pixelFormat());
+            codecs.videoOptions().forEach(r::setVideoOption);
             r.setFrameRate(fps);
             r.setGopSize((int) Math.round(fps * 2));
             r.setVideoBitrate(Math.max(400_000, width * height * 2));
             if (toneHz > 0) {
-                r.setAudioCodec(AV_CODEC_ID_AAC);
+                r.setAudioCodecName(codecs.audio());
+                // The encoder's own first sample format (PCM and FLAC take integers, not JavaCV's default float).
+                var encoder = org.bytedeco.ffmpeg.global.avcodec.avcodec_find_encoder_by_name(codecs.audio());
+                if (encoder != null && encoder.sample_fmts() != null && !encoder.sample_fmts().isNull()) {
+                    r.setSampleFormat(encoder.sample_fmts().get(0));
+                }
                 r.setSampleRate(rate);
                 r.setAudioChannels(1);
                 r.setAudioBitrate(128_000);

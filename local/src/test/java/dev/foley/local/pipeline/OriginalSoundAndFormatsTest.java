@@ -1,5 +1,6 @@
 package dev.foley.local.pipeline;
 
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -42,6 +43,15 @@ class OriginalSoundAndFormatsTest {
         Clips.bounce(dir.resolve("tone.mp4"), 320, 240, 25, 6, impacts, 440, 0.3);
         Clips.bounce(dir.resolve("silent.mp4"), 320, 240, 25, 6, impacts, 0, 0);
         Clips.bounce(dir.resolve("tone-long.mp4"), 320, 240, 25, 33, new double[] {1.5, 9.5, 17.5, 25.5, 31.5}, 440, 0.3);
+        // VP8 and Opus in WebM: a picture MP4 cannot carry, a sound from the web.
+        Clips.bounce(dir.resolve("tone.webm"), new Clips.Codecs("webm", "libvpx", AV_PIX_FMT_YUV420P,
+                Map.of("deadline", "realtime", "cpu-used", "8"), "libopus", 48_000), 320, 240, 25, 6, impacts, 440, 0.3);
+        // MPEG-4 and VBR MP3 in AVI: the container's length is an estimate from the MP3's bit rate, far off.
+        Clips.bounce(dir.resolve("tone-long.avi"), new Clips.Codecs("avi", "mpeg4", AV_PIX_FMT_YUV420P, Map.of(), "libmp3lame", 44_100),
+                320, 240, 25, 33, new double[] {1.5, 9.5, 17.5, 25.5, 31.5}, 440, 0.3);
+        // FFV1 (a lossless archive codec) with its sound in PCM: a picture Foley does not read.
+        Clips.bounce(dir.resolve("archive.mkv"), new Clips.Codecs("matroska", "ffv1", AV_PIX_FMT_YUV420P, Map.of(), "pcm_s16le", 44_100),
+                160, 120, 25, 6, impacts, 440, 0.3);
         media = new MediaServer().serving(dir);
         stack = RunningStack.offline("sound", dir);
     }
@@ -109,6 +119,37 @@ class OriginalSoundAndFormatsTest {
                 + "\",\"prompt\":\"footsteps\",\"original_audio\":\"duck\"}", "long-duck.mp4");
         assertEquals(33.0, p.audioSeconds(), 0.05);
         assertTrue(toneShare(p) > -6, "the clip's tone is kept: " + toneShare(p));
+    }
+
+    @Test
+    void aWebmClipKeepsItsSoundAndComesBackAsAnMp4() throws Exception {
+        AudioProbe p = run(FoleyApi.SUBMIT_VIDEO, video("tone.webm", ",\"original_audio\":\"mix\""), "webm-mix.mp4");
+        assertEquals("h264", p.videoCodec(), "VP8 has no place in MP4: its picture is re-encoded as H.264");
+        assertEquals("aac", p.audioCodec());
+        assertEquals(6.0, p.audioSeconds(), 0.06);
+        assertTrue(toneShare(p) > -6, "the clip's Opus tone is kept: " + toneShare(p));
+    }
+
+    @Test
+    void theLongModelTakesThePicturesLengthNotTheContainersEstimate() throws Exception {
+        double claimed = dev.foley.media.Ffmpeg.probe(dir.resolve("tone-long.avi")).seconds();
+        AudioProbe p = run(FoleyApi.SUBMIT_LONG, "{\"video\":\"" + media.fileUrl("tone-long.avi")
+                + "\",\"prompt\":\"footsteps\",\"original_audio\":\"mix\"}", "long-avi.mp4");
+        assertEquals(33.0, claimed, 0.05, "the probe reads the picture's own length");
+        assertEquals("mpeg4", p.videoCodec(), "the picture copied");
+        assertEquals(33.0, p.audioSeconds(), 0.06);
+        assertTrue(toneShare(p) > -6, "the clip's MP3 tone is kept: " + toneShare(p));
+    }
+
+    @Test
+    void aPictureFoleyDoesNotReadFailsWithAPlainReasonAndCostsNothing() throws Exception {
+        // The long model must decode the picture to cut it (the short one copies a picture MP4 can carry, never decoding it).
+        JsonNode data = stack.submit(FoleyApi.SUBMIT_LONG, "{\"video\":\"" + media.fileUrl("archive.mkv") + "\",\"prompt\":\"x\"}", null);
+        Prediction p = stack.await(data.get("id").asText(), q -> q.phase().terminal(), Duration.ofMinutes(3));
+        assertEquals(Phase.FAILED, p.phase());
+        assertTrue(p.error().startsWith("video: its picture is coded as ffv1, which Foley does not read (it reads h264, hevc, av1, "),
+                p.error());
+        assertEquals(0, p.chargeMicroUsd());
     }
 
     @ParameterizedTest
