@@ -49,6 +49,12 @@ public record Lifecycle(Duration deadline, boolean callbacks) {
     public static final Duration EFFECTS_LEASE = Duration.ofSeconds(90);
     /** Media work (cutting, joining) may take this long: under the media function's 15-minute timeout. */
     public static final Duration MEDIA_LEASE = Duration.ofMinutes(14);
+    /**
+     * Media work that failed this many times fails for good: what fails again and again (a file
+     * FFmpeg cannot write as asked) is no passing fault, and the client hears why in minutes, not at
+     * the deadline. Attempts are 2, 4, 8, 16, 32 s apart.
+     */
+    public static final int MEDIA_ATTEMPTS = 6;
     /** Media work handed to the media function is handed again if nobody claimed it within this long. */
     public static final Duration MEDIA_HANDOVER = Duration.ofMinutes(1);
     /** What a lease holder keeps in hand to record what it did before its lease ends. */
@@ -234,6 +240,11 @@ public record Lifecycle(Duration deadline, boolean callbacks) {
         Duration wait = clamp(Duration.ofSeconds(2L << Math.min(p.copyAttempts(), 5)), Duration.ofSeconds(2), Duration.ofSeconds(60));
         Instant at = now.plus(wait);
         return at.isAfter(deadlineOf(p)) ? Optional.empty() : Optional.of(at);
+    }
+
+    /** After failed media work (a cut, a join): as a copy, but at most {@link #MEDIA_ATTEMPTS} in all; empty: give up. */
+    public Optional<Instant> mediaRetry(Prediction p, Instant now) {
+        return p.copyAttempts() + 1 >= MEDIA_ATTEMPTS ? Optional.empty() : copyRetry(p, now);
     }
 
     // ---- webhooks ----

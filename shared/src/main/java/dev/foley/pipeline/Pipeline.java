@@ -581,7 +581,7 @@ public final class Pipeline {
             seconds = media.get().cut(claimed, until.orEarlier(budgetEnd.minus(Lifecycle.RECORD_MARGIN)));
         } catch (MediaWork.MediaException e) {
             List<String> lines = List.of("cut: " + e.getMessage());
-            Optional<Instant> retry = e.retryable() ? lifecycle.copyRetry(claimed, clock.instant()) : Optional.empty();
+            Optional<Instant> retry = e.retryable() ? lifecycle.mediaRetry(claimed, clock.instant()) : Optional.empty();
             if (retry.isPresent()) {
                 return store.recordCutFailure(claimed, retry.get(), lines).orElseGet(() -> lost(claimed, lines));
             }
@@ -685,7 +685,7 @@ public final class Pipeline {
             keys = media.get().finish(claimed, claimed.upstreamOutputs(), until.orEarlier(budgetEnd.minus(Lifecycle.RECORD_MARGIN)));
         } catch (MediaWork.MediaException e) {
             List<String> lines = List.of("media: " + e.getMessage());
-            Optional<Instant> retry = e.retryable() ? lifecycle.copyRetry(claimed, clock.instant()) : Optional.empty();
+            Optional<Instant> retry = e.retryable() ? lifecycle.mediaRetry(claimed, clock.instant()) : Optional.empty();
             if (retry.isPresent()) {
                 return store.recordCopyFailure(claimed, retry.get(), lines).orElseGet(() -> lost(claimed, lines));
             }

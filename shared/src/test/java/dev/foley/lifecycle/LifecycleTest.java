@@ -108,6 +108,19 @@ class LifecycleTest {
     }
 
     @Test
+    void mediaWorkThatKeepsFailingFailsAfterItsAttemptsNotAtTheDeadline() {
+        Prediction p = at(Phase.UPSTREAM_DONE).upstreamAt(T0).jobs(tracking(JOB)).build();
+        Instant now = T0.plusSeconds(30);
+        for (int failed = 0; failed < Lifecycle.MEDIA_ATTEMPTS - 1; failed++) {
+            assertTrue(POLL_ONLY.mediaRetry(p.toBuilder().copyAttempts(failed).build(), now).isPresent(), failed + " failed so far");
+        }
+        assertTrue(POLL_ONLY.mediaRetry(p.toBuilder().copyAttempts(Lifecycle.MEDIA_ATTEMPTS - 1).build(), now).isEmpty(),
+                "the last attempt failed: no more");
+        assertTrue(POLL_ONLY.copyRetry(p.toBuilder().copyAttempts(Lifecycle.MEDIA_ATTEMPTS - 1).build(), now).isPresent(),
+                "a copy of a provider's output still tries until its window ends");
+    }
+
+    @Test
     void durationsReadAsPeopleSayThem() {
         assertEquals("15 minutes", Durations.human(Duration.ofSeconds(900)));
         assertEquals("2 min 30 s", Durations.human(Duration.ofSeconds(150)));
