@@ -101,7 +101,8 @@ echo "FFmpeg 7.1 (shared, only what Foley uses) ..."
 # What Foley reads: the videos people film and edit (H.264, HEVC, VP8/9, AV1 (dav1d), MPEG-4, MPEG-1/2, Motion
 # JPEG, ProRes in MP4/MOV, Matroska/WebM, AVI, MPEG-TS/PS) with their usual sound, and what the
 # providers return (MP4/AAC, FLAC, WAV, MP3). What it writes: H.264 windows (OpenH264), MP4 with the
-# picture copied, and WAV, FLAC, MP3 (LAME), M4A (AAC). Kept in step with Ffmpeg.java's lists.
+# picture copied, and WAV, FLAC, MP3 (LAME), M4A (AAC). Filters: turning a phone's picture upright
+# (transpose, flips) and what JavaCV's filter graph is made of. Kept in step with Ffmpeg.java's lists.
 decoders=h264,hevc,vp8,vp9,libdav1d,mpeg4,mpeg1video,mpeg2video,mjpeg,prores,h263
 decoders+=,aac,aac_latm,mp3float,mp3,mp2float,mp2,opus,vorbis,flac,alac,ac3,eac3
 decoders+=,pcm_s16le,pcm_s16be,pcm_s24le,pcm_s24be,pcm_s32le,pcm_s32be,pcm_f32le,pcm_f32be,pcm_f64le,pcm_u8,pcm_s8,pcm_alaw,pcm_mulaw
@@ -118,7 +119,7 @@ export PKG_CONFIG_LIBDIR="$prefix/lib/pkgconfig" PKG_CONFIG_PATH=""
     --disable-everything --disable-postproc --enable-pthreads \
     --enable-protocol=file,pipe --enable-decoder=$decoders --enable-encoder=$encoders \
     --enable-demuxer=$demuxers --enable-muxer=$muxers --enable-parser=$parsers --enable-bsf=$bsfs \
-    --enable-filter=abuffer,abuffersink,buffer,buffersink,aresample,aformat,format,scale,null,anull \
+    --enable-filter=abuffer,abuffersink,buffer,buffersink,aresample,aformat,format,scale,null,anull,setpts,asetpts,transpose,hflip,vflip \
     --enable-libopenh264 --enable-libmp3lame --enable-libdav1d \
     --extra-cflags="-I$prefix/include -ffile-prefix-map=$build=. $compat" --extra-ldflags="-L$prefix/lib" \
     --extra-libs="-lstdc++ -lm" >/dev/null \

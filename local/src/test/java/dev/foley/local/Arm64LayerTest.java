@@ -182,6 +182,9 @@ class Arm64LayerTest {
         make(clips, expected, "mpeg2-mp2.ts", new Clips.Codecs("mpegts", "mpeg2video", AV_PIX_FMT_YUV420P, Map.of(), "mp2", 48_000), "mpeg2video", "mp2");
         make(clips, expected, "h264-ac3.mp4", new Clips.Codecs("mp4", "libopenh264", AV_PIX_FMT_YUV420P, Map.of(), "ac3", 48_000), "h264", "ac3");
         make(clips, expected, "h264-aac.mp4", Clips.Codecs.MP4, "h264", "aac");
+        // A phone's portrait video: stored on its side, turned by its display matrix.
+        Clips.rotated(clips.resolve("h264-aac.mp4"), clips.resolve("portrait.mp4"), 90);
+        expected.put("portrait.mp4", new Expected("h264", "aac"));
         // Not promised: FFV1 (a lossless archive codec). This machine's FFmpeg reads it; Foley refuses it
         // everywhere, as the Lambda build, which has no decoder for it, must.
         Clips.bounce(clips.resolve("ffv1.mkv"), new Clips.Codecs("matroska", "ffv1", AV_PIX_FMT_YUV420P, Map.of(), "flac", 44_100),
@@ -237,6 +240,10 @@ class Arm64LayerTest {
                 // 0.3 of full scale: about -13.5 dB RMS; silence or garbage would not be near it.
                 assertEquals(-13.5, Double.parseDouble(sound[3]), 2.0, e.getKey() + " sound level (the tone, decoded)");
             }
+        }
+        for (String[] w : facts.get("window")) {
+            assertEquals(w[1].equals("portrait.mp4") ? "120x160" : w[1].equals("bounce-4s.mp4") ? "320x240" : "160x120", w[4],
+                    w[1] + " window " + w[2] + ": upright, as the video is shown");
         }
         assertTrue(fact(facts, "error", "ffv1.mkv", output)[2].startsWith("its picture is coded as ffv1, which Foley does not read"),
                 output);

@@ -11,6 +11,8 @@ import static org.bytedeco.ffmpeg.global.avcodec.avcodec_descriptor_get_by_name;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_decoder;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_encoder_by_name;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_get_name;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_DATA_DISPLAYMATRIX;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_side_data_get;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_rescale_ts;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
@@ -42,6 +44,7 @@ import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
 import static org.bytedeco.ffmpeg.global.avutil.AV_SAMPLE_FMT_FLT;
 import static org.bytedeco.ffmpeg.global.avutil.AV_TIME_BASE;
 import static org.bytedeco.ffmpeg.global.avutil.av_q2d;
+import static org.bytedeco.ffmpeg.global.avutil.av_display_rotation_get;
 import static org.bytedeco.ffmpeg.global.avutil.av_compare_ts;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
@@ -55,6 +58,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
 import org.bytedeco.ffmpeg.avcodec.AVCodecDescriptor;
+import org.bytedeco.ffmpeg.avcodec.AVCodecParameters;
+import org.bytedeco.ffmpeg.avcodec.AVPacketSideData;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.avformat.AVIOContext;
@@ -62,11 +67,14 @@ import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.avutil.AVDictionary;
 import org.bytedeco.ffmpeg.avutil.AVRational;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.PointerPointer;
+import org.bytedeco.javacv.FFmpegFrameFilter;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.bytedeco.javacv.FFmpegLogCallback;
 import org.bytedeco.javacv.Frame;
+import org.bytedeco.javacv.FrameFilter;
 import org.bytedeco.javacv.FrameGrabber;
 
 /**
@@ -88,9 +96,11 @@ public final class Ffmpeg {
      * What a file holds. {@code seconds}: the container's duration (or the video stream's). Codecs by
      * FFmpeg's codec names ({@code h264}, {@code aac}), whichever decoder would read them; the stream
      * indexes are the picture and sound {@link #cut} and {@link #audio} read (-1: none).
+     * {@code width} x {@code height} are as stored; {@code rotation} (0, 90, 180, 270) is how far
+     * clockwise the picture is turned to be shown (a phone's portrait video is stored on its side).
      */
     public record Probe(boolean hasVideo, boolean hasAudio, int width, int height, double frameRate, double seconds,
-            String videoCodec, String audioCodec, int videoStream, int audioStream) {
+            String videoCodec, String audioCodec, int videoStream, int audioStream, int rotation) {
     }
 
     /**
@@ -110,6 +120,8 @@ public final class Ffmpeg {
     static final List<String> DEMUXERS = List.of("mov", "matroska", "avi", "mpegts", "mpeg", "mp3", "aac", "flac", "wav", "ogg");
     /** ... and writes. */
     static final List<String> MUXERS = List.of("mp4", "ipod", "wav", "flac", "mp3");
+    /** The filters that turn a picture upright, and those JavaCV's filter graph is built with. */
+    static final List<String> FILTERS = List.of("transpose", "hflip", "vflip", "buffer", "buffersink", "setpts", "format");
 
     /** A file FFmpeg cannot use as asked: its message is plain, for the client. */
     public static final class UnreadableException extends IOException {
@@ -160,7 +172,7 @@ public final class Ffmpeg {
             double fps = v == null ? 0 : av_q2d(av_guess_frame_rate(ctx, v, null));
             return new Probe(v != null, ai >= 0, v == null ? 0 : v.codecpar().width(), v == null ? 0 : v.codecpar().height(),
                     Double.isFinite(fps) ? fps : 0, seconds, v == null ? null : codecName(v.codecpar().codec_id()),
-                    ai < 0 ? null : codecName(ctx.streams(ai).codecpar().codec_id()), vi, ai);
+                    ai < 0 ? null : codecName(ctx.streams(ai).codecpar().codec_id()), vi, ai, v == null ? 0 : rotation(v));
         } finally {
             avformat_close_input(ctx);
         }
@@ -202,6 +214,66 @@ public final class Ffmpeg {
         return ctx.duration() != AV_NOPTS_VALUE && ctx.duration() > 0 ? ctx.duration() / (double) AV_TIME_BASE : 0;
     }
 
+    /** Clockwise degrees (0, 90, 180, 270) the stream's display matrix turns its picture; 0 without one. */
+    private static int rotation(AVStream v) {
+        AVCodecParameters par = v.codecpar();
+        if (par.nb_coded_side_data() <= 0) {
+            return 0;
+        }
+        AVPacketSideData sd = av_packet_side_data_get(par.coded_side_data(), par.nb_coded_side_data(), AV_PKT_DATA_DISPLAYMATRIX);
+        if (sd == null || sd.isNull() || sd.size() < 36) {
+            return 0;
+        }
+        double counterClockwise = av_display_rotation_get(new IntPointer(sd.data()));
+        if (!Double.isFinite(counterClockwise)) {
+            return 0;
+        }
+        int quarter = (int) Math.round(-counterClockwise / 90.0);
+        return Math.floorMod(quarter * 90, 360);
+    }
+
+    /**
+     * Turns decoded pictures upright, as players show them ({@link Probe#rotation}): FFmpeg's
+     * transpose and flip filters; with no rotation, frames pass untouched and no filter runs.
+     */
+    private static final class Upright implements AutoCloseable {
+        private final FFmpegFrameFilter filter;
+
+        Upright(int rotation, int width, int height) throws FrameFilter.Exception {
+            String turn = switch (rotation) {
+                case 90 -> "transpose=clock";
+                case 180 -> "hflip,vflip";
+                case 270 -> "transpose=cclock";
+                default -> null;
+            };
+            filter = turn == null ? null : new FFmpegFrameFilter(turn, width, height);
+            if (filter != null) {
+                filter.setPixelFormat(AV_PIX_FMT_YUV420P);
+                filter.start();
+            }
+        }
+
+        /** Width and height as shown. */
+        static int[] shown(int rotation, int width, int height) {
+            return rotation == 90 || rotation == 270 ? new int[] {height, width} : new int[] {width, height};
+        }
+
+        Frame apply(Frame f) throws FrameFilter.Exception {
+            if (filter == null) {
+                return f;
+            }
+            filter.push(f);
+            return filter.pull();
+        }
+
+        @Override
+        public void close() throws FrameFilter.Exception {
+            if (filter != null) {
+                filter.close();
+            }
+        }
+    }
+
     private static String codecName(int id) {
         BytePointer name = avcodec_get_name(id);
         return name == null || name.isNull() ? "unknown" : name.getString();
@@ -237,6 +309,11 @@ public final class Ffmpeg {
         for (String f : MUXERS) {
             if (av_guess_format(f, null, null) == null) {
                 out.add("muxer " + f);
+            }
+        }
+        for (String f : FILTERS) {
+            if (org.bytedeco.ffmpeg.global.avfilter.avfilter_get_by_name(f) == null) {
+                out.add("filter " + f);
             }
         }
         return out;
@@ -282,13 +359,13 @@ public final class Ffmpeg {
         var second = half < plan.size()
                 ? java.util.concurrent.CompletableFuture.runAsync(() -> {
                     try {
-                        cutRange(source, p.videoStream(), plan, half, plan.size(), base, w, h, fps, dir, done);
+                        cutRange(source, p.videoStream(), p.rotation(), plan, half, plan.size(), base, w, h, fps, dir, done);
                     } catch (IOException e) {
                         throw new java.io.UncheckedIOException(e);
                     }
                 }) : java.util.concurrent.CompletableFuture.completedFuture((Void) null);
         try {
-            cutRange(source, p.videoStream(), plan, 0, half, base, w, h, fps, dir, done);
+            cutRange(source, p.videoStream(), p.rotation(), plan, 0, half, base, w, h, fps, dir, done);
         } finally {
             try {
                 second.join();
@@ -313,13 +390,15 @@ public final class Ffmpeg {
     }
 
     /** Windows {@code [from, to)} of {@code plan}, from one decoder that starts just before the first of them. */
-    private static void cutRange(Path source, int stream, List<Windows.Window> plan, int from, int to, long base, int w, int h,
-            double fps, Path dir, WindowSink done) throws IOException {
+    private static void cutRange(Path source, int stream, int rotation, List<Windows.Window> plan, int from, int to, long base,
+            int w, int h, double fps, Path dir, WindowSink done) throws IOException {
         FFmpegFrameRecorder[] open = new FFmpegFrameRecorder[plan.size()];
         long[] lastSlot = new long[plan.size()];
         java.util.Arrays.fill(lastSlot, -1);
         int next = from; // the first window not yet finished
-        try (FFmpegFrameGrabber g = pictureOnly(source, stream)) {
+        // Windows go to the model upright, as the video is shown: a portrait phone clip is stored on its side.
+        int[] shown = Upright.shown(rotation, w, h);
+        try (FFmpegFrameGrabber g = pictureOnly(source, stream); Upright upright = new Upright(rotation, w, h)) {
             g.setImageWidth(w);
             g.setImageHeight(h);
             g.setPixelFormat(AV_PIX_FMT_YUV420P);
@@ -331,6 +410,7 @@ public final class Ffmpeg {
             Frame f;
             while ((f = g.grabImage()) != null && next < to) {
                 double t = (f.timestamp - base) / 1e6;
+                Frame up = null;
                 while (next < to && t >= plan.get(next).end() - 1e-6) {
                     finish(open, next, dir, done, plan);
                     next++;
@@ -344,17 +424,18 @@ public final class Ffmpeg {
                         continue; // above 25 fps: frames between slots are dropped
                     }
                     if (open[i] == null) {
-                        open[i] = windowRecorder(dir.resolve("in-" + i + ".mp4"), w, h, fps);
+                        open[i] = windowRecorder(dir.resolve("in-" + i + ".mp4"), shown[0], shown[1], fps);
                     }
+                    up = up == null ? upright.apply(f) : up;
                     open[i].setFrameNumber((int) slot);
-                    open[i].record(f);
+                    open[i].record(up);
                     lastSlot[i] = slot;
                 }
             }
             for (; next < to; next++) {
                 finish(open, next, dir, done, plan);
             }
-        } catch (FrameGrabber.Exception | FFmpegFrameRecorder.Exception e) {
+        } catch (FrameGrabber.Exception | FFmpegFrameRecorder.Exception | FrameFilter.Exception e) {
             throw new UnreadableException("the video could not be decoded (" + firstLine(e) + ")");
         } finally {
             for (FFmpegFrameRecorder r : open) {
@@ -524,7 +605,9 @@ public final class Ffmpeg {
         double fps = p.frameRate() > 0 ? Math.min(p.frameRate(), 120) : WINDOW_FPS;
         int w = Math.max(2, p.width() & ~1);
         int h = Math.max(2, p.height() & ~1);
-        try (FFmpegFrameGrabber g = pictureOnly(video, p.videoStream()); FFmpegFrameRecorder r = new FFmpegFrameRecorder(out.toFile(), w, h, 0)) {
+        int[] shown = Upright.shown(p.rotation(), w, h); // turned upright: the new file has no display matrix
+        try (FFmpegFrameGrabber g = pictureOnly(video, p.videoStream()); Upright upright = new Upright(p.rotation(), w, h);
+                FFmpegFrameRecorder r = new FFmpegFrameRecorder(out.toFile(), shown[0], shown[1], 0)) {
             g.setImageWidth(w);
             g.setImageHeight(h);
             g.setPixelFormat(AV_PIX_FMT_YUV420P);
@@ -549,12 +632,12 @@ public final class Ffmpeg {
                 long n = Math.round(t * fps);
                 if (n > last) {
                     r.setFrameNumber((int) n);
-                    r.record(f);
+                    r.record(upright.apply(f));
                     last = n;
                 }
             }
             r.stop();
-        } catch (FrameGrabber.Exception | FFmpegFrameRecorder.Exception e) {
+        } catch (FrameGrabber.Exception | FFmpegFrameRecorder.Exception | FrameFilter.Exception e) {
             throw new UnreadableException("the video could not be decoded (" + firstLine(e) + ")");
         }
     }

@@ -1,5 +1,18 @@
 package dev.foley.local.bench;
 
+import static org.bytedeco.ffmpeg.global.avformat.AVIO_FLAG_WRITE;
+import static org.bytedeco.ffmpeg.global.avformat.av_interleaved_write_frame;
+import static org.bytedeco.ffmpeg.global.avformat.av_read_frame;
+import static org.bytedeco.ffmpeg.global.avformat.av_write_trailer;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_alloc_output_context2;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_close_input;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_find_stream_info;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_free_context;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_new_stream;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_open_input;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_write_header;
+import static org.bytedeco.ffmpeg.global.avformat.avio_closep;
+import static org.bytedeco.ffmpeg.global.avformat.avio_open;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_GRAY8;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
 
@@ -97,6 +110,66 @@ public final class Clips {
             r.stop();
         }
         return out;
+    }
+
+    /**
+     * Copies {@code in} (an MP4) to {@code out} with a display matrix on its picture that turns it
+     * {@code clockwise} degrees when shown, as a phone stores a portrait video: the pixels stay on
+     * their side, players turn them upright. Nothing is re-encoded.
+     */
+    public static Path rotated(Path in, Path out, int clockwise) throws Exception {
+        dev.foley.media.Ffmpeg.init();
+        var ic = new org.bytedeco.ffmpeg.avformat.AVFormatContext(null);
+        var oc = new org.bytedeco.ffmpeg.avformat.AVFormatContext(null);
+        var pkt = org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc();
+        try {
+            ok(avformat_open_input(ic, in.toString(), null, null), "open " + in);
+            ok(avformat_find_stream_info(ic, (org.bytedeco.javacpp.PointerPointer<?>) null), "streams");
+            ok(avformat_alloc_output_context2(oc, null, "mp4", out.toString()), "output");
+            for (int i = 0; i < ic.nb_streams(); i++) {
+                var os = avformat_new_stream(oc, null);
+                ok(org.bytedeco.ffmpeg.global.avcodec.avcodec_parameters_copy(os.codecpar(), ic.streams(i).codecpar()), "copy");
+                os.codecpar().codec_tag(0);
+                os.time_base(ic.streams(i).time_base());
+                if (os.codecpar().codec_type() == org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO) {
+                    var list = new org.bytedeco.javacpp.PointerPointer<>(1);
+                    list.zero(); // no list yet: FFmpeg allocates it
+                    var count = new org.bytedeco.javacpp.IntPointer(1).put(0);
+                    var sd = org.bytedeco.ffmpeg.global.avcodec.av_packet_side_data_new(list, count,
+                            org.bytedeco.ffmpeg.global.avcodec.AV_PKT_DATA_DISPLAYMATRIX, 36, 0);
+                    // A matrix set with angle a reads back as -a, which players (FFmpeg's autorotate too) turn by
+                    // -(-a) = a clockwise.
+                    org.bytedeco.ffmpeg.global.avutil.av_display_rotation_set(new org.bytedeco.javacpp.IntPointer(sd.data()), clockwise);
+                    os.codecpar().coded_side_data(new org.bytedeco.ffmpeg.avcodec.AVPacketSideData(list.get(0)));
+                    os.codecpar().nb_coded_side_data(count.get());
+                }
+            }
+            var pb = new org.bytedeco.ffmpeg.avformat.AVIOContext(null);
+            ok(avio_open(pb, out.toString(), AVIO_FLAG_WRITE), "open " + out);
+            oc.pb(pb);
+            ok(avformat_write_header(oc, (org.bytedeco.ffmpeg.avutil.AVDictionary) null), "header");
+            while (av_read_frame(ic, pkt) >= 0) {
+                int s = pkt.stream_index();
+                org.bytedeco.ffmpeg.global.avcodec.av_packet_rescale_ts(pkt, ic.streams(s).time_base(), oc.streams(s).time_base());
+                pkt.pos(-1);
+                ok(av_interleaved_write_frame(oc, pkt), "packet");
+            }
+            ok(av_write_trailer(oc), "trailer");
+        } finally {
+            org.bytedeco.ffmpeg.global.avcodec.av_packet_free(pkt);
+            if (oc.pb() != null && !oc.pb().isNull()) {
+                avio_closep(oc.pb());
+            }
+            avformat_free_context(oc);
+            avformat_close_input(ic);
+        }
+        return out;
+    }
+
+    private static void ok(int ret, String what) throws java.io.IOException {
+        if (ret < 0) {
+            throw new java.io.IOException("FFmpeg: " + what + " failed (" + ret + ")");
+        }
     }
 
     /** How long the square rests on the floor at an impact (either side): its speed collapses there, whatever the frame phase. */
