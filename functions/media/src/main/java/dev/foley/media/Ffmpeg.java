@@ -97,10 +97,11 @@ public final class Ffmpeg {
      * FFmpeg's codec names ({@code h264}, {@code aac}), whichever decoder would read them; the stream
      * indexes are the picture and sound {@link #cut} and {@link #audio} read (-1: none).
      * {@code width} x {@code height} are as stored; {@code rotation} (0, 90, 180, 270) is how far
-     * clockwise the picture is turned to be shown (a phone's portrait video is stored on its side).
+     * clockwise the picture is turned to be shown (a phone's portrait video is stored on its side);
+     * {@code audioChannels}: the sound track's (0 without one).
      */
     public record Probe(boolean hasVideo, boolean hasAudio, int width, int height, double frameRate, double seconds,
-            String videoCodec, String audioCodec, int videoStream, int audioStream, int rotation) {
+            String videoCodec, String audioCodec, int videoStream, int audioStream, int rotation, int audioChannels) {
     }
 
     /**
@@ -172,7 +173,8 @@ public final class Ffmpeg {
             double fps = v == null ? 0 : av_q2d(av_guess_frame_rate(ctx, v, null));
             return new Probe(v != null, ai >= 0, v == null ? 0 : v.codecpar().width(), v == null ? 0 : v.codecpar().height(),
                     Double.isFinite(fps) ? fps : 0, seconds, v == null ? null : codecName(v.codecpar().codec_id()),
-                    ai < 0 ? null : codecName(ctx.streams(ai).codecpar().codec_id()), vi, ai, v == null ? 0 : rotation(v));
+                    ai < 0 ? null : codecName(ctx.streams(ai).codecpar().codec_id()), vi, ai, v == null ? 0 : rotation(v),
+                    ai < 0 ? 0 : ctx.streams(ai).codecpar().ch_layout().nb_channels());
         } finally {
             avformat_close_input(ctx);
         }
@@ -495,6 +497,15 @@ public final class Ffmpeg {
 
     /** The file's first sound track, mono at {@code rate}; null when it has none. */
     public static float[] audio(Path file, int rate) throws UnreadableException {
+        float[][] one = audio(file, rate, 1);
+        return one == null ? null : one[0];
+    }
+
+    /**
+     * The file's first sound track at {@code rate}, one array a channel: its own channels, at most
+     * {@code maxChannels} (more are mixed down: 5.1 to stereo, stereo to mono); null when it has none.
+     */
+    public static float[][] audio(Path file, int rate, int maxChannels) throws UnreadableException {
         Probe p = probe(file);
         if (!p.hasAudio()) {
             return null;
@@ -507,10 +518,11 @@ public final class Ffmpeg {
             g.setAudioStream(p.audioStream());
             g.setSampleFormat(AV_SAMPLE_FMT_FLT);
             g.setSampleRate(rate);
-            g.setAudioChannels(1);
+            int channels = Math.max(1, Math.min(maxChannels, p.audioChannels()));
+            g.setAudioChannels(channels);
             g.start();
-            List<float[]> chunks = new ArrayList<>();
-            int total = 0;
+            List<float[]> chunks = new ArrayList<>(); // interleaved
+            long total = 0;
             Frame f;
             while ((f = g.grabSamples()) != null) {
                 FloatBuffer b = (FloatBuffer) f.samples[0];
@@ -519,13 +531,18 @@ public final class Ffmpeg {
                 chunks.add(c);
                 total += c.length;
             }
-            float[] all = new float[total];
-            int off = 0;
+            float[][] out = new float[channels][(int) (total / channels)];
+            long at = 0;
             for (float[] c : chunks) {
-                System.arraycopy(c, 0, all, off, c.length);
-                off += c.length;
+                for (float v : c) {
+                    long frame = at / channels;
+                    if (frame < out[0].length) {
+                        out[(int) (at % channels)][(int) frame] = v;
+                    }
+                    at++;
+                }
             }
-            return all;
+            return out;
         } catch (FrameGrabber.Exception | ClassCastException e) {
             throw new UnreadableException("its sound could not be decoded");
         }
@@ -533,8 +550,14 @@ public final class Ffmpeg {
 
     /** Encodes mono {@code samples} as {@code format} (wav, flac, mp3, m4a). */
     public static void encode(float[] samples, int rate, String format, Path out) throws IOException {
+        encode(new float[][] {samples}, rate, format, out);
+    }
+
+    /** Encodes {@code channels} (one array a channel, all as long: mono or stereo) as {@code format}. */
+    public static void encode(float[][] channels, int rate, String format, Path out) throws IOException {
         init();
-        try (FFmpegFrameRecorder r = new FFmpegFrameRecorder(out.toFile(), 1)) {
+        int n = channels.length;
+        try (FFmpegFrameRecorder r = new FFmpegFrameRecorder(out.toFile(), n)) {
             switch (format) {
                 case "wav" -> {
                     r.setFormat("wav");
@@ -560,10 +583,18 @@ public final class Ffmpeg {
                 default -> throw new IllegalArgumentException("no audio format " + format);
             }
             r.setSampleRate(rate);
-            r.setAudioChannels(1);
+            r.setAudioChannels(n);
             r.start();
-            for (int off = 0; off < samples.length; off += CHUNK) {
-                r.recordSamples(rate, 1, FloatBuffer.wrap(samples, off, Math.min(CHUNK, samples.length - off)));
+            int length = channels[0].length;
+            float[] chunk = new float[CHUNK * n];
+            for (int off = 0; off < length; off += CHUNK) {
+                int frames = Math.min(CHUNK, length - off);
+                for (int i = 0; i < frames; i++) {
+                    for (int c = 0; c < n; c++) {
+                        chunk[i * n + c] = channels[c][off + i];
+                    }
+                }
+                r.recordSamples(rate, n, FloatBuffer.wrap(chunk, 0, frames * n));
             }
             r.stop();
         } catch (FFmpegFrameRecorder.Exception e) {

@@ -115,7 +115,8 @@ public final class FfmpegMedia implements MediaWork {
                 total = t.length;
                 plan = List.of(new Windows.Window(0, 0, total / (double) Ffmpeg.RATE));
             }
-            float[] sound = Sound.join(plan, tracks, Ffmpeg.RATE, total, o.overlapSeconds());
+            // The new sound is mono (as the model makes it); with the clip's own sound kept, the result has the clip's channels.
+            float[][] sound = {Sound.join(plan, tracks, Ffmpeg.RATE, total, o.overlapSeconds())};
             tracks.clear();
             String format = o.formatFor(kind);
             Path video = null;
@@ -129,10 +130,10 @@ public final class FfmpegMedia implements MediaWork {
                     fetch(p.request().video(), video, until, "video");
                 }
                 if (!"replace".equals(o.originalAudio())) {
-                    float[] original = originalSound(video, o.originalAudio());
+                    float[][] original = originalSound(video, o.originalAudio());
                     if (original != null) { // a clip without sound: as replace
-                        sound = "duck".equals(o.originalAudio()) ? Sound.duck(sound, original, o.originalLevel(), Ffmpeg.RATE)
-                                : Sound.mix(sound, original, o.originalLevel());
+                        sound = "duck".equals(o.originalAudio()) ? Sound.duck(sound[0], original, o.originalLevel(), Ffmpeg.RATE)
+                                : Sound.mix(sound[0], original, o.originalLevel());
                     }
                 }
             }
@@ -188,10 +189,10 @@ public final class FfmpegMedia implements MediaWork {
         }
     }
 
-    /** The clip's own sound, for mix or duck; null when it has none. */
-    private static float[] originalSound(Path video, String asked) throws MediaException {
+    /** The clip's own sound, for mix or duck, in its own channels (surround mixed down to stereo); null when it has none. */
+    private static float[][] originalSound(Path video, String asked) throws MediaException {
         try {
-            return Ffmpeg.audio(video, Ffmpeg.RATE);
+            return Ffmpeg.audio(video, Ffmpeg.RATE, 2);
         } catch (Ffmpeg.UnreadableException e) {
             throw new MediaException("video: " + e.getMessage() + "; original_audio " + asked + " needs it (replace does not)", false);
         }

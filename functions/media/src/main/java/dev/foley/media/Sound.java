@@ -65,9 +65,20 @@ public final class Sound {
 
     /** {@code mix}: both tracks, the original at {@code level}. */
     public static float[] mix(float[] generated, float[] original, double level) {
-        float[] out = generated.clone();
-        for (int i = 0; i < out.length && i < original.length; i++) {
-            out[i] += (float) (level * original[i]);
+        return mix(generated, new float[][] {original}, level)[0];
+    }
+
+    /**
+     * {@code mix} keeping the original's channels: the new (mono) sound in the middle of each,
+     * the original's own stereo image kept.
+     */
+    public static float[][] mix(float[] generated, float[][] original, double level) {
+        float[][] out = new float[original.length][];
+        for (int c = 0; c < out.length; c++) {
+            out[c] = generated.clone();
+            for (int i = 0; i < out[c].length && i < original[c].length; i++) {
+                out[c][i] += (float) (level * original[c][i]);
+            }
         }
         return limited(out);
     }
@@ -78,12 +89,33 @@ public final class Sound {
      * (10 ms) and a slow release (300 ms), as a sound engineer rides effects under dialogue.
      */
     public static float[] duck(float[] generated, float[] original, double level, int rate) {
-        float[] gain = duckGain(original, generated.length, rate);
-        float[] out = new float[generated.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = gain[i] * generated[i] + (i < original.length ? (float) (level * original[i]) : 0f);
+        return duck(generated, new float[][] {original}, level, rate)[0];
+    }
+
+    /** {@code duck} keeping the original's channels; the new sound follows the level of all of them together. */
+    public static float[][] duck(float[] generated, float[][] original, double level, int rate) {
+        float[] gain = duckGain(downmix(original), generated.length, rate);
+        float[][] out = new float[original.length][generated.length];
+        for (int c = 0; c < out.length; c++) {
+            for (int i = 0; i < generated.length; i++) {
+                out[c][i] = gain[i] * generated[i] + (i < original[c].length ? (float) (level * original[c][i]) : 0f);
+            }
         }
         return limited(out);
+    }
+
+    /** The channels' average (the level a listener hears of all of them). */
+    static float[] downmix(float[][] channels) {
+        if (channels.length == 1) {
+            return channels[0];
+        }
+        float[] out = new float[channels[0].length];
+        for (float[] ch : channels) {
+            for (int i = 0; i < out.length && i < ch.length; i++) {
+                out[i] += ch[i] / channels.length;
+            }
+        }
+        return out;
     }
 
     /** The gain applied to the new sound, sample by sample, from the original's 20 ms RMS level. */
@@ -115,17 +147,26 @@ public final class Sound {
 
     /** Scaled down as a whole if it would clip (never clipped sample by sample: no distortion). */
     static float[] limited(float[] x) {
+        return limited(new float[][] {x})[0];
+    }
+
+    /** The same for several channels, all by one factor (the balance between them kept). */
+    static float[][] limited(float[][] channels) {
         float peak = 0;
-        for (float v : x) {
-            peak = Math.max(peak, Math.abs(v));
+        for (float[] x : channels) {
+            for (float v : x) {
+                peak = Math.max(peak, Math.abs(v));
+            }
         }
         if (peak > 0.99f) {
             float k = 0.99f / peak;
-            for (int i = 0; i < x.length; i++) {
-                x[i] *= k;
+            for (float[] x : channels) {
+                for (int i = 0; i < x.length; i++) {
+                    x[i] *= k;
+                }
             }
         }
-        return x;
+        return channels;
     }
 
     /** RMS level in dBFS of {@code x[from, to)}. */

@@ -96,6 +96,37 @@ class SoundTest {
     }
 
     @Test
+    void stereoKeepsEachSideAndDucksUnderBothTogether() {
+        float[] generated = sine(1000, 2, 0.2, 0);
+        float[] left = sine(440, 2, 0.5, 0);
+        float[] right = new float[left.length];
+        System.arraycopy(sine(660, 1, 0.5, 0), 0, right, right.length / 2, right.length / 2); // the right speaks only in the second half
+        float[][] mixed = Sound.mix(generated, new float[][] {left, right}, 1.0);
+        assertEquals(2, mixed.length);
+        for (int i = 0; i < left.length; i += 97) {
+            assertEquals(generated[i] + left[i], mixed[0][i], 1e-6, "left: the new sound and the left's own");
+            assertEquals(generated[i] + right[i], mixed[1][i], 1e-6, "right: the new sound and the right's own");
+        }
+        // Ducking follows the level of both channels together: the left is loud all along, so the new
+        // sound is lowered all along, and by the same gain on both sides.
+        float[][] ducked = Sound.duck(generated, new float[][] {left, right}, 1.0, RATE);
+        int mid = RATE / 2 + 11; // a sample where the 1 kHz tone is near its peak (never divide by its zeros)
+        double newOnLeft = (ducked[0][mid] - left[mid]) / generated[mid];
+        double newOnRight = (ducked[1][mid] - right[mid]) / generated[mid];
+        assertEquals(newOnLeft, newOnRight, 1e-3, "one gain for both sides");
+        assertEquals(Sound.DUCK_GAIN, newOnLeft, 0.05, "lowered while the original is loud");
+    }
+
+    @Test
+    void loudStereoIsScaledByOneFactorKeepingTheBalance() {
+        float[][] x = {{0.5f, 1.6f}, {0.25f, -0.8f}};
+        Sound.limited(x);
+        assertEquals(0.99f, x[0][1], 1e-6);
+        assertEquals(x[0][0] / 2, x[1][0], 1e-6, "the right keeps half the left's level");
+        assertEquals(-x[0][1] / 2, x[1][1], 1e-6);
+    }
+
+    @Test
     void aLoudSumIsScaledNotClipped() {
         float[] a = sine(200, 1, 0.9, 0);
         float[] out = Sound.mix(a, a, 1.0);

@@ -56,10 +56,17 @@ public final class Clips {
     /** The same, written with {@code codecs}. */
     public static Path bounce(Path out, Codecs codecs, int width, int height, double fps, double seconds, double[] impacts,
             double toneHz, double toneLevel) throws Exception {
+        return bounce(out, codecs, width, height, fps, seconds, impacts, toneHz > 0 ? new double[] {toneHz} : new double[0], toneLevel);
+    }
+
+    /** The same with one tone a channel ({@code channelTonesHz}: left, right; empty: no sound track). */
+    public static Path bounce(Path out, Codecs codecs, int width, int height, double fps, double seconds, double[] impacts,
+            double[] channelTonesHz, double toneLevel) throws Exception {
         dev.foley.media.Ffmpeg.init();
         int frames = (int) Math.round(seconds * fps);
         int rate = codecs.sampleRate();
-        try (FFmpegFrameRecorder r = new FFmpegFrameRecorder(out.toFile(), width, height, toneHz > 0 ? 1 : 0)) {
+        int channels = channelTonesHz.length;
+        try (FFmpegFrameRecorder r = new FFmpegFrameRecorder(out.toFile(), width, height, channels)) {
             r.setFormat(codecs.format());
             r.setVideoCodecName(codecs.video());
             r.setPixelFormat(codecs.pixelFormat());
@@ -67,7 +74,7 @@ public final class Clips {
             r.setFrameRate(fps);
             r.setGopSize((int) Math.round(fps * 2));
             r.setVideoBitrate(Math.max(400_000, width * height * 2));
-            if (toneHz > 0) {
+            if (channels > 0) {
                 r.setAudioCodecName(codecs.audio());
                 // The encoder's own first sample format (PCM and FLAC take integers, not JavaCV's default float).
                 var encoder = org.bytedeco.ffmpeg.global.avcodec.avcodec_find_encoder_by_name(codecs.audio());
@@ -75,7 +82,7 @@ public final class Clips {
                     r.setSampleFormat(encoder.sample_fmts().get(0));
                 }
                 r.setSampleRate(rate);
-                r.setAudioChannels(1);
+                r.setAudioChannels(channels);
                 r.setAudioBitrate(128_000);
             }
             r.start();
@@ -97,14 +104,16 @@ public final class Clips {
                 }
                 r.setFrameNumber(i);
                 r.record(f, AV_PIX_FMT_GRAY8);
-                if (toneHz > 0) {
+                if (channels > 0) {
                     long until = Math.round((i + 1) / fps * rate);
-                    float[] s = new float[(int) (until - sampleAt)];
-                    for (int k = 0; k < s.length; k++) {
-                        s[k] = (float) (toneLevel * Math.sin(2 * Math.PI * toneHz * (sampleAt + k) / rate));
+                    float[] s = new float[(int) (until - sampleAt) * channels]; // interleaved
+                    for (int k = 0; k < s.length / channels; k++) {
+                        for (int c = 0; c < channels; c++) {
+                            s[k * channels + c] = (float) (toneLevel * Math.sin(2 * Math.PI * channelTonesHz[c] * (sampleAt + k) / rate));
+                        }
                     }
                     sampleAt = until;
-                    r.recordSamples(rate, 1, FloatBuffer.wrap(s));
+                    r.recordSamples(rate, channels, FloatBuffer.wrap(s));
                 }
             }
             r.stop();

@@ -49,6 +49,8 @@ class OriginalSoundAndFormatsTest {
         // MPEG-4 and VBR MP3 in AVI: the container's length is an estimate from the MP3's bit rate, far off.
         Clips.bounce(dir.resolve("tone-long.avi"), new Clips.Codecs("avi", "mpeg4", AV_PIX_FMT_YUV420P, Map.of(), "libmp3lame", 44_100),
                 320, 240, 25, 33, new double[] {1.5, 9.5, 17.5, 25.5, 31.5}, 440, 0.3);
+        // Stereo: 440 Hz on the left, 660 Hz on the right.
+        Clips.bounce(dir.resolve("stereo.mp4"), Clips.Codecs.MP4, 320, 240, 25, 6, impacts, new double[] {440, 660}, 0.3);
         // FFV1 (a lossless archive codec) with its sound in PCM: a picture Foley does not read.
         Clips.bounce(dir.resolve("archive.mkv"), new Clips.Codecs("matroska", "ffv1", AV_PIX_FMT_YUV420P, Map.of(), "pcm_s16le", 44_100),
                 160, 120, 25, 6, impacts, 440, 0.3);
@@ -81,19 +83,7 @@ class OriginalSoundAndFormatsTest {
 
     /** The tone's level relative to the whole signal (Goertzel at 440 Hz over the middle seconds), in dB. */
     static double toneShare(AudioProbe p) {
-        float[] x = p.samples();
-        int rate = p.sampleRate();
-        int from = rate, to = Math.min(x.length, 5 * rate);
-        double w = 2 * Math.PI * 440 / rate;
-        double c = 2 * Math.cos(w), s0, s1 = 0, s2 = 0, all = 0;
-        for (int i = from; i < to; i++) {
-            s0 = x[i] + c * s1 - s2;
-            s2 = s1;
-            s1 = s0;
-            all += x[i] * x[i];
-        }
-        double power = (s1 * s1 + s2 * s2 - c * s1 * s2) / ((to - from) * (to - from) / 2.0);
-        return 10 * Math.log10(power / (all / (to - from)) + 1e-12);
+        return share(p.samples(), p.sampleRate(), 440);
     }
 
     @Test
@@ -150,6 +140,69 @@ class OriginalSoundAndFormatsTest {
         assertTrue(p.error().startsWith("video: its picture is coded as ffv1, which Foley does not read (it reads h264, hevc, av1, "),
                 p.error());
         assertEquals(0, p.chargeMicroUsd());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"mix,mp4", "duck,wav"})
+    void theClipsStereoImageIsKept(String mode, String format) throws Exception {
+        AudioProbe mono = run(FoleyApi.SUBMIT_VIDEO, video("stereo.mp4", ",\"output_format\":\"" + format + "\""), "stereo-replace." + format);
+        assertEquals(1, channels(dir.resolve("stereo-replace." + format)).length, "replace: the model's sound, mono");
+        assertTrue(mono.audioSeconds() > 5.9);
+        run(FoleyApi.SUBMIT_VIDEO, video("stereo.mp4", ",\"original_audio\":\"" + mode + "\",\"output_format\":\"" + format + "\""),
+                "stereo-" + mode + "." + format);
+        float[][] ch = channels(dir.resolve("stereo-" + mode + "." + format));
+        assertEquals(2, ch.length, mode + ": the clip's two channels");
+        double leftA = share(ch[0], 44_100, 440), leftE = share(ch[0], 44_100, 660);
+        double rightA = share(ch[1], 44_100, 440), rightE = share(ch[1], 44_100, 660);
+        assertTrue(leftA > -10 && leftE < -25, mode + ": the left keeps its 440 Hz and only it (" + leftA + ", " + leftE + " dB)");
+        assertTrue(rightE > -10 && rightA < -25, mode + ": the right keeps its 660 Hz and only it (" + rightE + ", " + rightA + " dB)");
+    }
+
+    /** Each channel of a file's sound, decoded. */
+    static float[][] channels(Path file) throws Exception {
+        try (var g = new org.bytedeco.javacv.FFmpegFrameGrabber(file.toFile())) {
+            g.setSampleFormat(org.bytedeco.ffmpeg.global.avutil.AV_SAMPLE_FMT_FLTP);
+            g.start();
+            int n = g.getAudioChannels();
+            java.util.List<float[]>[] parts = new java.util.List[n];
+            for (int c = 0; c < n; c++) {
+                parts[c] = new java.util.ArrayList<>();
+            }
+            org.bytedeco.javacv.Frame f;
+            while ((f = g.grabSamples()) != null) {
+                for (int c = 0; c < n; c++) {
+                    var b = (java.nio.FloatBuffer) f.samples[c];
+                    float[] x = new float[b.remaining()];
+                    b.get(x);
+                    parts[c].add(x);
+                }
+            }
+            float[][] out = new float[n][];
+            for (int c = 0; c < n; c++) {
+                out[c] = new float[parts[c].stream().mapToInt(x -> x.length).sum()];
+                int off = 0;
+                for (float[] x : parts[c]) {
+                    System.arraycopy(x, 0, out[c], off, x.length);
+                    off += x.length;
+                }
+            }
+            return out;
+        }
+    }
+
+    /** A tone's share of a channel (Goertzel over seconds 1 to 5), in dB. */
+    static double share(float[] x, int rate, double hz) {
+        int from = rate, to = Math.min(x.length, 5 * rate);
+        double w = 2 * Math.PI * hz / rate;
+        double c = 2 * Math.cos(w), s0, s1 = 0, s2 = 0, all = 0;
+        for (int i = from; i < to; i++) {
+            s0 = x[i] + c * s1 - s2;
+            s2 = s1;
+            s1 = s0;
+            all += x[i] * x[i];
+        }
+        double power = (s1 * s1 + s2 * s2 - c * s1 * s2) / ((to - from) * (to - from) / 2.0);
+        return 10 * Math.log10(power / (all / (to - from)) + 1e-12);
     }
 
     @ParameterizedTest
