@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.foley.local.bench.Clips;
+import dev.foley.local.bench.HandlerStartup;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -274,8 +275,8 @@ class Arm64LayerTest {
     private String lambdaClassPath() throws IOException {
         Path task = dir.resolve("task");
         Path opt = dir.resolve("opt");
-        unzip(FUNCTION, task);
-        unzip(LAYER, opt);
+        HandlerStartup.unzip(FUNCTION, task);
+        HandlerStartup.unzip(LAYER, opt);
         List<String> cp = new ArrayList<>(List.of(task.toString()));
         for (Path jars : List.of(task.resolve("lib"), opt.resolve("java/lib"))) {
             try (Stream<Path> s = Files.list(jars)) {
@@ -290,23 +291,6 @@ class Arm64LayerTest {
         }
         cp.add(smoke.toString());
         return String.join(":", cp);
-    }
-
-    private static void unzip(Path zip, Path to) throws IOException {
-        try (var z = new java.util.zip.ZipFile(zip.toFile())) {
-            for (var e : java.util.Collections.list(z.entries())) {
-                Path out = to.resolve(e.getName()).normalize();
-                assertTrue(out.startsWith(to));
-                if (e.isDirectory()) {
-                    Files.createDirectories(out);
-                } else {
-                    Files.createDirectories(out.getParent());
-                    try (var in = z.getInputStream(e)) {
-                        Files.copy(in, out);
-                    }
-                }
-            }
-        }
     }
 
     private static String readelf(String options, Path file) throws Exception {

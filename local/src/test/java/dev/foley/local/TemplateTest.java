@@ -230,21 +230,7 @@ class TemplateTest {
     }
 
     static ZipLoader zipLoader(java.nio.file.Path zip) throws Exception {
-        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("lambda-zip");
-        try (var z = new java.util.zip.ZipFile(zip.toFile())) {
-            for (var e : java.util.Collections.list(z.entries())) {
-                java.nio.file.Path out = dir.resolve(e.getName()).normalize();
-                assertTrue(out.startsWith(dir));
-                if (e.isDirectory()) {
-                    java.nio.file.Files.createDirectories(out);
-                } else {
-                    java.nio.file.Files.createDirectories(out.getParent());
-                    try (var in = z.getInputStream(e)) {
-                        java.nio.file.Files.copy(in, out);
-                    }
-                }
-            }
-        }
+        java.nio.file.Path dir = dev.foley.local.bench.HandlerStartup.unzip(zip, java.nio.file.Files.createTempDirectory("lambda-zip"));
         java.util.List<java.net.URL> urls = new java.util.ArrayList<>();
         urls.add(dir.toUri().toURL());
         try (var jars = java.nio.file.Files.list(dir.resolve("lib"))) {

@@ -101,10 +101,17 @@ public final class HandlerStartup {
     }
 
     private static Path unzip(Path zip) throws Exception {
-        Path dir = Files.createTempDirectory("foley-zip");
+        return unzip(zip, Files.createTempDirectory("foley-zip"));
+    }
+
+    /** Unpacks a Lambda zip (or layer) into {@code dir}, as the runtime lays it out; an entry that would land outside is refused. */
+    public static Path unzip(Path zip, Path dir) throws java.io.IOException {
         try (ZipFile z = new ZipFile(zip.toFile())) {
             for (var e : Collections.list(z.entries())) {
                 Path out = dir.resolve(e.getName()).normalize();
+                if (!out.startsWith(dir)) {
+                    throw new java.io.IOException(zip + ": " + e.getName() + " would land outside " + dir);
+                }
                 if (e.isDirectory()) {
                     Files.createDirectories(out);
                 } else {
