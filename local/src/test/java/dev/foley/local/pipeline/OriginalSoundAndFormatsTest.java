@@ -164,9 +164,9 @@ class OriginalSoundAndFormatsTest {
             g.setSampleFormat(org.bytedeco.ffmpeg.global.avutil.AV_SAMPLE_FMT_FLTP);
             g.start();
             int n = g.getAudioChannels();
-            java.util.List<float[]>[] parts = new java.util.List[n];
+            List<List<float[]>> parts = new java.util.ArrayList<>();
             for (int c = 0; c < n; c++) {
-                parts[c] = new java.util.ArrayList<>();
+                parts.add(new java.util.ArrayList<>());
             }
             org.bytedeco.javacv.Frame f;
             while ((f = g.grabSamples()) != null) {
@@ -174,14 +174,14 @@ class OriginalSoundAndFormatsTest {
                     var b = (java.nio.FloatBuffer) f.samples[c];
                     float[] x = new float[b.remaining()];
                     b.get(x);
-                    parts[c].add(x);
+                    parts.get(c).add(x);
                 }
             }
             float[][] out = new float[n][];
             for (int c = 0; c < n; c++) {
-                out[c] = new float[parts[c].stream().mapToInt(x -> x.length).sum()];
+                out[c] = new float[parts.get(c).stream().mapToInt(x -> x.length).sum()];
                 int off = 0;
-                for (float[] x : parts[c]) {
+                for (float[] x : parts.get(c)) {
                     System.arraycopy(x, 0, out[c], off, x.length);
                     off += x.length;
                 }
