@@ -190,10 +190,11 @@ class Arm64LayerTest {
         // everywhere, as the Lambda build, which has no decoder for it, must.
         Clips.bounce(clips.resolve("ffv1.mkv"), new Clips.Codecs("matroska", "ffv1", AV_PIX_FMT_YUV420P, Map.of(), "flac", 44_100),
                 160, 120, 25, 2, new double[] {0.5, 1.5}, 0, 0);
-        for (String f : List.of("bounce-4s.mp4", "truncated.mp4", "not-a-video.mp4")) {
+        for (String f : List.of("bounce-4s.mp4", "truncated.mp4", "not-a-video.mp4", "hevc-2s.mov")) {
             Files.copy(ROOT.resolve("local/src/test/resources/media/" + f), clips.resolve(f));
         }
         expected.put("bounce-4s.mp4", new Expected("h264", null));
+        expected.put("hevc-2s.mov", new Expected("hevc", "aac")); // no HEVC encoder here: made with Debian's ffmpeg
 
         List<String> cmd = new ArrayList<>(List.of(qemu.toString(), "-L", jre.toString(), java.toString(),
                 "-Dorg.bytedeco.javacpp.cachedir=" + dir.resolve("javacpp"), "-cp", lambdaClassPath(), Arm64Smoke.class.getName(),
