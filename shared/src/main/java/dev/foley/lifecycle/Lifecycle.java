@@ -52,9 +52,10 @@ public record Lifecycle(Duration deadline, boolean callbacks) {
     /**
      * Media work that failed this many times fails for good: what fails again and again (a file
      * FFmpeg cannot write as asked) is no passing fault, and the client hears why in minutes, not at
-     * the deadline. Attempts are 2, 4, 8, 16, 32 s apart.
+     * the deadline. Attempts are 2, 4, 8, 16, 32, then 60 s apart: about 4 minutes in all, so a
+     * provider's storage that is down for a minute or two (the join fetches its output) is waited out.
      */
-    public static final int MEDIA_ATTEMPTS = 6;
+    public static final int MEDIA_ATTEMPTS = 9;
     /** Media work handed to the media function is handed again if nobody claimed it within this long. */
     public static final Duration MEDIA_HANDOVER = Duration.ofMinutes(1);
     /** What a lease holder keeps in hand to record what it did before its lease ends. */

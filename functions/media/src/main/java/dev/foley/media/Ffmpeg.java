@@ -93,7 +93,7 @@ public final class Ffmpeg {
     private static volatile boolean ready;
 
     /**
-     * What a file holds. {@code seconds}: the container's duration (or the video stream's). Codecs by
+     * What a file holds. {@code seconds}: the picture's own length (the file's, for sound alone). Codecs by
      * FFmpeg's codec names ({@code h264}, {@code aac}), whichever decoder would read them; the stream
      * indexes are the picture and sound {@link #cut} and {@link #audio} read (-1: none).
      * {@code width} x {@code height} are as stored; {@code rotation} (0, 90, 180, 270) is how far
