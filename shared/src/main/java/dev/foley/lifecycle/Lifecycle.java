@@ -32,8 +32,24 @@ public record Lifecycle(Duration deadline, boolean callbacks) {
     public static final Duration CALLBACK_GRACE = Duration.ofSeconds(30);
     /** Without pushes, a submit that may have made a job is retried after this long. */
     public static final Duration UNCONFIRMED_RETRY = Duration.ofSeconds(2);
-    /** Status checks in a row that find the job unknown before the prediction fails. */
-    public static final int NOT_FOUND_LIMIT = 2;
+    /**
+     * Status checks in a row that find the job unknown before the prediction fails: a provider may
+     * not show a new job at once (creation not yet visible, a failover), so "not found" is a strike,
+     * and the strikes are spread over {@link #NOT_FOUND_SPACING} (35 s at least from the first).
+     */
+    public static final int NOT_FOUND_LIMIT = 4;
+    /** The wait after the 1st, 2nd and 3rd "not found" before looking again. */
+    public static final List<Duration> NOT_FOUND_SPACING = List.of(Duration.ofSeconds(5), Duration.ofSeconds(10),
+            Duration.ofSeconds(20));
+    /** The error of a prediction failed because its provider no longer knew the job (a late callback may still adopt it). */
+    public static final String JOB_LOST = "the inference provider no longer knows the job";
+    /**
+     * After a round of cancels failed (the provider down, say), the next round waits this long
+     * (the n-th wait after the n-th failed round; the last repeats): a provider that is down gets
+     * one attempt per step, not one per loop turn.
+     */
+    public static final List<Duration> STOP_RETRIES = List.of(Duration.ofSeconds(5), Duration.ofSeconds(15),
+            Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofMinutes(5));
     /** When to try a webhook again after attempt n (1-based) failed; after the last, give up. */
     public static final List<Duration> WEBHOOK_RETRIES = List.of(Duration.ofSeconds(5), Duration.ofSeconds(30),
             Duration.ofMinutes(2), Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofHours(2), Duration.ofHours(6));
@@ -52,7 +68,7 @@ public record Lifecycle(Duration deadline, boolean callbacks) {
     /**
      * Media work that failed this many times fails for good: what fails again and again (a file
      * FFmpeg cannot write as asked) is no passing fault, and the client hears why in minutes, not at
-     * the deadline. Attempts are 2, 4, 8, 16, 32, then 60 s apart: about 4 minutes in all, so a
+     * the deadline. Attempts are 1, 2, 4, 8, 16, 32, then 60 s apart: about 3 minutes in all, so a
      * provider's storage that is down for a minute or two (the join fetches its output) is waited out.
      */
     public static final int MEDIA_ATTEMPTS = 9;
@@ -118,20 +134,28 @@ public record Lifecycle(Duration deadline, boolean callbacks) {
         if (!p.phase().terminal() && now.isAfter(deadlineOf(p))) {
             return new Work.TimeOut(timeoutReason(p));
         }
-        List<ProviderJob> stop = p.jobs().toStop(p.phase());
-        if (!stop.isEmpty() && effects) {
-            return new Work.StopJobs(stop);
-        }
         boolean due = p.dueAt() != null && !p.dueAt().isAfter(now);
+        if (p.phase().terminal()) {
+            // The client hears first: its webhook (and result file) go out before the jobs are stopped,
+            // whatever the provider is doing. Each effect waits for its own due time.
+            if (p.notifications().webhookDueBy(now) || p.notifications().resultFilePending() && due) {
+                return new Work.Notify();
+            }
+            return effects && p.jobs().stopDueBy(p.phase(), now) ? new Work.StopJobs(p.jobs().toStop(p.phase())) : new Work.Wait();
+        }
+        if (effects && p.jobs().stopDueBy(p.phase(), now)) {
+            return new Work.StopJobs(p.jobs().toStop(p.phase()));
+        }
         return switch (p.phase()) {
             // Handed to the media function: its first cut is due at once; a retry waits for its time.
-            case ACCEPTED -> (due || mediaAtHand && p.kind() == dev.foley.prediction.Kind.LONG && p.copyAttempts() == 0)
+            case ACCEPTED -> (due && p.retryDueBy(now) || mediaAtHand && p.kind() == dev.foley.prediction.Kind.LONG && p.retryDueBy(now))
                     && p.jobs().submitBudgetLeft()
                     ? new Work.Submit() : new Work.Wait();
             case SUBMITTED -> due ? new Work.Check() : new Work.Wait();
-            case UPSTREAM_DONE -> new Work.Copy(due);
-            case COMPLETED, FAILED, CANCELLED -> p.notifications().webhookDueBy(now) || p.notifications().resultFilePending()
-                    ? new Work.Notify() : new Work.Wait();
+            // A copy (or media work) that failed waits for its retry time, here and in every other loop
+            // (a hand-over moves the due time, not the retry time: the process handed it copies at once).
+            case UPSTREAM_DONE -> p.retryDueBy(now) ? new Work.Copy(due) : new Work.Wait();
+            case COMPLETED, FAILED, CANCELLED -> new Work.Wait(); // handled above
         };
     }
 
@@ -198,8 +222,9 @@ public record Lifecycle(Duration deadline, boolean callbacks) {
             Instant at = callbacks ? now.plus(expectedRun).plus(CALLBACK_GRACE) : now.plus(UNCONFIRMED_RETRY);
             return new AfterSubmitFailure.RetryAt(atOrBeforeDeadline(claimed, at));
         }
-        // No job was made: back off in proportion to the prediction's age, 1 s at first, up to a minute.
-        Duration backoff = clamp(Duration.between(claimed.createdAt(), now).dividedBy(2), Duration.ofSeconds(1), MAX_SUBMIT_BACKOFF);
+        // No job was made: back off by the submits that failed so far (1, 2, 4 … 60 s), never by the
+        // prediction's age (a prediction that waited for a slot is no reason to wait longer now).
+        Duration backoff = clamp(Duration.ofSeconds(1L << Math.min(claimed.checks(), 6)), Duration.ofSeconds(1), MAX_SUBMIT_BACKOFF);
         if (retryAfter.isPresent() && retryAfter.get().compareTo(backoff) > 0) {
             backoff = clamp(retryAfter.get(), backoff, MAX_SUBMIT_BACKOFF);
         }
@@ -224,10 +249,25 @@ public record Lifecycle(Duration deadline, boolean callbacks) {
         return atOrBeforeDeadline(p, now.plus(wait));
     }
 
-    /** The provider no longer knows the job: fail at the limit, else look once more in a second. */
-    public Optional<Instant> afterNotFound(Prediction p, Instant now) {
-        return p.notFoundChecks() + 1 >= NOT_FOUND_LIMIT ? Optional.empty()
-                : Optional.of(atOrBeforeDeadline(p, now.plusSeconds(1)));
+    /**
+     * The provider does not know the job: a strike. Empty (fail) at the {@link #NOT_FOUND_LIMIT}-th
+     * strike in a row; else look again after the strike's spacing, never less than a share of the
+     * provider's {@code creationDelay} (how long a new job may stay invisible), so the strikes
+     * never all fall inside it.
+     */
+    public Optional<Instant> afterNotFound(Prediction p, Duration creationDelay, Instant now) {
+        int strike = p.notFoundChecks(); // strikes before this one
+        if (strike + 1 >= NOT_FOUND_LIMIT) {
+            return Optional.empty();
+        }
+        Duration wait = NOT_FOUND_SPACING.get(Math.min(strike, NOT_FOUND_SPACING.size() - 1));
+        Duration share = creationDelay.dividedBy(NOT_FOUND_LIMIT - 1);
+        return Optional.of(atOrBeforeDeadline(p, now.plus(wait.compareTo(share) < 0 ? share : wait)));
+    }
+
+    /** When the next round of cancels is due after {@code failedRounds} rounds failed. */
+    public static Instant stopRetry(int failedRounds, Instant now) {
+        return now.plus(STOP_RETRIES.get(Math.max(0, Math.min(failedRounds, STOP_RETRIES.size()) - 1)));
     }
 
     static Duration checkBackoff(int checks) {
@@ -236,9 +276,12 @@ public record Lifecycle(Duration deadline, boolean callbacks) {
 
     // ---- copies ----
 
-    /** After a failed copy of the outputs: 2, 4, 8 … 60 s later, within the copy window; empty: give up. */
+    /**
+     * After a failed copy of the outputs: 1, 2, 4 … 60 s later (an output a CDN does not serve yet is
+     * there within seconds), within the copy window; empty: give up.
+     */
     public Optional<Instant> copyRetry(Prediction p, Instant now) {
-        Duration wait = clamp(Duration.ofSeconds(2L << Math.min(p.copyAttempts(), 5)), Duration.ofSeconds(2), Duration.ofSeconds(60));
+        Duration wait = clamp(Duration.ofSeconds(1L << Math.min(p.copyAttempts(), 6)), Duration.ofSeconds(1), Duration.ofSeconds(60));
         Instant at = now.plus(wait);
         return at.isAfter(deadlineOf(p)) ? Optional.empty() : Optional.of(at);
     }
@@ -257,14 +300,20 @@ public record Lifecycle(Duration deadline, boolean callbacks) {
 
     /** When a finished prediction is next due for its effects (stopping jobs, notifying), or null when nothing is owed. */
     public static Instant effectsDue(Prediction p, Instant now) {
-        if (!p.jobs().toStop(p.phase()).isEmpty() || p.notifications().resultFilePending()) {
-            return now;
+        Instant at = null;
+        if (!p.jobs().toStop(p.phase()).isEmpty()) {
+            Instant stop = p.jobs().stopDueAt();
+            at = stop == null || stop.isBefore(now) ? now : stop;
+        }
+        if (p.notifications().resultFilePending()) {
+            at = now;
         }
         if (p.notifications().webhookState() == dev.foley.prediction.WebhookState.PENDING) {
-            Instant at = p.notifications().webhookDueAt();
-            return at == null ? now : at;
+            Instant hook = p.notifications().webhookDueAt();
+            hook = hook == null || hook.isBefore(now) ? now : hook;
+            at = at == null || hook.isBefore(at) ? hook : at;
         }
-        return null;
+        return at;
     }
 
     static Duration clamp(Duration d, Duration min, Duration max) {

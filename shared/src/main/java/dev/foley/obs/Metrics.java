@@ -35,6 +35,8 @@ public final class Metrics {
         PollerLag("Milliseconds", List.of(List.of())),
         /** A step the poller started threw (it stays due and is tried again; Lambda never sees it as an error). */
         StepErrors("Count", List.of(List.of())),
+        /** A cancel of a provider job that failed (tried again at its backoff step). */
+        JobStopFailures("Count", List.of(List.of("Provider"), List.of())),
         BytesCopied("Bytes", List.of(List.of())),
         CopyTime("Milliseconds", List.of(List.of())),
         ApiResponses("Count", List.of(List.of("Route", "StatusClass"), List.of("StatusClass"))),

@@ -264,7 +264,26 @@ public final class Pipeline {
         Prediction current = p;
         for (int attempt = 0; attempt < 4; attempt++) {
             ProviderJob job = current.job();
-            if (job != null && job.provider().equals(provider.name()) && job.id().equals(update.jobId())) {
+            boolean tracked = job != null && job.provider().equals(provider.name()) && job.id().equals(update.jobId());
+            if (tracked && update.status() instanceof JobStatus.Done d && lostButAlive(current)) {
+                Optional<Prediction> revived = store.revive(current, d.outputs(), d.nsfw(), d.inferenceMs(),
+                        clock.instant().plus(Lifecycle.COMPLETION_GRACE), List.of(provider.name() + ": callback says job "
+                                + update.jobId() + " is done, after the prediction failed as unknown to the provider: adopted again"));
+                if (revived.isPresent()) {
+                    LOG.log(Level.WARNING, "{0}: job {1} was given up as unknown to {2}, then reported done: adopted again",
+                            current.id(), update.jobId(), provider.name());
+                    completion.trigger(current.id());
+                    return CallbackOutcome.ADOPTED;
+                }
+                current = store.get(p.id()).orElse(current);
+                if (lostButAlive(current)) {
+                    LOG.log(Level.WARNING, "{0}: job {1} is done but could not be adopted again (a prepaid balance that no longer"
+                            + " holds its price)", current.id(), update.jobId());
+                    return CallbackOutcome.IGNORED;
+                }
+                continue;
+            }
+            if (tracked) {
                 Prediction after = apply(current, update.status(), true);
                 handOffIfOwed(after);
                 return CallbackOutcome.APPLIED;
@@ -292,6 +311,12 @@ public final class Pipeline {
             current = store.get(p.id()).orElse(current);
         }
         return CallbackOutcome.IGNORED;
+    }
+
+    /** Failed only because its provider no longer knew the job, and still within its life: a late "done" may adopt it. */
+    private boolean lostButAlive(Prediction p) {
+        return p.phase() == Phase.FAILED && p.error().startsWith(Lifecycle.JOB_LOST) && !p.isWindow() && p.kind() != Kind.LONG
+                && clock.instant().isBefore(lifecycle.deadlineOf(p));
     }
 
     // ---- one step ----
@@ -419,9 +444,14 @@ public final class Pipeline {
      * version (losing it would mean delivering the webhook again).
      */
     private Prediction recordEffects(Prediction claimed, Set<String> stopped, Notifications owed, Instant due, List<String> lines) {
+        return recordEffects(claimed, stopped, null, owed, due, lines);
+    }
+
+    private Prediction recordEffects(Prediction claimed, Set<String> stopped, Jobs stops, Notifications owed, Instant due,
+            List<String> lines) {
         Prediction current = claimed;
         for (int attempt = 0; attempt < 3; attempt++) {
-            Optional<Prediction> recorded = store.recordEffects(current, stopped, owed, due, lines);
+            Optional<Prediction> recorded = store.recordEffects(current, stopped, stops, owed, due, lines);
             if (recorded.isPresent()) {
                 return recorded.get();
             }
@@ -472,11 +502,14 @@ public final class Pipeline {
         } catch (ProviderException e) {
             List<String> lines = append(e.attempts(), "check: " + e.getMessage());
             if (e.kind() == ProviderException.Kind.NOT_FOUND) {
-                return lifecycle.afterNotFound(p, now)
-                        .flatMap(at -> store.recordCheck(p, at, p.notFoundChecks() + 1, lines))
-                        .orElseGet(() -> p.notFoundChecks() + 1 >= Lifecycle.NOT_FOUND_LIMIT
-                                ? finishOf(p, Phase.FAILED, e.clientReason(), true, lines).orElseGet(() -> reread(p))
-                                : reread(p));
+                Optional<Instant> again = lifecycle.afterNotFound(p, provider.get().creationDelay(), now);
+                if (again.isPresent()) {
+                    return store.recordCheck(p, again.get(), p.notFoundChecks() + 1, lines).orElseGet(() -> reread(p));
+                }
+                // Not surely ended: the job Foley last saw may still run (and be paid for), so it gets a
+                // cancel; a callback that still names it, in the prediction's life, is adopted.
+                return finishOf(p, Phase.FAILED, Lifecycle.JOB_LOST + " (not found " + Lifecycle.NOT_FOUND_LIMIT
+                        + " times in a row)", false, lines).orElseGet(() -> reread(p));
             }
             if (e.kind() == ProviderException.Kind.CONFIGURATION) {
                 LOG.log(Level.ERROR, "provider credentials refused checking {0}: {1}", p.id(), e.getMessage());
@@ -722,6 +755,7 @@ public final class Pipeline {
         Set<String> stopped = new LinkedHashSet<>();
         List<String> lines = new ArrayList<>();
         boolean giveUp = clock.instant().isAfter(claimed.createdAt().plus(EFFECTS_GIVE_UP));
+        int failed = 0;
         for (ProviderJob job : claimed.jobs().toStop(claimed.phase())) {
             Optional<InferenceProvider> provider = providers.byName(job.provider());
             if (provider.isEmpty()) {
@@ -734,26 +768,33 @@ public final class Pipeline {
                 stopped.add(job.key());
                 lines.add("stopped job " + job.key() + ": " + o.words());
             } catch (ProviderException e) {
-                lines.add("could not stop job " + job.key() + ": " + e.getMessage() + (giveUp ? " (given up)" : ""));
+                failed++;
+                String line = "could not stop job " + job.key() + " (round " + (claimed.jobs().stopAttempts() + 1) + "): "
+                        + e.getMessage() + (giveUp ? " (given up)" : "");
+                lines.add(line);
+                LOG.log(Level.WARNING, "{0}: {1}", p.id(), line);
+                dev.foley.obs.Metrics.put(dev.foley.obs.Metrics.Metric.JobStopFailures, 1, "Provider", job.provider());
                 if (giveUp) {
                     stopped.add(job.key());
                 }
             }
         }
         Instant now = clock.instant();
-        Set<String> allStopped = new HashSet<>(claimed.jobs().stopped());
-        allStopped.addAll(stopped);
-        Jobs after = new Jobs(claimed.jobs().winner(), claimed.jobs().started(), allStopped, claimed.jobs().unconfirmed());
+        // A round that failed waits for its backoff step; one that stopped everything clears it.
+        Jobs after = claimed.jobs().withStopped(stopped);
+        int rounds = failed > 0 ? after.stopAttempts() + 1 : 0;
+        after = after.withStopRetry(rounds, after.toStop(claimed.phase()).isEmpty() ? null : Lifecycle.stopRetry(rounds, now));
         Instant due;
-        if (!after.toStop(claimed.phase()).isEmpty()) {
-            due = now.plus(EFFECT_RETRY);
-        } else if (claimed.phase().terminal()) {
+        if (claimed.phase().terminal()) {
             due = Lifecycle.effectsDue(claimed.toBuilder().jobs(after).build(), now);
         } else {
-            // Back to its own work: the step that was due before (or now).
+            // Back to its own work: the step that was due before (or now); the next round of cancels if that comes first.
             due = p.dueAt() == null || p.dueAt().isBefore(now) ? now : p.dueAt();
+            if (after.stopDueAt() != null && after.stopDueAt().isBefore(due)) {
+                due = after.stopDueAt();
+            }
         }
-        return recordEffects(claimed, stopped, claimed.notifications(), due, lines);
+        return recordEffects(claimed, stopped, after, claimed.notifications(), due, lines);
     }
 
     /** A webhook attempt (claimed, so one delivery per scheduled attempt) and/or the result file. */
@@ -826,9 +867,7 @@ public final class Pipeline {
         Notifications owed = owedOnFinish(p, now);
         Jobs jobs = p.jobs();
         if (jobEnded && jobs.winner() != null) {
-            Set<String> stopped = new HashSet<>(jobs.stopped());
-            stopped.add(jobs.winner().key());
-            jobs = new Jobs(jobs.winner(), jobs.started(), stopped, jobs.unconfirmed());
+            jobs = jobs.withStopped(List.of(jobs.winner().key()));
         }
         Prediction projected = p.toBuilder().phase(to).notifications(owed).jobs(jobs).build();
         Optional<Prediction> moved = store.finish(p, to, reason, jobEnded, owed, Lifecycle.effectsDue(projected, now), lines);

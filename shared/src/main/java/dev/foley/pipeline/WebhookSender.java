@@ -44,8 +44,13 @@ public final class WebhookSender {
         this.publicBaseUrl = publicBaseUrl;
     }
 
+    /**
+     * One id per outcome told: {@code msg_<id>} for a completed prediction, {@code msg_<id>_failed}
+     * (or {@code _cancelled}) otherwise, so a prediction failed and then adopted again by a late
+     * callback tells its completion under a new id (receivers that drop repeated ids still hear it).
+     */
     public static String messageId(Prediction p) {
-        return "msg_" + p.id();
+        return "msg_" + p.id() + (p.phase() == dev.foley.prediction.Phase.COMPLETED ? "" : "_" + p.phase().code());
     }
 
     /** One attempt at delivering {@code p} (finished, with a webhook). */

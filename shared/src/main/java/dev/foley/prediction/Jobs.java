@@ -17,13 +17,37 @@ import java.util.Set;
  * @param unconfirmed submits claimed whose outcome is not known to have made no job: a claim counts
  *                    one up before the call is made (so a crash during the call counts), a definite
  *                    answer counts it down. A prediction gets at most {@link #MAX_UNCONFIRMED}.
+ * @param stopAttempts rounds of cancels that failed so far (the provider down, say), for their backoff
+ * @param stopDueAt    when the next round of cancels is due after a failed one; null: at once
  */
-public record Jobs(ProviderJob winner, Set<ProviderJob> started, Set<String> stopped, int unconfirmed) {
+public record Jobs(ProviderJob winner, Set<ProviderJob> started, Set<String> stopped, int unconfirmed, int stopAttempts,
+        java.time.Instant stopDueAt) {
 
     /** A submit that may have made a job is retried at most once over a prediction's life. */
     public static final int MAX_UNCONFIRMED = 2;
 
     public static final Jobs NONE = new Jobs(null, Set.of(), Set.of(), 0);
+
+    public Jobs(ProviderJob winner, Set<ProviderJob> started, Set<String> stopped, int unconfirmed) {
+        this(winner, started, stopped, unconfirmed, 0, null);
+    }
+
+    /** The same, with {@code keys} stopped too. */
+    public Jobs withStopped(java.util.Collection<String> keys) {
+        Set<String> all = new java.util.HashSet<>(stopped);
+        all.addAll(keys);
+        return new Jobs(winner, started, all, unconfirmed, stopAttempts, stopDueAt);
+    }
+
+    /** The same, after a round of cancels that failed: {@code attempts} so far, the next due at {@code at}. */
+    public Jobs withStopRetry(int attempts, java.time.Instant at) {
+        return new Jobs(winner, started, stopped, unconfirmed, attempts, at);
+    }
+
+    /** Whether a round of cancels may be made at {@code now}: some job is to stop, and no backoff holds it. */
+    public boolean stopDueBy(Phase phase, java.time.Instant now) {
+        return !toStop(phase).isEmpty() && (stopDueAt == null || !stopDueAt.isAfter(now));
+    }
 
     public Jobs {
         started = started == null ? Set.of() : Set.copyOf(started);

@@ -14,7 +14,7 @@ import java.util.List;
  * @param dueAt           when timed work is next due (the {@code due} index); null when none is
  * @param lease           who holds the current step, until when; null when nobody does
  * @param jobs            every provider job started for it, the one it tracks, the ones stopped
- * @param checks          status checks made so far (for the check backoff)
+ * @param checks          status checks made so far (for the check backoff); while accepted, the submits that failed
  * @param notFoundChecks  status checks in a row that found the job unknown to its provider
  * @param upstreamAt      when the provider's job was seen done (null before)
  * @param upstreamOutputs the provider's output URLs, between upstream done and the copy
@@ -29,6 +29,8 @@ import java.util.List;
  *                        null when it holds none (no cap, not yet submitted, or past its provider's work)
  * @param queuedAt        when it first waited for a free slot at a full provider (null: it never waited)
  * @param countedForKey   it counts against its key's predictions in flight (the key had a limit when it was made)
+ * @param retryAt         after a copy or media step failed: not before this is it tried again, by any loop (its due
+ *                        time may be moved by a hand-over; this is not); null when none failed
  */
 public record Prediction(
         String id,
@@ -61,7 +63,8 @@ public record Prediction(
         Windows windows,
         String slot,
         Instant queuedAt,
-        boolean countedForKey) {
+        boolean countedForKey,
+        Instant retryAt) {
 
     /** Separates a parent's id from its window's index in a window's id ({@code <parent>_<n>}, URL-safe: callbacks name it in a path); never in a prediction id. */
     public static final char WINDOW_MARK = '_';
@@ -138,6 +141,11 @@ public record Prediction(
         return notifications.webhookAttempts();
     }
 
+    /** Whether a failed copy or media step may be tried again at {@code now} (true when none failed). */
+    public boolean retryDueBy(Instant now) {
+        return retryAt == null || !retryAt.isAfter(now);
+    }
+
     /** Someone other than a reader of this state holds a step that has not expired at {@code now}. */
     public boolean leasedAt(Instant now) {
         return lease != null && lease.liveAt(now);
@@ -186,6 +194,7 @@ public record Prediction(
         b.slot = slot;
         b.queuedAt = queuedAt;
         b.countedForKey = countedForKey;
+        b.retryAt = retryAt;
         return b;
     }
 
@@ -222,6 +231,7 @@ public record Prediction(
         private String slot;
         private Instant queuedAt;
         private boolean countedForKey;
+        private Instant retryAt;
 
         private Builder() {
         }
@@ -253,12 +263,13 @@ public record Prediction(
         public Builder slot(String v) { slot = v; return this; }
         public Builder queuedAt(Instant v) { queuedAt = v; return this; }
         public Builder countedForKey(boolean v) { countedForKey = v; return this; }
+        public Builder retryAt(Instant v) { retryAt = v; return this; }
 
         public Prediction build() {
             return new Prediction(id, keyId, keyHash, request, webhook, ingestKey, phase, version, createdAt, updatedAt, dueAt,
                     lease, jobs, checks, notFoundChecks, upstreamAt, upstreamOutputs, copyAttempts, outputKeys, nsfw,
                     inferenceMs, error, completedAt, chargeMicroUsd, reservedMicroUsd, notifications, attempts, windows,
-                    slot, queuedAt, countedForKey);
+                    slot, queuedAt, countedForKey, retryAt);
         }
     }
 }

@@ -179,7 +179,7 @@ public final class FalProvider implements InferenceProvider {
         String url = urlOf(job, "cancel", "/cancel");
         try {
             var r = http.call(NAME, () -> authed(URI.create(url)).PUT(HttpRequest.BodyPublishers.noBody()), true,
-                    policies.read(), until);
+                    policies.cancel(), until);
             String status;
             try {
                 status = Json.MAPPER.readTree(r.body()).path("status").asText("");

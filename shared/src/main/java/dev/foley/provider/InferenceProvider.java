@@ -98,6 +98,14 @@ public interface InferenceProvider {
         return Optional.empty();
     }
 
+    /**
+     * How long a job just made may be unknown to the provider's status call (creation not yet
+     * visible everywhere, a failover): "not found" within it is no proof the job is gone.
+     */
+    default Duration creationDelay() {
+        return Duration.ofSeconds(10);
+    }
+
     /** A guess at how long a job takes, for the first status check. */
     default Duration expectedDuration(PredictionRequest request) {
         return Duration.ofSeconds(3 + request.duration() / 2);

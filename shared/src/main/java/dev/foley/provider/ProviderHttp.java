@@ -47,6 +47,14 @@ public final class ProviderHttp {
     /** The policies of one provider: for its submits, and for its reads and cancels. */
     public record Policies(Policy submit, Policy read) {
         public static final Policies DEFAULT = new Policies(Policy.SUBMIT, Policy.READ);
+
+        /**
+         * A cancel: one call, no retry inside it. A round of cancels that fails is tried again at
+         * the pipeline's own backoff step, so a provider that is down gets one call per step.
+         */
+        public Policy cancel() {
+            return new Policy(1, read.baseDelay(), read.maxDelay(), read.timeout());
+        }
     }
 
     /** A 2xx answer. */

@@ -137,7 +137,7 @@ public final class ReplicateProvider implements InferenceProvider {
     public CancelOutcome cancel(ProviderJob job, Deadline until) throws ProviderException {
         try {
             var r = http.call(NAME, () -> authed("/v1/predictions/" + job.id() + "/cancel")
-                    .POST(HttpRequest.BodyPublishers.noBody()), true, policies.read(), until);
+                    .POST(HttpRequest.BodyPublishers.noBody()), true, policies.cancel(), until);
             String status;
             try {
                 status = Json.MAPPER.readTree(r.body()).path("status").asText("");

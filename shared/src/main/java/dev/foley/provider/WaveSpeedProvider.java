@@ -163,7 +163,7 @@ public final class WaveSpeedProvider implements InferenceProvider {
     @Override
     public CancelOutcome cancel(ProviderJob job, Deadline until) throws ProviderException {
         try {
-            var r = http.call(NAME, () -> authed("/api/v3/predictions/" + job.id()).DELETE(), true, policies.read(), until);
+            var r = http.call(NAME, () -> authed("/api/v3/predictions/" + job.id()).DELETE(), true, policies.cancel(), until);
             JsonNode env = ProviderHttp.json(NAME, r, false);
             checkEnvelope(env, false);
             return CancelOutcome.DELETED;

@@ -161,6 +161,15 @@ public final class ApiKeyStore {
     }
 
     /** The refund as part of a transaction (it happens exactly when the prediction fails). */
+    /** A reservation taken in a transaction: only while the balance holds it. */
+    static software.amazon.awssdk.services.dynamodb.model.TransactWriteItem reserveItem(String table, String keyHash, long microUsd) {
+        return software.amazon.awssdk.services.dynamodb.model.TransactWriteItem.builder().update(u -> u.tableName(table)
+                .key(Map.of(PK, s(KEY_PREFIX + keyHash), SK, s(KEY_SK)))
+                .updateExpression("SET balance_micro_usd = balance_micro_usd - :c")
+                .conditionExpression("balance_micro_usd >= :c")
+                .expressionAttributeValues(Map.of(":c", n(microUsd)))).build();
+    }
+
     static software.amazon.awssdk.services.dynamodb.model.TransactWriteItem refundItem(String table, String keyHash, long microUsd) {
         return software.amazon.awssdk.services.dynamodb.model.TransactWriteItem.builder().update(u -> u.tableName(table)
                 .key(Map.of(PK, s(KEY_PREFIX + keyHash), SK, s(KEY_SK)))

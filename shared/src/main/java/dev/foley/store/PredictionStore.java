@@ -94,11 +94,16 @@ public final class PredictionStore {
     private static final String JOBS = "jobs";
     private static final String JOBS_STOPPED = "jobs_stopped";
     private static final String UNCONFIRMED = "unconfirmed";
+    /** Rounds of cancels that failed, and when the next round is due (the cancels' own backoff). */
+    private static final String STOP_ATTEMPTS = "stop_attempts";
+    private static final String STOP_DUE_AT = "stop_due_at";
     private static final String CHECKS = "checks";
     private static final String NOT_FOUND_CHECKS = "not_found_checks";
     private static final String UPSTREAM_AT = "upstream_at";
     private static final String UPSTREAM_OUTPUTS = "upstream_outputs";
     private static final String COPY_ATTEMPTS = "copy_attempts";
+    /** When a failed copy or media step may be tried again (kept apart from due_at, which a hand-over moves). */
+    private static final String RETRY_AT = "retry_at";
     private static final String OUTPUT_KEYS = "output_keys";
     private static final String NSFW = "nsfw";
     private static final String INFERENCE_MS = "inference_ms";
@@ -582,6 +587,7 @@ public final class PredictionStore {
         if (!maybeCreated) {
             u.add(UNCONFIRMED, n(-1));
         }
+        u.add(CHECKS, n(1)); // while accepted, checks counts the submits that failed (their backoff)
         u.remove(LEASE_OWNER).remove(LEASE_UNTIL).append(ATTEMPTS, stamped(lines));
         due(u, claimed.id(), retryAt);
         return write(claimed, u);
@@ -670,6 +676,29 @@ public final class PredictionStore {
         return write(p, u);
     }
 
+    /**
+     * A prediction failed because its provider no longer knew the job ({@code Lifecycle.JOB_LOST}),
+     * whose verified callback now says that job is done: it is adopted again, upstream done, its
+     * error cleared and its webhook owed anew. A prepaid reservation given back at the failure is
+     * taken again in the same transaction (empty, nothing written, when the balance no longer holds it).
+     */
+    public Optional<Prediction> revive(Prediction failed, List<String> outputs, List<Boolean> nsfw, long inferenceMs,
+            Instant handOver, List<String> lines) {
+        Update u = moveFrom(failed, Phase.UPSTREAM_DONE);
+        u.set(UPSTREAM_OUTPUTS, AttributeValue.fromL(outputs.stream().map(Attr::s).toList()))
+                .set(NSFW, AttributeValue.fromL(nsfw.stream().map(Attr::bool).toList()))
+                .set(INFERENCE_MS, inferenceMs)
+                .set(UPSTREAM_AT, clock.instant().toEpochMilli())
+                .set(ERROR, "")
+                .remove(LEASE_OWNER).remove(LEASE_UNTIL).append(ATTEMPTS, stamped(lines));
+        notifications(u, Notifications.NONE);
+        due(u, failed.id(), handOver);
+        if (failed.reservedMicroUsd() > 0) {
+            return writeWith(failed, u, ApiKeyStore.reserveItem(table, failed.keyHash(), failed.reservedMicroUsd()));
+        }
+        return write(failed, u);
+    }
+
     // ---- long predictions ----
 
     /** The media function cut the video (its claim): the windows are planned, the parent is at work; due at {@code due}. */
@@ -719,7 +748,8 @@ public final class PredictionStore {
     /** A claimed copy or media step failed in {@code phase}: one more attempt counted, the lease let go, due again at {@code retryAt}. */
     private Optional<Prediction> failedAttempt(Prediction claimed, Phase phase, Instant retryAt, List<String> lines) {
         Update u = moveFrom(claimed, phase);
-        u.add(COPY_ATTEMPTS, n(1)).remove(LEASE_OWNER).remove(LEASE_UNTIL).append(ATTEMPTS, stamped(lines));
+        u.add(COPY_ATTEMPTS, n(1)).set(RETRY_AT, retryAt.toEpochMilli()).remove(LEASE_OWNER).remove(LEASE_UNTIL)
+                .append(ATTEMPTS, stamped(lines));
         due(u, claimed.id(), retryAt);
         return write(claimed, u);
     }
@@ -795,9 +825,26 @@ public final class PredictionStore {
      */
     public Optional<Prediction> recordEffects(Prediction claimed, Set<String> stopped, Notifications owed, Instant due,
             List<String> lines) {
+        return recordEffects(claimed, stopped, null, owed, due, lines);
+    }
+
+    /**
+     * The same, with where the cancels stand ({@code stops}: a failed round's count and when the
+     * next is due; null: as they were).
+     */
+    public Optional<Prediction> recordEffects(Prediction claimed, Set<String> stopped, Jobs stops, Notifications owed,
+            Instant due, List<String> lines) {
         Update u = moveFrom(claimed, claimed.phase());
         if (!stopped.isEmpty()) {
             u.add(JOBS_STOPPED, AttributeValue.fromSs(List.copyOf(stopped)));
+        }
+        if (stops != null) {
+            u.set(STOP_ATTEMPTS, stops.stopAttempts());
+            if (stops.stopDueAt() == null) {
+                u.remove(STOP_DUE_AT);
+            } else {
+                u.set(STOP_DUE_AT, stops.stopDueAt().toEpochMilli());
+            }
         }
         notifications(u, owed);
         u.remove(LEASE_OWNER).remove(LEASE_UNTIL).append(ATTEMPTS, stamped(lines));
@@ -959,6 +1006,10 @@ public final class PredictionStore {
             item.put(JOBS_STOPPED, AttributeValue.fromSs(List.copyOf(jobs.stopped())));
         }
         putIf(item, UNCONFIRMED, jobs.unconfirmed());
+        putIf(item, STOP_ATTEMPTS, jobs.stopAttempts());
+        if (jobs.stopDueAt() != null) {
+            item.put(STOP_DUE_AT, n(jobs.stopDueAt().toEpochMilli()));
+        }
         putIf(item, CHECKS, p.checks());
         putIf(item, NOT_FOUND_CHECKS, p.notFoundChecks());
         if (p.upstreamAt() != null) {
@@ -968,6 +1019,9 @@ public final class PredictionStore {
             item.put(UPSTREAM_OUTPUTS, AttributeValue.fromL(p.upstreamOutputs().stream().map(Attr::s).toList()));
         }
         putIf(item, COPY_ATTEMPTS, p.copyAttempts());
+        if (p.retryAt() != null) {
+            item.put(RETRY_AT, n(p.retryAt().toEpochMilli()));
+        }
         if (!p.outputKeys().isEmpty()) {
             item.put(OUTPUT_KEYS, AttributeValue.fromL(p.outputKeys().stream().map(Attr::s).toList()));
         }
@@ -1049,12 +1103,14 @@ public final class PredictionStore {
                 .updatedAt(instant(item, UPDATED_AT))
                 .dueAt(instant(item, DUE_AT))
                 .lease(lease)
-                .jobs(new Jobs(winner, started, stopped, (int) num(item, UNCONFIRMED, 0)))
+                .jobs(new Jobs(winner, started, stopped, (int) num(item, UNCONFIRMED, 0), (int) num(item, STOP_ATTEMPTS, 0),
+                        instant(item, STOP_DUE_AT)))
                 .checks((int) num(item, CHECKS, 0))
                 .notFoundChecks((int) num(item, NOT_FOUND_CHECKS, 0))
                 .upstreamAt(instant(item, UPSTREAM_AT))
                 .upstreamOutputs(strings(item, UPSTREAM_OUTPUTS))
                 .copyAttempts((int) num(item, COPY_ATTEMPTS, 0))
+                .retryAt(instant(item, RETRY_AT))
                 .outputKeys(strings(item, OUTPUT_KEYS))
                 .nsfw(nsfw)
                 .inferenceMs(num(item, INFERENCE_MS, 0))

@@ -104,7 +104,7 @@ class LifecycleTest {
         assertEquals(doneAt.plus(Lifecycle.COPY_WINDOW), POLL_ONLY.deadlineOf(p));
         assertInstanceOf(Work.Copy.class, POLL_ONLY.next(p, T0.plus(Duration.ofMinutes(16))));
         assertTrue(POLL_ONLY.copyRetry(p.toBuilder().copyAttempts(2).build(), T0.plus(Duration.ofMinutes(16))).isPresent());
-        assertTrue(POLL_ONLY.copyRetry(p, doneAt.plus(Lifecycle.COPY_WINDOW).minusSeconds(1)).isEmpty(), "no retry past the window");
+        assertTrue(POLL_ONLY.copyRetry(p, doneAt.plus(Lifecycle.COPY_WINDOW).minusMillis(500)).isEmpty(), "no retry past the window");
     }
 
     @Test
@@ -135,14 +135,20 @@ class LifecycleTest {
     // ---- submits ----
 
     @Test
-    void aSubmitThatMadeNoJobBacksOffWithAgeAndHonoursRetryAfter() {
+    void aSubmitThatMadeNoJobBacksOffByItsFailuresNotItsAgeAndHonoursRetryAfter() {
         Prediction young = at(Phase.ACCEPTED).jobs(new Jobs(null, Set.of(), Set.of(), 1)).build();
         var first = (AfterSubmitFailure.RetryAt) POLL_ONLY.afterSubmitFailure(young, false, Optional.empty(), Duration.ofSeconds(7),
                 T0.plusSeconds(1));
         assertEquals(T0.plusSeconds(2), first.at(), "1 s at first");
-        var older = (AfterSubmitFailure.RetryAt) POLL_ONLY.afterSubmitFailure(young, false, Optional.empty(), Duration.ofSeconds(7),
+        var old = (AfterSubmitFailure.RetryAt) POLL_ONLY.afterSubmitFailure(young, false, Optional.empty(), Duration.ofSeconds(7),
                 T0.plusSeconds(300));
-        assertEquals(T0.plusSeconds(360), older.at(), "a minute at most");
+        assertEquals(T0.plusSeconds(301), old.at(), "a first failure of an old prediction (it waited for a slot) is retried in 1 s too");
+        var third = (AfterSubmitFailure.RetryAt) POLL_ONLY.afterSubmitFailure(young.toBuilder().checks(2).build(), false,
+                Optional.empty(), Duration.ofSeconds(7), T0.plusSeconds(10));
+        assertEquals(T0.plusSeconds(14), third.at(), "after two failed submits, 4 s");
+        var many = (AfterSubmitFailure.RetryAt) POLL_ONLY.afterSubmitFailure(young.toBuilder().checks(20).build(), false,
+                Optional.empty(), Duration.ofSeconds(7), T0.plusSeconds(10));
+        assertEquals(T0.plusSeconds(70), many.at(), "a minute at most");
         var asked = (AfterSubmitFailure.RetryAt) POLL_ONLY.afterSubmitFailure(young, false, Optional.of(Duration.ofSeconds(20)),
                 Duration.ofSeconds(7), T0.plusSeconds(1));
         assertEquals(T0.plusSeconds(21), asked.at(), "Retry-After, when longer");
@@ -170,14 +176,79 @@ class LifecycleTest {
     // ---- checks, webhooks ----
 
     @Test
-    void checksBackOffAndAnUnknownJobFailsOnTheSecondLook() {
+    void checksBackOffAndAnUnknownJobFailsOnlyAfterStrikesSpreadOverTensOfSeconds() {
         Instant now = T0.plusSeconds(10);
         Prediction p = at(Phase.SUBMITTED).jobs(tracking(JOB)).build();
         assertEquals(now.plusSeconds(1), POLL_ONLY.nextCheck(p, now));
         assertEquals(now.plusSeconds(8), POLL_ONLY.nextCheck(p.toBuilder().checks(3).build(), now));
         assertEquals(now.plusSeconds(15), POLL_ONLY.nextCheck(p.toBuilder().checks(12).build(), now));
-        assertEquals(Optional.of(now.plusSeconds(1)), POLL_ONLY.afterNotFound(p, now));
-        assertEquals(Optional.empty(), POLL_ONLY.afterNotFound(p.toBuilder().notFoundChecks(1).build(), now));
+        Duration quick = Duration.ofSeconds(2);
+        // Strikes 1, 2, 3 wait 5, 10, 20 s; the fourth in a row fails: at least 35 s from the first.
+        Instant t = now;
+        Duration span = Duration.ZERO;
+        for (int strike = 0; strike < Lifecycle.NOT_FOUND_LIMIT - 1; strike++) {
+            Instant next = POLL_ONLY.afterNotFound(p.toBuilder().notFoundChecks(strike).build(), quick, t).orElseThrow();
+            assertTrue(next.isAfter(t.plusSeconds(4)), "strike " + (strike + 1) + " looks again after seconds, not at once");
+            span = span.plus(Duration.between(t, next));
+            t = next;
+        }
+        assertTrue(span.compareTo(Duration.ofSeconds(30)) >= 0, "strikes spread over tens of seconds: " + span);
+        assertEquals(Optional.empty(), POLL_ONLY.afterNotFound(p.toBuilder().notFoundChecks(Lifecycle.NOT_FOUND_LIMIT - 1).build(),
+                quick, t));
+        // A provider whose new jobs stay invisible for 90 s: the strikes are stretched past it.
+        Instant s = now;
+        for (int strike = 0; strike < Lifecycle.NOT_FOUND_LIMIT - 1; strike++) {
+            s = POLL_ONLY.afterNotFound(p.toBuilder().notFoundChecks(strike).build(), Duration.ofSeconds(90), s).orElseThrow();
+        }
+        assertTrue(!s.isBefore(now.plusSeconds(90)), "never all inside the creation delay: " + s);
+    }
+
+    // ---- effects: on their own schedule, the client first ----
+
+    @Test
+    void aFinishedPredictionTellsItsClientBeforeItsJobsAreStopped() {
+        Instant now = T0.plusSeconds(3);
+        Prediction cancelled = at(Phase.CANCELLED).webhook("https://h/x").jobs(tracking(JOB))
+                .notifications(new Notifications(WebhookState.PENDING, 0, now, false)).build();
+        assertInstanceOf(Work.Notify.class, POLL_ONLY.next(cancelled, now), "the webhook goes first");
+        Prediction told = cancelled.toBuilder().notifications(new Notifications(WebhookState.DELIVERED, 1, null, false)).build();
+        assertEquals(new Work.StopJobs(List.of(JOB)), POLL_ONLY.next(told, now), "then the job is stopped");
+    }
+
+    @Test
+    void aFailedRoundOfCancelsWaitsForItsBackoffStep() {
+        Instant now = T0.plusSeconds(3);
+        Jobs failedOnce = tracking(JOB).withStopRetry(1, Lifecycle.stopRetry(1, now));
+        Prediction p = at(Phase.CANCELLED).dueAt(Lifecycle.stopRetry(1, now)).jobs(failedOnce).build();
+        assertInstanceOf(Work.Wait.class, POLL_ONLY.next(p, now.plusSeconds(1)), "not again before its time, by any loop");
+        assertEquals(new Work.StopJobs(List.of(JOB)), POLL_ONLY.next(p, Lifecycle.stopRetry(1, now)));
+        assertEquals(Lifecycle.stopRetry(1, now), Lifecycle.effectsDue(p, now));
+        // The steps grow, and a provider down for an hour gets a bounded number of rounds.
+        int rounds = 0;
+        Duration elapsed = Duration.ZERO;
+        while (elapsed.compareTo(Duration.ofHours(1)) < 0) {
+            rounds++;
+            elapsed = elapsed.plus(Duration.between(now, Lifecycle.stopRetry(rounds, now)));
+        }
+        assertTrue(rounds < 20, "rounds of cancels in an hour-long outage: " + rounds);
+        assertTrue(Lifecycle.stopRetry(2, now).isAfter(Lifecycle.stopRetry(1, now)));
+    }
+
+    @Test
+    void aFailedCopyWaitsForItsRetryTimeAndTheFirstRetriesComeWithinSeconds() {
+        Instant now = T0.plusSeconds(20);
+        Prediction failed = at(Phase.UPSTREAM_DONE).upstreamAt(T0).jobs(tracking(JOB)).copyAttempts(1).dueAt(now.plusSeconds(2))
+                .retryAt(now.plusSeconds(2)).build();
+        assertInstanceOf(Work.Wait.class, POLL_ONLY.next(failed, now.plusSeconds(1)), "completion does not copy again before its time");
+        assertEquals(new Work.Copy(true), POLL_ONLY.next(failed, now.plusSeconds(2)));
+        Prediction handedOver = failed.toBuilder().dueAt(now.plus(Lifecycle.COMPLETION_GRACE)).build();
+        assertEquals(new Work.Copy(false), POLL_ONLY.next(handedOver, now.plusSeconds(2)),
+                "handed to completion (its due time moved on as a fallback): completion copies at once");
+        Duration sum = Duration.ZERO;
+        for (int attempts = 0; attempts < 3; attempts++) {
+            sum = sum.plus(Duration.between(now, POLL_ONLY.copyRetry(failed.toBuilder().copyAttempts(attempts).build(), now).orElseThrow()));
+        }
+        assertTrue(sum.compareTo(Duration.ofSeconds(8)) <= 0, "three retries within seconds: " + sum);
     }
 
     @Test
@@ -200,7 +271,7 @@ class LifecycleTest {
                 .dueAt(T0.plus(Lifecycle.MEDIA_HANDOVER)).build();
         assertInstanceOf(Lifecycle.Work.Wait.class, POLL_ONLY.next(handedOver, T0, true, false), "the poller waits for the hand-over");
         assertInstanceOf(Lifecycle.Work.Submit.class, POLL_ONLY.next(handedOver, T0, true, true), "the media function cuts at once");
-        Prediction failedOnce = handedOver.toBuilder().copyAttempts(1).dueAt(T0.plusSeconds(4)).build();
+        Prediction failedOnce = handedOver.toBuilder().copyAttempts(1).dueAt(T0.plusSeconds(4)).retryAt(T0.plusSeconds(4)).build();
         assertInstanceOf(Lifecycle.Work.Wait.class, POLL_ONLY.next(failedOnce, T0.plusSeconds(1), true, true),
                 "a cut that failed is not tried again before its backoff, even by the media function");
         assertInstanceOf(Lifecycle.Work.Submit.class, POLL_ONLY.next(failedOnce, T0.plusSeconds(4), true, true));

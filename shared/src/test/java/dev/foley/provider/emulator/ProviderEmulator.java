@@ -32,7 +32,11 @@ public abstract class ProviderEmulator implements AutoCloseable {
     public enum Op { SUBMIT, STATUS, RESULT, CANCEL, SECRET, UPLOAD, OTHER }
 
     /** A request as received. */
-    public record Recorded(Op op, String method, String path, String query, Map<String, String> headers, byte[] body) {
+    public record Recorded(Op op, String method, String path, String query, Map<String, String> headers, byte[] body, long atNanos) {
+        public Recorded(Op op, String method, String path, String query, Map<String, String> headers, byte[] body) {
+            this(op, method, path, query, headers, body, System.nanoTime());
+        }
+
         public JsonNode json() {
             return Json.parse(new String(body, StandardCharsets.UTF_8));
         }
@@ -268,6 +272,9 @@ public abstract class ProviderEmulator implements AutoCloseable {
             Map<String, String> headers);
 
     private synchronized Fault nextFault(Op op) {
+        if (outage != null && outageOps.contains(op)) {
+            return outage;
+        }
         Deque<Fault> q = faults.get(op);
         return q == null ? null : q.poll();
     }
@@ -364,6 +371,39 @@ public abstract class ProviderEmulator implements AutoCloseable {
     private final AtomicInteger fileStalls = new AtomicInteger();
     private final AtomicInteger fileGets = new AtomicInteger();
 
+    private volatile Duration filesMissingFor = Duration.ZERO;
+    private final Map<String, Long> firstFileAsk = new ConcurrentHashMap<>();
+    private final List<Long> fileGetNanos = new CopyOnWriteArrayList<>();
+    private volatile Fault.Answer outage;
+    private final java.util.Set<Op> outageOps = java.util.EnumSet.noneOf(Op.class);
+
+    /**
+     * Each output file answers 404 for {@code d} after it was first asked for, as a CDN a few
+     * seconds behind the job's end does.
+     */
+    public ProviderEmulator filesMissingFor(Duration d) {
+        filesMissingFor = d;
+        return this;
+    }
+
+    /** When each output download arrived ({@link System#nanoTime}), in order. */
+    public List<Long> fileGetTimes() {
+        return List.copyOf(fileGetNanos);
+    }
+
+    /** Every request of {@code ops} is answered {@code a} until {@link #endOutage} (a provider that is down). */
+    public synchronized ProviderEmulator outage(Fault.Answer a, Op... ops) {
+        outageOps.clear();
+        outageOps.addAll(List.of(ops));
+        outage = a;
+        return this;
+    }
+
+    public synchronized ProviderEmulator endOutage() {
+        outage = null;
+        return this;
+    }
+
     /** The next {@code n} output downloads answer 404. */
     public void failFiles(int n) {
         fileFailures.set(n);
@@ -381,6 +421,13 @@ public abstract class ProviderEmulator implements AutoCloseable {
 
     private void serveFile(HttpExchange ex, String name) throws IOException {
         fileGets.incrementAndGet();
+        long now = System.nanoTime();
+        fileGetNanos.add(now);
+        long first = firstFileAsk.computeIfAbsent(name, k -> now);
+        if (now - first < filesMissingFor.toNanos()) {
+            ex.sendResponseHeaders(404, -1);
+            return;
+        }
         if (fileFailures.getAndUpdate(v -> Math.max(0, v - 1)) > 0) {
             ex.sendResponseHeaders(404, -1);
             return;
