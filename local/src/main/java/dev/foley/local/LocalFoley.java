@@ -113,8 +113,10 @@ public final class LocalFoley implements AutoCloseable {
 
     /** Gives {@code foley}'s pipeline the media function's own FFmpeg work, its files under {@code dir}. */
     public static Foley withMedia(Foley foley, Path dir) {
+        // Under --strict-urls, local mode's own S3 (on 127.0.0.1) stays readable: an uploaded video lives there.
+        var ownS3 = foley.settings().endpointFor(foley.settings().s3Endpoint()).map(java.net.URI::getRawAuthority);
         foley.pipeline().mediaWork(new dev.foley.media.FfmpegMedia(foley.outputStore(),
-                new dev.foley.net.PinnedHttp(foley.settings().strictUrls()), dir));
+                new dev.foley.net.PinnedHttp(foley.settings().strictUrls(), ownS3), dir));
         return foley;
     }
 
@@ -148,8 +150,10 @@ public final class LocalFoley implements AutoCloseable {
         // Completion runs in-process, as the completion function would, on its own threads.
         ExecutorService completions = Executors.newVirtualThreadPerTaskExecutor();
         owned.add(completions::shutdownNow);
-        // Media work (long videos, the original sound, formats) runs as the media function would: two at a time.
-        ExecutorService mediaThreads = Executors.newFixedThreadPool(2, Thread.ofPlatform().daemon().name("foley-media-", 0).factory());
+        // Media work (long videos, the original sound, formats) runs as the media function would: each
+        // hand-over its own invocation (thread), so one prediction's slow fetch never waits in line
+        // before another's work; every fetch is bounded (a rate floor, a total cap).
+        ExecutorService mediaThreads = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().name("foley-media-", 0).factory());
         owned.add(mediaThreads::shutdownNow);
         Foley[] self = new Foley[1];
         Clock clock = Clock.systemUTC();

@@ -252,6 +252,12 @@ public final class FfmpegMedia implements MediaWork {
                     out.write(buf, 0, n);
                 }
             }
+        } catch (PinnedHttp.TooSlowException e) {
+            // A client's server that trickles is not asked again (it would hold the work as long each
+            // time); a provider's storage that stalls may be a passing fault.
+            throw new MediaException(what + " could not be fetched: " + e.getMessage(), !what.equals("video"));
+        } catch (java.io.InterruptedIOException e) {
+            throw new MediaException(what + ": the fetch was stopped (the prediction was cancelled or taken over)", true);
         } catch (PinnedHttp.FetchException e) {
             throw new MediaException(what + " could not be fetched: " + e.getMessage(), !e.refused());
         } catch (IOException | IllegalArgumentException e) {

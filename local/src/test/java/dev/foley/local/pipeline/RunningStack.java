@@ -123,7 +123,8 @@ final class RunningStack implements AutoCloseable {
         return this;
     }
 
-    private final ExecutorService media = Executors.newFixedThreadPool(2);
+    /** As local mode (and Lambda): each hand-over on its own thread. */
+    private final ExecutorService media = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().factory());
 
     /** Starts {@code n} pollers, each ticking on its own thread as local mode's does. */
     RunningStack withPollers(int n) {
