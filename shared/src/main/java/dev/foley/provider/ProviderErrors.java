@@ -66,14 +66,33 @@ public final class ProviderErrors {
         return line;
     }
 
+    /** A line that names an exception and its message ({@code RuntimeError: CUDA out of memory}). */
+    private static final Pattern EXCEPTION_LINE = Pattern.compile(
+            "^[A-Za-z_][\\w.]*(?:Error|Exception|Exit|Interrupt|Fault|Failure)\\s*:\\s*\\S.*");
+
     private static String informativeLine(String text) {
         String[] lines = text.split("\\R");
-        // Python puts the error last, after the frames; anything else (a Java stack trace too) puts it first.
-        boolean python = text.contains("Traceback (most recent call last)");
+        // Frames, and the source lines Python echoes under each frame ("raise RuntimeError('OOM')"):
+        // never the excerpt when a message is there.
+        boolean[] frame = new boolean[lines.length];
         for (int k = 0; k < lines.length; k++) {
-            String l = lines[python ? lines.length - 1 - k : k].strip();
-            if (!l.isEmpty() && !isFrame(l) && !l.startsWith("Traceback")) {
-                return l;
+            String l = lines[k].strip();
+            frame[k] = l.isEmpty() || isFrame(l) || l.startsWith("Traceback")
+                    || (k > 0 && lines[k - 1].strip().startsWith("File \"") && !EXCEPTION_LINE.matcher(l).matches());
+        }
+        boolean python = text.contains("Traceback (most recent call last)");
+        if (python) {
+            // Python puts the exception and its message last, after the frames.
+            for (int k = lines.length - 1; k >= 0; k--) {
+                if (!frame[k] && EXCEPTION_LINE.matcher(lines[k].strip()).matches()) {
+                    return lines[k].strip();
+                }
+            }
+        }
+        // Anything else (a Java stack trace too; a message printed before a cut-short traceback) puts it first.
+        for (int k = 0; k < lines.length; k++) {
+            if (!frame[k]) {
+                return lines[k].strip();
             }
         }
         return "";

@@ -53,4 +53,36 @@ class ProviderErrorsTest {
         assertTrue(e.endsWith("..."));
         assertFalse(ProviderErrors.excerpt("bad\u0000byte\u001bhere").chars().anyMatch(Character::isISOControl));
     }
+
+    @Test
+    void anExceptionsMessageIsPreferredToTheSourceLinePythonEchoes() {
+        String cutShort = """
+                CUDA out of memory. Tried to allocate 2.00 GiB
+                Traceback (most recent call last):
+                  File "/app/predict.py", line 88, in run
+                    raise RuntimeError('OOM')
+                """;
+        assertEquals("CUDA out of memory. Tried to allocate 2.00 GiB", ProviderErrors.excerpt(cutShort));
+        String whole = """
+                Traceback (most recent call last):
+                  File "/app/predict.py", line 88, in run
+                    raise RuntimeError('OOM')
+                RuntimeError: CUDA out of memory
+                """;
+        assertEquals("RuntimeError: CUDA out of memory", ProviderErrors.excerpt(whole));
+        String chained = """
+                Traceback (most recent call last):
+                  File "/app/a.py", line 3, in f
+                    torch.cuda.alloc()
+                torch.OutOfMemoryError: CUDA out of memory
+                
+                During handling of the above exception, another exception occurred:
+                
+                Traceback (most recent call last):
+                  File "/app/a.py", line 9, in g
+                    raise RuntimeError('OOM')
+                RuntimeError: OOM
+                """;
+        assertEquals("RuntimeError: OOM", ProviderErrors.excerpt(chained), "the last exception, with its message");
+    }
 }
