@@ -1,6 +1,7 @@
 package dev.foley.media;
 
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_AAC;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_DISCARD;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_FLAC;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_HEVC;
 import static org.bytedeco.ffmpeg.global.avcodec.FF_COMPLIANCE_NORMAL;
@@ -181,17 +182,15 @@ public final class Ffmpeg {
     }
 
     /**
-     * How long the picture lasts: the stream's own length where the container keeps one (MP4, MOV,
-     * AVI: exact), else the end of its last packet (Matroska, WebM and MPEG-TS keep none per stream,
-     * and a file's overall length can be an estimate far off: an AVI's VBR MP3 track, a muxer's
-     * guess). The packets are read, not decoded.
+     * How long the picture lasts: the end of its last packet, as the file holds it, never the length
+     * a header declares (a header can say 5 s over 700 s of frames, and Matroska, WebM and MPEG-TS
+     * keep none per stream; a file's overall length can be an estimate far off: an AVI's VBR MP3
+     * track, a muxer's guess). The packets are read, not decoded; packets an edit list drops are not
+     * counted. The header's length only stands in when no packet has a time.
      */
     private static double pictureSeconds(AVFormatContext ctx, int vi) {
         AVStream v = ctx.streams(vi);
         double tb = av_q2d(v.time_base());
-        if (v.duration() != AV_NOPTS_VALUE && v.duration() > 0) {
-            return v.duration() * tb;
-        }
         // A packet without a duration (Matroska often) lasts one frame.
         double fps = av_q2d(av_guess_frame_rate(ctx, v, null));
         long frame = fps > 0 && Double.isFinite(fps) ? Math.max(1, Math.round(1 / (fps * tb))) : 0;
@@ -201,7 +200,7 @@ public final class Ffmpeg {
         try {
             while (av_read_frame(ctx, pkt) >= 0) {
                 long t = pkt.pts() != AV_NOPTS_VALUE ? pkt.pts() : pkt.dts();
-                if (pkt.stream_index() == vi && t != AV_NOPTS_VALUE) {
+                if (pkt.stream_index() == vi && t != AV_NOPTS_VALUE && (pkt.flags() & AV_PKT_FLAG_DISCARD) == 0) {
                     first = Math.min(first, t);
                     end = Math.max(end, t + (pkt.duration() > 0 ? pkt.duration() : frame));
                 }
@@ -212,6 +211,9 @@ public final class Ffmpeg {
         }
         if (end > first) {
             return (end - first) * tb;
+        }
+        if (v.duration() != AV_NOPTS_VALUE && v.duration() > 0) {
+            return v.duration() * tb;
         }
         return ctx.duration() != AV_NOPTS_VALUE && ctx.duration() > 0 ? ctx.duration() / (double) AV_TIME_BASE : 0;
     }
