@@ -109,7 +109,7 @@ public final class SubmitRoute {
             case Admission.Outcome.Admitted a -> a.prediction();
         };
         if (outcome instanceof Admission.Outcome.Admitted && now.request().enableSyncMode() && !now.phase().terminal()) {
-            return FoleyApi.ok(sync(now, base, Deadline.at(clock, started.plus(syncWait))));
+            return FoleyApi.ok(sync(now, base, started, Deadline.at(clock, started.plus(syncWait))));
         }
         return FoleyApi.ok(view(now, base));
     }
@@ -118,10 +118,12 @@ public final class SubmitRoute {
      * Sync mode: the prediction's own steps (status checks at their due times, completion inline)
      * run on a worker thread until it ends or {@code end} (counted from the request's start) passes;
      * this thread answers by then whatever the worker is doing (every call the worker makes is
-     * bounded by {@code end} too). It sleeps until each next due time: no tight loop on the table. On
-     * time-out, the hosted API's answer: processing, "Sync mode timed out".
+     * bounded by {@code end} too). Between steps it looks at the table every half second (a callback
+     * or the completion function may finish the prediction first), so it answers as soon as the
+     * prediction is final; no tight loop on the table. On time-out, the hosted API's answer:
+     * processing, "Sync mode timed out after N s" with the time really waited.
      */
-    private ObjectNode sync(Prediction p, String base, Deadline end) {
+    private ObjectNode sync(Prediction p, String base, Instant started, Deadline end) {
         CompletableFuture<Prediction> worker = CompletableFuture.supplyAsync(() -> syncSteps(p, end), SYNC_THREADS);
         Prediction current;
         try {
@@ -139,11 +141,15 @@ public final class SubmitRoute {
         ObjectNode data = view(current, base);
         if (!current.phase().terminal()) {
             data.put("status", "processing");
-            data.put("error", "Sync mode timed out after " + syncWait.toSeconds() + " s; the prediction goes on: query "
-                    + data.at("/urls/get").asText());
+            long waited = Math.round(Duration.between(started, clock.instant()).toMillis() / 1000.0);
+            data.put("error", "Sync mode timed out after " + waited + " s (the prediction was still " + current.phase().status()
+                    + "); it goes on: query " + data.at("/urls/get").asText());
         }
         return data;
     }
+
+    /** How often a sync request looks at its prediction between steps. */
+    static final Duration SYNC_LOOK = Duration.ofMillis(500);
 
     private static final java.util.concurrent.Executor SYNC_THREADS = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
 
@@ -156,12 +162,14 @@ public final class SubmitRoute {
                     break;
                 }
                 Instant now = clock.instant();
-                // Someone else holds the step (completion copying the outputs, say): look again shortly.
+                // Its next step's time, but a look at the table at least every half second: someone else
+                // (a callback, completion copying the outputs) may finish it first.
                 Instant due = current.leasedAt(now) || current.dueAt() == null ? now.plusMillis(200) : current.dueAt();
-                if (!due.isBefore(end.at())) {
-                    break;
+                Instant wake = due.isBefore(now.plus(SYNC_LOOK)) ? due : now.plus(SYNC_LOOK);
+                if (!wake.isBefore(end.at())) {
+                    wake = end.at();
                 }
-                sleeper.sleepUntil(due);
+                sleeper.sleepUntil(wake);
                 current = reread(current);
             }
         } catch (InterruptedException e) {

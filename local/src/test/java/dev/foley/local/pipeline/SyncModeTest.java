@@ -64,4 +64,35 @@ class SyncModeTest {
             // That it answers in time whatever the provider does is ClaimBeforeYouActTest's (a call that hangs).
         }
     }
+
+    /**
+     * A prediction finished by a push (callback, then completion elsewhere) while the sync request
+     * sleeps toward its first status check (18 s after the submit, for 30 s of audio): the answer
+     * comes when the prediction is final, before that check was due, and no check is made. Before,
+     * the request slept until the check's time, holding the client long after the result was in.
+     */
+    @Test
+    void answersAsSoonAsThePredictionIsFinalNotAtItsNextCheck() throws Exception {
+        try (var emu = new WaveSpeedEmulator("ws-key");
+                var st = RunningStack.start("syncpush", ClaimBeforeYouActTest.wavespeed(emu),
+                        dev.foley.provider.ProviderHttp.Policies.DEFAULT, true)) {
+            emu.script(Script.doneAfter(java.time.Duration.ofSeconds(2)));
+            var answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> st.submitVideo(
+                    "{\"video\":\"https://cdn.example.com/a.mp4\",\"prompt\":\"rain\",\"duration\":30,\"enable_sync_mode\":true}"));
+            // The prediction as its submit left it: its first status check is due at the job's expected end.
+            dev.foley.prediction.Prediction submitted = null;
+            for (int i = 0; i < 200 && submitted == null; i++) {
+                Thread.sleep(50);
+                submitted = st.foley.predictions().list(st.foley.keys().list().get(0).keyId(), 10, null).items().stream()
+                        .filter(p -> p.phase() == dev.foley.prediction.Phase.SUBMITTED).findFirst().orElse(null);
+            }
+            assertNotNull(submitted, "submitted");
+            java.time.Instant firstCheck = submitted.dueAt();
+            JsonNode d = answer.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            java.time.Instant answeredAt = java.time.Instant.now();
+            assertEquals("completed", d.get("status").asText(), d.toString());
+            assertTrue(answeredAt.isBefore(firstCheck), "answered at " + answeredAt + ", before the first check was due at " + firstCheck);
+            assertEquals(0, emu.requests(Op.STATUS).size(), "the push finished it: no status check");
+        }
+    }
 }
