@@ -69,10 +69,12 @@ public final class Foley {
     private final Admission admission;
     private final Ingest ingest;
     private final FoleyApi api;
+    private final java.util.List<String> ownStorage;
 
     private Foley(Settings settings, Clock clock, Sleeper sleeper, PredictionStore predictions, ApiKeyStore keys,
             OutputCopy outputs, dev.foley.store.OutputStore outputStore, Pipeline pipeline, Admission admission, Ingest ingest,
-            FoleyApi api) {
+            FoleyApi api, java.util.List<String> ownStorage) {
+        this.ownStorage = ownStorage;
         this.outputStore = outputStore;
         this.settings = settings;
         this.clock = clock;
@@ -84,6 +86,16 @@ public final class Foley {
         this.admission = admission;
         this.ingest = ingest;
         this.api = api;
+    }
+
+    /** Foley's own storage ({@code host:port}s), readable even under strict URLs: see {@link PinnedHttp#ownStorage}. */
+    public java.util.List<String> ownStorage() {
+        return ownStorage;
+    }
+
+    private static java.util.List<String> ownStorage(Settings s, ProviderChain providers) {
+        return PinnedHttp.ownStorage(s.endpointFor(s.s3Endpoint()),
+                providers.all().stream().flatMap(p -> p.ownOutputHost().stream()).toList());
     }
 
     /** The wiring. */
@@ -98,7 +110,7 @@ public final class Foley {
         var outputs = stores.outputs();
         var uploads = stores.uploads();
 
-        var fetcher = new PinnedHttp(s.strictUrls());
+        var fetcher = new PinnedHttp(s.strictUrls(), ownStorage(s, parts.providers()));
         parts.providers().stageInputsWith(new dev.foley.provider.InputStaging(dev.foley.provider.InputStaging.Mode.parse(s.uploadInputs()), fetcher,
                 java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "foley-staging")));
         var pricing = new Pricing(s.microUsdPerSecond());
@@ -112,7 +124,9 @@ public final class Foley {
         parts.mediaTrigger().ifPresent(pipeline::mediaBy);
         pipeline.workLinksBy(outputs::workLink).windowConcurrencyBy(s::windowConcurrencyFor).maxInFlightBy(s::maxInFlightFor);
 
-        var validator = new RequestValidator(new UrlPolicy(s.strictUrls()));
+        // Links the upload-ticket endpoint hands out point into our own uploads bucket: a video there is
+        // ours to fetch even under strict URLs (local mode's S3 is on 127.0.0.1).
+        var validator = new RequestValidator(new UrlPolicy(s.strictUrls(), UrlPolicy.under(uploads.linkBase())));
         var admission = new Admission(predictions, keys, validator, pipeline, pricing, parts.ids(), clock, s.keyLimits());
         var ingest = new Ingest(admission, keys, uploads, s.outputsBucket(), outputs::links, clock, s.ingestKeyId());
         pipeline.resultFilesBy(ingest::writeResult);
@@ -125,7 +139,8 @@ public final class Foley {
                 new CallbackRoute(parts.providers(), predictions, pipeline),
                 new MediaRoutes(uploads, s.uploadMaxBytes()),
                 new PlaygroundRoutes(s.playgroundDevKey(), s.microUsdPerSecond()));
-        return new Foley(s, clock, parts.sleeper(), predictions, keys, copy, outputs, pipeline, admission, ingest, api);
+        return new Foley(s, clock, parts.sleeper(), predictions, keys, copy, outputs, pipeline, admission, ingest, api,
+                ownStorage(s, parts.providers()));
     }
 
     /**

@@ -113,10 +113,10 @@ public final class LocalFoley implements AutoCloseable {
 
     /** Gives {@code foley}'s pipeline the media function's own FFmpeg work, its files under {@code dir}. */
     public static Foley withMedia(Foley foley, Path dir) {
-        // Under --strict-urls, local mode's own S3 (on 127.0.0.1) stays readable: an uploaded video lives there.
-        var ownS3 = foley.settings().endpointFor(foley.settings().s3Endpoint()).map(java.net.URI::getRawAuthority);
+        // Under --strict-urls, local mode's own S3 and generator (on 127.0.0.1) stay readable: an uploaded video
+        // and the generator's sound live there.
         foley.pipeline().mediaWork(new dev.foley.media.FfmpegMedia(foley.outputStore(),
-                new dev.foley.net.PinnedHttp(foley.settings().strictUrls(), ownS3), dir));
+                new dev.foley.net.PinnedHttp(foley.settings().strictUrls(), foley.ownStorage()), dir));
         return foley;
     }
 

@@ -64,6 +64,60 @@ class UploadsTest {
         assertEquals(200, submit.statusCode(), submit.body());
     }
 
+    /**
+     * Under {@code --strict-urls} (a deployed stack's rule), a link the ticket endpoint handed out
+     * points into our own uploads bucket: it is accepted as a video and read (local mode's S3 is on
+     * 127.0.0.1), while any other loopback URL, or one that climbs out of the bucket, is still refused.
+     * Before, the download_url was refused: "must point to a public address, not 127.0.0.1".
+     */
+    @Test
+    void underStrictUrlsTheTicketsOwnDownloadUrlIsAVideoAndOtherLoopbackUrlsAreNot() throws Exception {
+        try (LocalFoley strict = LocalFoley.start(new LocalFoley.Options(0, Moto.endpoint(), Moto.template(), Moto.tableName("upstrict"),
+                "fk_uploads-strict-0123456789", true, new java.util.HashMap<>(), Moto.projectRoot().resolve("local/target/local-data-strict")))) {
+            byte[] clip = Files.readAllBytes(Moto.projectRoot().resolve("local/src/test/resources/media/bounce-4s.mp4"));
+            java.util.function.BiFunction<String, byte[], HttpResponse<String>> call = (path, body) -> {
+                try {
+                    return http.send(HttpRequest.newBuilder(URI.create(strict.baseUrl() + path)).header("Authorization", "Bearer "
+                            + strict.apiKey()).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                            .build(), HttpResponse.BodyHandlers.ofString());
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            var r = call.apply("/api/v3/media/uploads", ("{\"filename\":\"c.mp4\",\"size\":" + clip.length + "}").getBytes());
+            assertEquals(200, r.statusCode(), r.body());
+            JsonNode d = Json.parse(r.body()).get("data");
+            var putReq = HttpRequest.newBuilder(URI.create(d.at("/upload/url").asText())).PUT(HttpRequest.BodyPublishers.ofByteArray(clip));
+            d.at("/upload/headers").fields().forEachRemaining(h -> putReq.header(h.getKey(), h.getValue().asText()));
+            assertEquals(200, http.send(putReq.build(), HttpResponse.BodyHandlers.discarding()).statusCode());
+            String download = d.get("download_url").asText();
+            var submit = call.apply("/api/v3/wavespeed-ai/mmaudio-v2", Json.write(Json.object().put("video", download)
+                    .put("prompt", "a ball").put("duration", 4).put("output_format", "wav")).getBytes());
+            assertEquals(200, submit.statusCode(), submit.body());
+            String id = Json.parse(submit.body()).at("/data/id").asText();
+            String status = "";
+            for (int i = 0; i < 600 && !status.equals("completed") && !status.equals("failed"); i++) {
+                Thread.sleep(100);
+                var got = http.send(HttpRequest.newBuilder(URI.create(strict.baseUrl() + "/api/v3/predictions/" + id + "/result"))
+                        .header("Authorization", "Bearer " + strict.apiKey()).build(), HttpResponse.BodyHandlers.ofString());
+                status = Json.parse(got.body()).at("/data/status").asText();
+                if (status.equals("failed")) {
+                    fail(got.body());
+                }
+            }
+            assertEquals("completed", status, "the uploaded clip was read from our own S3 and its sound made");
+            URI u = URI.create(download);
+            String bucketBase = u.getScheme() + "://" + u.getRawAuthority() + "/" + u.getPath().split("/")[1] + "/";
+            for (String other : new String[] {"http://127.0.0.1:" + URI.create(download).getPort() + "/some-other-bucket/x.mp4",
+                    "http://127.0.0.1:9/clip.mp4", bucketBase + "../some-other-bucket/x.mp4"}) {
+                var refused = call.apply("/api/v3/wavespeed-ai/mmaudio-v2", Json.write(Json.object().put("video", other)
+                        .put("prompt", "a ball")).getBytes());
+                assertEquals(400, refused.statusCode(), other + ": " + refused.body());
+                assertTrue(refused.body().contains("video: must point to a public address"), refused.body());
+            }
+        }
+    }
+
     @Test
     void ticketRequestsAreValidated() throws Exception {
         var r = post("/api/v3/media/uploads", "application/json", "{\"filename\":\"\",\"size\":0,\"x\":1}".getBytes());

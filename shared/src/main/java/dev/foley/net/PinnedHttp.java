@@ -112,27 +112,37 @@ public final class PinnedHttp {
     static final int MAX_REDIRECTS = 5;
 
     private final java.util.function.Predicate<InetAddress> allowed;
-    /** The {@code host:port} of Foley's own storage (local mode's S3 on 127.0.0.1): readable even when strict. */
-    private final java.util.Optional<String> ownStorage;
+    /** The {@code host:port}s of Foley's own storage (local mode's S3, its generator's files): readable even when strict. */
+    private final java.util.Set<String> ownStorage;
 
     /** Strict: public addresses only (a deployed stack); otherwise any address (local mode). */
     public PinnedHttp(boolean strict) {
         this(strict ? UrlPolicy::isPublic : a -> true);
     }
 
-    /** The same, with Foley's own storage at {@code ownStorage} ({@code host:port}) readable whatever its address. */
-    public PinnedHttp(boolean strict, java.util.Optional<String> ownStorage) {
+    /** The same, with Foley's own storage at {@code ownStorage} ({@code host:port}s) readable whatever its address. */
+    public PinnedHttp(boolean strict, java.util.Collection<String> ownStorage) {
         this(strict ? UrlPolicy::isPublic : a -> true, ownStorage);
     }
 
     /** With its own rule for which addresses may be connected to (tests). */
     public PinnedHttp(java.util.function.Predicate<InetAddress> allowed) {
-        this(allowed, java.util.Optional.empty());
+        this(allowed, java.util.List.of());
     }
 
-    private PinnedHttp(java.util.function.Predicate<InetAddress> allowed, java.util.Optional<String> ownStorage) {
+    private PinnedHttp(java.util.function.Predicate<InetAddress> allowed, java.util.Collection<String> ownStorage) {
         this.allowed = allowed;
-        this.ownStorage = ownStorage;
+        this.ownStorage = ownStorage.stream().map(a -> a.toLowerCase(Locale.ROOT)).collect(java.util.stream.Collectors.toUnmodifiableSet());
+    }
+
+    /**
+     * Where Foley's own storage is, as {@code host:port}s: the S3 endpoint when one is configured
+     * (local mode's moto, LocalStack) and any provider that serves outputs from this machine.
+     */
+    public static java.util.List<String> ownStorage(java.util.Optional<URI> s3Endpoint, java.util.List<String> providerHosts) {
+        java.util.List<String> out = new java.util.ArrayList<>(providerHosts);
+        s3Endpoint.map(URI::getRawAuthority).ifPresent(out::add);
+        return out;
     }
 
     /** One POST (a webhook delivery); redirects are not followed. */
@@ -245,7 +255,7 @@ public final class PinnedHttp {
             throw new FetchException("not an http(s) URL with a host", true);
         }
         try {
-            if (ownStorage.isPresent() && ownStorage.get().equalsIgnoreCase(url.getRawAuthority())) {
+            if (url.getRawAuthority() != null && ownStorage.contains(url.getRawAuthority().toLowerCase(Locale.ROOT))) {
                 return InetAddress.getByName(url.getHost()); // our own storage's endpoint, named by our configuration
             }
             return pick(url.getHost());

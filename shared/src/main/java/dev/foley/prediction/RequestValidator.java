@@ -85,7 +85,7 @@ public final class RequestValidator {
             video = string(body, "video", true, UrlPolicy.MAX_LENGTH, errors);
             if (video != null) {
                 String v = video;
-                urls.check(v).ifPresent(r -> errors.add(new FieldError("video", r)));
+                urls.checkVideo(v).ifPresent(r -> errors.add(new FieldError("video", r)));
             }
         }
         String prompt = string(body, "prompt", true, MAX_PROMPT_CHARS, errors);

@@ -99,6 +99,15 @@ public interface InferenceProvider {
     }
 
     /**
+     * The {@code host:port} this provider serves its outputs from when that is Foley's own machine
+     * (the {@code local} provider's file host): readable even under strict URLs. Empty for a
+     * provider on the internet, whose outputs are fetched like any URL.
+     */
+    default Optional<String> ownOutputHost() {
+        return Optional.empty();
+    }
+
+    /**
      * How long a job just made may be unknown to the provider's status call (creation not yet
      * visible everywhere, a failover): "not found" within it is no proof the job is gone.
      */

@@ -52,6 +52,15 @@ public final class UploadStore {
         return downloadUrl(key);
     }
 
+    /** What every {@link #downloadUrl} starts with: the uploads bucket's address (scheme, host, path). */
+    public String linkBase() {
+        String probe = "k";
+        String url = downloadUrl(probe);
+        int q = url.indexOf('?');
+        String path = q < 0 ? url : url.substring(0, q);
+        return path.substring(0, path.length() - probe.length());
+    }
+
     /** A presigned GET of an object in the uploads bucket (also what S3-triggered predictions fetch). */
     public String downloadUrl(String key) {
         return s3.presignGet(bucket, key, DOWNLOAD_TTL);

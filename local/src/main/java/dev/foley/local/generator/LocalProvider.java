@@ -355,6 +355,11 @@ public final class LocalProvider implements InferenceProvider, AutoCloseable {
         return "http://127.0.0.1:" + files.getAddress().getPort();
     }
 
+    @Override
+    public java.util.Optional<String> ownOutputHost() {
+        return java.util.Optional.of("127.0.0.1:" + files.getAddress().getPort());
+    }
+
     private void serveFile(HttpExchange ex) throws IOException {
         try (ex) {
             String[] parts = ex.getRequestURI().getPath().split("/");
