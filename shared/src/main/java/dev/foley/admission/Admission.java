@@ -142,27 +142,34 @@ public final class Admission {
                 a.key().keyId(), a.idempotencyKey(),
                 KeyMaterial.sha256Hex(a.kind().code() + "\n" + Json.write(request.toJson()) + "\n" + a.webhook()));
         long cost = pricing.costOf(request);
+        // With a limit in flight, a prepaid reservation is taken in the transaction that takes the
+        // place in flight: a request refused for the limit never holds balance another one needs.
+        boolean reserveWithIt = a.key().prepaid() && maxInFlight > 0;
         if (a.key().prepaid()) {
-            if (!keys.reserve(a.key(), cost)) {
+            if (!reserveWithIt && !keys.reserve(a.key(), cost)) {
                 return new Outcome.InsufficientBalance(cost);
             }
             p = p.withReservation(cost);
         }
+        Prediction stored = p;
+        Runnable giveBack = reserveWithIt ? () -> { } : () -> refund(stored); // a failed transaction took nothing
         PredictionStore.Created created;
         try {
-            created = store.create(p, claim, maxInFlight);
+            created = store.create(p, claim, maxInFlight, reserveWithIt);
         } catch (IdempotencyConflictException e) {
-            refund(p);
+            giveBack.run();
             return new Outcome.IdempotencyConflict();
         } catch (PredictionStore.KeyBusyException e) {
-            refund(p);
+            giveBack.run();
             return new Outcome.TooManyInFlight(maxInFlight);
+        } catch (PredictionStore.ShortOfBalanceException e) {
+            return new Outcome.InsufficientBalance(cost);
         } catch (RuntimeException e) {
-            refund(p);
+            giveBack.run();
             throw e;
         }
         if (created instanceof PredictionStore.Created.Replayed replayed) {
-            refund(p); // the original holds its own reservation
+            giveBack.run(); // the original holds its own reservation
             return new Outcome.Replayed(replayed.prediction());
         }
         try {

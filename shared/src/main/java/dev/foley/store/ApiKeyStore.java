@@ -161,6 +161,13 @@ public final class ApiKeyStore {
     }
 
     /** The refund as part of a transaction (it happens exactly when the prediction fails). */
+    /** A prepaid key's balance now, read consistently (0 when the key is gone). */
+    static long balanceOf(software.amazon.awssdk.services.dynamodb.DynamoDbClient dynamo, String table, String keyHash) {
+        Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue> item = dynamo.getItem(r -> r.tableName(table)
+                .consistentRead(true).key(Map.of(PK, s(KEY_PREFIX + keyHash), SK, s(KEY_SK)))).item();
+        return item == null || item.isEmpty() ? 0 : Attr.num(item, "balance_micro_usd", 0);
+    }
+
     /** A reservation taken in a transaction: only while the balance holds it. */
     static software.amazon.awssdk.services.dynamodb.model.TransactWriteItem reserveItem(String table, String keyHash, long microUsd) {
         return software.amazon.awssdk.services.dynamodb.model.TransactWriteItem.builder().update(u -> u.tableName(table)

@@ -168,6 +168,13 @@ public final class PredictionStore {
         }
     }
 
+    /** A prepaid key whose balance does not hold the price (a reservation made with the prediction): nothing was stored. */
+    public static final class ShortOfBalanceException extends Exception {
+        public ShortOfBalanceException() {
+            super(null, null, false, false);
+        }
+    }
+
     /** A key at its limit of predictions in flight: nothing was stored. */
     public static final class KeyBusyException extends Exception {
         public KeyBusyException() {
@@ -180,8 +187,22 @@ public final class PredictionStore {
      * while the key has fewer than {@code keyMaxInFlight} at work (one transaction with the count).
      */
     public Created create(Prediction p, IdempotencyClaim claim, int keyMaxInFlight) throws IdempotencyConflictException, KeyBusyException {
+        try {
+            return create(p, claim, keyMaxInFlight, false);
+        } catch (ShortOfBalanceException impossible) {
+            throw new IllegalStateException(impossible);
+        }
+    }
+
+    /**
+     * The same; with {@code reserveWithIt}, a counted prediction's prepaid reservation
+     * ({@link Prediction#reservedMicroUsd}) is taken in the same transaction as its place in flight,
+     * so a request refused for its key's limit never holds balance, even for a moment.
+     */
+    public Created create(Prediction p, IdempotencyClaim claim, int keyMaxInFlight, boolean reserveWithIt)
+            throws IdempotencyConflictException, KeyBusyException, ShortOfBalanceException {
         if (p.countedForKey()) {
-            return createCounted(p, claim, keyMaxInFlight);
+            return createCounted(p, claim, keyMaxInFlight, reserveWithIt && p.reservedMicroUsd() > 0);
         }
         Map<String, AttributeValue> item = toItem(p);
         if (claim == null) {
@@ -230,7 +251,8 @@ public final class PredictionStore {
                 .expressionAttributeValues(Map.of(":now", n(nowSeconds))).build()).build();
     }
 
-    private Created createCounted(Prediction p, IdempotencyClaim claim, int max) throws IdempotencyConflictException, KeyBusyException {
+    private Created createCounted(Prediction p, IdempotencyClaim claim, int max, boolean reserve)
+            throws IdempotencyConflictException, KeyBusyException, ShortOfBalanceException {
         Map<String, AttributeValue> item = toItem(p);
         long nowSeconds = clock.instant().getEpochSecond();
         for (int attempt = 0; attempt < 3; attempt++) {
@@ -240,6 +262,9 @@ public final class PredictionStore {
             all.add(keyCount(p.keyId(), 1, max));
             if (claim != null) {
                 all.add(idempotencyPut(claim, p, nowSeconds));
+            }
+            if (reserve) {
+                all.add(ApiKeyStore.reserveItem(table, p.keyHash(), p.reservedMicroUsd()));
             }
             try {
                 guarded(() -> dynamo.transactWriteItems(r -> r.transactItems(all)));
@@ -263,6 +288,9 @@ public final class PredictionStore {
                 }
                 if (keyInFlight(p.keyId()) >= max) {
                     throw new KeyBusyException();
+                }
+                if (reserve && guarded(() -> ApiKeyStore.balanceOf(dynamo, table, p.keyHash())) < p.reservedMicroUsd()) {
+                    throw new ShortOfBalanceException();
                 }
                 // the count moved meanwhile: try again
             }

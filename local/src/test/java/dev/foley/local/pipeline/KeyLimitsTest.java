@@ -143,4 +143,28 @@ class KeyLimitsTest {
             }
         }
     }
+
+    /**
+     * Twenty parallel submits on a prepaid key whose balance covers three and whose limit is two in
+     * flight: two are admitted and the rest are refused for the limit (429), never for a balance that
+     * only looked short because refused requests held reservations for a moment (before: 402s).
+     */
+    @Test
+    void aRequestRefusedForItsLimitNeverHoldsBalanceAnotherNeeds() throws Exception {
+        try (var emu = new WaveSpeedEmulator("ws-key")) {
+            emu.script(Script.neverFinishes()).latency(dev.foley.provider.emulator.ProviderEmulator.Op.SUBMIT,
+                    () -> Duration.ofMillis(200));
+            try (var st = RunningStack.start("race402", ClaimBeforeYouActTest.wavespeed(emu), ProviderHttp.Policies.DEFAULT, false)) {
+                long cost = 8 * 1000; // 8 s at $0.001
+                String key = newKey(st, "race", KeyLimits.withMaxInFlight(KeyLimits.DEFAULTS, "2"), 3 * cost);
+                String body = "{\"video\":\"https://cdn.example.com/a.mp4\",\"prompt\":\"rain\",\"duration\":8}";
+                List<String> codes = ClaimBeforeYouActTest.parallel(20, i -> Integer.toString(
+                        call(st, key, "POST", FoleyApi.SUBMIT_VIDEO, body, Map.of()).getStatusCode()));
+                Map<String, Long> byCode = codes.stream().collect(java.util.stream.Collectors.groupingBy(c -> c,
+                        java.util.stream.Collectors.counting()));
+                assertEquals(Map.of("200", 2L, "429", 18L), byCode, "admitted up to the limit, the rest refused for it: " + byCode);
+                assertEquals(cost, balance(st, key), "two reservations held, nothing else taken");
+            }
+        }
+    }
 }
