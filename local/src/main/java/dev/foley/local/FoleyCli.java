@@ -388,7 +388,8 @@ public final class FoleyCli implements Callable<Integer> {
                     "  api       submit/result latency through the API handler, and a fresh JVM's first request",
                     "  startup   each function's zip in a fresh JVM: size, first answer, classes loaded",
                     "  pipeline  idle poller run, 2,000 due predictions, completion-to-webhook latency, heap while copying 500 MB",
-                    "  jobs      provider jobs per prediction at each provider latency, the poller racing the API"})
+                    "  jobs      provider jobs per prediction at each provider latency, the poller racing the API;",
+                    "            then chaos: outputs a CDN serves 3 s late, cancels during a 90 s provider outage"})
     static final class Bench implements Callable<Integer> {
         @CommandLine.ParentCommand
         FoleyCli root;

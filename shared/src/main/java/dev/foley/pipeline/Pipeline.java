@@ -85,6 +85,8 @@ public final class Pipeline {
     public enum CallbackOutcome { APPLIED, ADOPTED, ORPHAN, IGNORED }
 
     private static final dev.foley.obs.Log.Logger LOG = dev.foley.obs.Log.logger("foley.pipeline");
+    /** Providers whose job a poll found done before its push came (warned once each). */
+    private final Set<String> pushesMissed = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** A step's status check may take this long at most. */
     static final Duration CHECK_BUDGET = Duration.ofSeconds(30);
     /** A failed cancel or result file is tried again after this long ... */
@@ -346,6 +348,11 @@ public final class Pipeline {
         if (claimed.isEmpty()) {
             return p; // someone else has it: nothing more to do here
         }
+        if (lifecycle.callbacks() && p.jobs().unconfirmed() > 0 && p.job() == null) {
+            // A submit that may have made a job was given its callback's time, and none came.
+            LOG.log(Level.WARNING, "{0}: no callback came for a submit that may have made a job; submitting again"
+                    + " (do pushes reach this deployment? check FOLEY_CALLBACK_BASE_URL)", p.id());
+        }
         return submitAct(claimed.get(), Optional.empty(), until.orEarlier(leaseEnd.minus(Lifecycle.RECORD_MARGIN)));
     }
 
@@ -427,6 +434,8 @@ public final class Pipeline {
                     case AfterSubmitFailure.RetryAt r -> store.recordSubmitFailure(claimed, n.maybeCreated(), r.at(), lines)
                             .orElseGet(() -> lost(claimed, lines));
                     case AfterSubmitFailure.WaitForCallback w -> {
+                        LOG.log(Level.WARNING, "{0}: no submit left that could not double the bill; waiting for the provider''s"
+                                + " callback until the deadline (if none comes, it fails then, never charged)", claimed.id());
                         List<String> waiting = append(lines, "no submit left that could not double the bill: waiting for the provider's callback");
                         yield store.recordSubmitFailure(claimed, n.maybeCreated(), w.until(), waiting)
                                 .orElseGet(() -> lost(claimed, waiting));
@@ -497,10 +506,18 @@ public final class Pipeline {
         }
         Instant now = clock.instant();
         try {
-            JobStatus s = provider.get().check(p.job(), until.orEarlier(now.plus(CHECK_BUDGET)));
+            // A slow provider's check never carries the prediction past its deadline.
+            JobStatus s = provider.get().check(p.job(), until.orEarlier(now.plus(CHECK_BUDGET)).orEarlier(lifecycle.deadlineOf(p)));
+            if (s instanceof JobStatus.Done && lifecycle.callbacks() && pushesMissed.add(p.job().provider())) {
+                // Pushes are configured, yet polling found a job done first: said once per provider and process.
+                LOG.log(Level.WARNING, "{0}: a status check found job {1} done before {2}''s callback came; polling carries"
+                        + " on, but if this repeats, pushes may not reach this deployment (check FOLEY_CALLBACK_BASE_URL)",
+                        p.id(), p.job().id(), p.job().provider());
+            }
             return apply(p, s, handOff);
         } catch (ProviderException e) {
             List<String> lines = append(e.attempts(), "check: " + e.getMessage());
+            now = clock.instant(); // a retry waits from the failure's end, not from before the call's own retries
             if (e.kind() == ProviderException.Kind.NOT_FOUND) {
                 Optional<Instant> again = lifecycle.afterNotFound(p, provider.get().creationDelay(), now);
                 if (again.isPresent()) {

@@ -55,6 +55,15 @@ public final class Poller {
 
     /** A backlog entry older than this is dropped (the index is asked again): its read may be stale. */
     static final Duration BACKLOG_TTL = Duration.ofSeconds(10);
+    /**
+     * The version each prediction's last step here left it at: a read of the index that shows an
+     * older version predates the step's record (a query racing the step's end, or the index's
+     * eventual consistency) and would run the step again before its time, so it is not started.
+     */
+    private final java.util.Map<String, Seen> ended = new ConcurrentHashMap<>();
+
+    private record Seen(long version, Instant at) {
+    }
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final Object progress = new Object();
 
@@ -89,6 +98,7 @@ public final class Poller {
         // is due: the next tick comes at once.
         Instant next = null;
         List<Found> found = new ArrayList<>();
+        ended.values().removeIf(e -> e.at().isBefore(now.minus(BACKLOG_TTL).minus(BACKLOG_TTL)));
         for (int shard = 0; shard < store.dueShards(); shard++) {
             List<Prediction> due = store.due(shard, now, PAGE);
             if (due.size() >= PAGE) {
@@ -97,6 +107,8 @@ public final class Poller {
             for (Prediction p : due) {
                 if (p.leasedAt(now)) {
                     next = earlier(next, p.lease().until()); // its holder is at it: look again when the lease ends
+                } else if (stale(p)) {
+                    next = earlier(next, now.plus(STALE_LOOK)); // this read predates its last step's record: look again
                 } else if (!inFlight.contains(p.id())) {
                     found.add(new Found(p, now));
                 }
@@ -144,6 +156,9 @@ public final class Poller {
                 backlog.clear(); // stale: the next tick asks the index again
                 break;
             }
+            if (stale(f.prediction())) {
+                continue; // stepped since it was read: the index is asked again
+            }
             if (start(f.prediction(), until)) {
                 started++;
             }
@@ -176,7 +191,7 @@ public final class Poller {
         threads.submit(() -> {
             try {
                 for (Prediction p : mine) {
-                    Prediction after;
+                    Prediction after = null;
                     try {
                         after = pipeline.advance(p, Pipeline.Mode.WORKER, until);
                     } catch (RuntimeException e) {
@@ -184,6 +199,7 @@ public final class Poller {
                         dev.foley.obs.Metrics.put(dev.foley.obs.Metrics.Metric.StepErrors, 1);
                         break;
                     } finally {
+                        seen(after);
                         inFlight.remove(p.id());
                     }
                     if (after != null && after.phase() == dev.foley.prediction.Phase.ACCEPTED && after.slot() == null) {
@@ -201,6 +217,21 @@ public final class Poller {
         return 1;
     }
 
+    /** A stale read is looked at again this soon (the index catches up within it). */
+    static final Duration STALE_LOOK = Duration.ofMillis(500);
+
+    /** Whether {@code p} as read is older than what a step here last left it at. */
+    private boolean stale(Prediction p) {
+        Seen e = ended.get(p.id());
+        return e != null && p.version() < e.version();
+    }
+
+    private void seen(Prediction after) {
+        if (after != null) {
+            ended.merge(after.id(), new Seen(after.version(), clock.instant()), (a, b) -> a.version() >= b.version() ? a : b);
+        }
+    }
+
     /** Starts a step for {@code p} unless one is running here already or every slot is taken. */
     private boolean start(Prediction p, Deadline until) {
         if (!inFlight.add(p.id())) {
@@ -211,13 +242,15 @@ public final class Poller {
             return false; // still due: the next tick takes it
         }
         threads.submit(() -> {
+            Prediction after = null;
             try {
-                pipeline.advance(p, Pipeline.Mode.WORKER, until);
+                after = pipeline.advance(p, Pipeline.Mode.WORKER, until);
             } catch (RuntimeException e) {
                 // One bad item never stops the others; it stays due and is tried again.
                 LOG.log(Level.ERROR, "step failed for prediction " + p.id(), e);
                 dev.foley.obs.Metrics.put(dev.foley.obs.Metrics.Metric.StepErrors, 1);
             } finally {
+                seen(after); // before it may be found again
                 inFlight.remove(p.id());
                 slots.release();
                 if (!backlog.isEmpty()) {

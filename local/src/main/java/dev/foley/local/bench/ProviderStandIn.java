@@ -65,7 +65,26 @@ final class ProviderStandIn implements AutoCloseable {
                 ex.getRequestBody().readAllBytes();
                 String path = ex.getRequestURI().getPath();
                 if (path.startsWith("/files/")) {
+                    fileGets.incrementAndGet();
+                    String job = path.substring("/files/".length()).replace(".mp4", "");
+                    java.time.Instant ended = doneAt.get(job);
+                    if (ended != null && java.time.Instant.now().isBefore(ended.plus(filesMissingFor))) {
+                        ex.sendResponseHeaders(404, -1); // a CDN a few seconds behind the job's end
+                        return;
+                    }
                     serveFile(ex.getResponseBody(), ex);
+                    return;
+                }
+                if (ex.getRequestMethod().equals("DELETE")) {
+                    String job = path.split("/")[4];
+                    cancels.computeIfAbsent(job, k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(java.time.Instant.now());
+                    boolean down = outage;
+                    byte[] answer = (down ? "{\"code\":503,\"message\":\"service unavailable\",\"data\":null}"
+                            : "{\"code\":200,\"message\":\"success\",\"data\":{\"id\":\"" + job + "\",\"status\":\"deleted\"}}")
+                            .getBytes(StandardCharsets.UTF_8);
+                    ex.getResponseHeaders().set("content-type", "application/json");
+                    ex.sendResponseHeaders(down ? 503 : 200, answer.length);
+                    ex.getResponseBody().write(answer);
                     return;
                 }
                 String id;
@@ -105,7 +124,39 @@ final class ProviderStandIn implements AutoCloseable {
     }
 
     void markDone(String jobId) {
+        doneAt.putIfAbsent(jobId, java.time.Instant.now());
         done.add(jobId);
+    }
+
+    private final java.util.Map<String, java.time.Instant> doneAt = new ConcurrentHashMap<>();
+    private final java.util.Map<String, java.util.List<java.time.Instant>> cancels = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger fileGets = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile java.time.Duration filesMissingFor = java.time.Duration.ZERO;
+    private volatile boolean outage;
+
+    /** When job {@code jobId} ended here (null while it runs). */
+    java.time.Instant doneAt(String jobId) {
+        return doneAt.get(jobId);
+    }
+
+    /** Each output answers 404 for {@code d} after its job ended (a CDN catching up). */
+    void filesMissingFor(java.time.Duration d) {
+        filesMissingFor = d;
+    }
+
+    /** Output downloads asked for so far. */
+    int fileGets() {
+        return fileGets.get();
+    }
+
+    /** Cancels (DELETEs) answer 503 while this is on: the provider is down. */
+    void outage(boolean on) {
+        outage = on;
+    }
+
+    /** When each job's cancels arrived. */
+    java.util.Map<String, java.util.List<java.time.Instant>> cancels() {
+        return cancels;
     }
 
     private void finish(String jobId, String query) {
