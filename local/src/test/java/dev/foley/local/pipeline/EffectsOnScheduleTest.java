@@ -2,6 +2,7 @@ package dev.foley.local.pipeline;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.foley.lifecycle.Lifecycle;
 import dev.foley.local.Moto;
 import dev.foley.prediction.Phase;
 import dev.foley.prediction.Prediction;
@@ -57,6 +58,45 @@ class EffectsOnScheduleTest {
             assertEquals(1, emu.jobsCreated(), "one paid job");
             assertEquals(0, emu.requests(Op.CANCEL).size(), "the live job was never given up");
             assertTrue(emu.requests(Op.STATUS).size() >= 3, "two 404s, then the truth");
+        }
+    }
+
+    /**
+     * A job given up as unknown (four "not found" strikes over 35 s) whose signed "completed"
+     * callback then arrives, within the prediction's life, is adopted: the prediction completes, is
+     * charged once, and its client hears "failed" then "completed" under two webhook ids. Before, the
+     * callback was acknowledged and ignored: paid work lost.
+     */
+    @Test
+    void aLateDoneCallbackAdoptsAJobGivenUpAsUnknown() throws Exception {
+        try (var emu = new WaveSpeedEmulator("ws-key");
+                var receiver = new WebhookReceiver();
+                var st = RunningStack.start("adopt", ClaimBeforeYouActTest.wavespeed(emu), ProviderHttp.Policies.DEFAULT, false)
+                        .withPollers(1)) {
+            emu.script(Script.neverFinishes()).latency(Op.STATUS, () -> Duration.ofMillis(150));
+            String notFound = "{\"code\":404,\"message\":\"prediction not found\",\"data\":null}";
+            for (int i = 0; i < Lifecycle.NOT_FOUND_LIMIT; i++) {
+                emu.failNext(Op.STATUS, Fault.status(404, notFound));
+            }
+            String id = st.submit(dev.foley.api.FoleyApi.SUBMIT_VIDEO, BODY, withHook(receiver)).get("id").asText();
+            Prediction failed = st.await(id, p -> p.phase() == Phase.FAILED && p.webhookState() == WebhookState.DELIVERED, LONG);
+            assertTrue(failed.error().startsWith(Lifecycle.JOB_LOST), failed.error());
+            String job = failed.job().id();
+            var hook = emu.webhook(job, "completed", WaveSpeedEmulator.SECRET, java.time.Instant.now());
+            var post = java.net.http.HttpRequest.newBuilder(java.net.URI.create(st.callbackBase() + "/internal/callbacks/wavespeed/" + id))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(hook.getValue())).header("content-type", "application/json");
+            hook.getKey().forEach(post::header);
+            assertEquals(200, java.net.http.HttpClient.newHttpClient().send(post.build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode());
+            Prediction done = st.await(id, RunningStack::settled, LONG);
+            assertEquals(Phase.COMPLETED, done.phase(), done::toString);
+            assertEquals(4000, done.chargeMicroUsd(), "charged once, for its 4 s");
+            assertEquals(1, emu.jobsCreated(), "the one paid job, kept");
+            List<String> ids = receiver.received().stream().map(r -> r.headers().get("webhook-id")).toList();
+            assertEquals(2, ids.size(), "told it failed, then that it completed");
+            assertNotEquals(ids.get(0), ids.get(1), "each outcome under its own webhook id");
+            assertEquals("completed", dev.foley.json.Json.parse(new String(receiver.received().get(1).body(), StandardCharsets.UTF_8))
+                    .get("status").asText());
         }
     }
 
