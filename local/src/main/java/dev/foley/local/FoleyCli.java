@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -37,7 +38,7 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
  */
 @Command(name = "./foley", mixinStandardHelpOptions = true, version = "foley 0.1.0",
         description = "Foley: the MMAudio v2 video-to-audio API, in your AWS account or on this machine.",
-        subcommands = {FoleyCli.Serve.class, FoleyCli.Generate.class, FoleyCli.Bench.class, FoleyCli.Keys.class,
+        subcommands = {FoleyCli.Serve.class, FoleyCli.Generate.class, FoleyCli.Check.class, FoleyCli.Bench.class, FoleyCli.Keys.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "./foley <command> --help shows each command's options."})
 public final class FoleyCli implements Callable<Integer> {
@@ -381,6 +382,73 @@ public final class FoleyCli implements Callable<Integer> {
     }
 
     enum BenchKind { api, pipeline, startup, jobs, media }
+
+    @Command(name = "check", mixinStandardHelpOptions = true,
+            description = {"The sound check of any file: sync against the picture, loudness (EBU R128), flags.",
+                    "FILE is a video with its sound, or a sound file with --video (the picture to check it against).",
+                    "Sync: the lag that best lines the sound's onsets up with the picture's motion onsets (+ = the sound",
+                    "comes late); confidence 0..1, " + "clear from 0.5, weak from 0.2, under that it cannot tell."})
+    static final class Check implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        FoleyCli root;
+        @Spec
+        CommandSpec spec;
+        @CommandLine.Parameters(paramLabel = "FILE", description = "a video or sound file")
+        Path file;
+        @Option(names = "--video", paramLabel = "VIDEO", description = "the picture the sound belongs to (default: FILE's own)")
+        Path video;
+        @Option(names = "--json", description = "the report as JSON (the API's data.quality shape)")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            for (Path p : video == null ? List.of(file) : List.of(file, video)) {
+                if (!Files.isRegularFile(p)) {
+                    throw new ParameterException(spec.commandLine(), p + ": no such file");
+                }
+            }
+            dev.foley.media.Ffmpeg.Probe probe;
+            try {
+                probe = dev.foley.media.Ffmpeg.probe(file);
+            } catch (dev.foley.media.Ffmpeg.UnreadableException e) {
+                throw new ParameterException(spec.commandLine(), file + ": " + e.getMessage());
+            }
+            if (!probe.hasAudio()) {
+                throw new ParameterException(spec.commandLine(), file + ": has no sound track to check");
+            }
+            Optional<Path> picture = video != null ? Optional.of(video) : probe.hasVideo() ? Optional.of(file) : Optional.empty();
+            dev.foley.media.SoundCheck c;
+            try {
+                c = dev.foley.media.SoundCheck.of(file, picture);
+            } catch (dev.foley.media.Ffmpeg.UnreadableException e) {
+                throw new ParameterException(spec.commandLine(), (video != null ? video : file) + ": " + e.getMessage());
+            }
+            if (json) {
+                root.out.println(dev.foley.json.Json.write(dev.foley.view.Quality.json(c.sync() == null ? null
+                        : new dev.foley.view.Quality.Sync(c.sync().offsetMs(), c.sync().confidence(), c.sync().reason()),
+                        c.loudness().measured() ? c.loudness().integratedLufs() : null, c.loudness().truePeakDbtp(),
+                        c.loudness().rangeLu(), c.flags())));
+                return 0;
+            }
+            root.out.printf("file       %s (%.1f s%s)%n", file.getFileName(), probe.seconds(), probe.hasVideo() ? ", with picture" : "");
+            if (c.sync() == null) {
+                root.out.println("sync       not checked: no picture (give one with --video)");
+            } else if (c.sync().offsetMs() == null) {
+                root.out.println("sync       cannot tell: " + c.sync().reason().substring(c.sync().reason().indexOf(':') + 2));
+            } else {
+                double ms = c.sync().offsetMs();
+                root.out.printf("sync       %+.0f ms, confidence %.2f (%s): the sound comes %s%n", ms, c.sync().confidence(),
+                        dev.foley.media.SoundCheck.confidenceWords(c.sync().confidence()),
+                        Math.abs(ms) < 1 ? "with the picture" : String.format("%.0f ms %s the picture", Math.abs(ms), ms > 0 ? "after" : "before"));
+            }
+            var l = c.loudness();
+            root.out.printf("loudness   %s integrated, true peak %s, range %.1f LU%n",
+                    l.measured() ? String.format("%.1f LUFS", l.integratedLufs()) : "not measurable (silent or under 0.4 s)",
+                    Double.isInfinite(l.truePeakDbtp()) ? "-inf dBTP" : String.format("%.1f dBTP", l.truePeakDbtp()), l.rangeLu());
+            root.out.println("flags      " + (c.flags().isEmpty() ? "none" : String.join(", ", c.flags())));
+            return 0;
+        }
+    }
 
     @Command(name = "bench", mixinStandardHelpOptions = true,
             description = {"Benchmarks: api (default), startup, pipeline, jobs; figures for BENCHMARKS.md.",

@@ -508,7 +508,8 @@ public final class Pipeline {
         try {
             // A slow provider's check never carries the prediction past its deadline.
             JobStatus s = provider.get().check(p.job(), until.orEarlier(now.plus(CHECK_BUDGET)).orEarlier(lifecycle.deadlineOf(p)));
-            if (s instanceof JobStatus.Done && lifecycle.callbacks() && pushesMissed.add(p.job().provider())) {
+            if (s instanceof JobStatus.Done && lifecycle.callbacks() && provider.get().base().isPresent()
+                    && pushesMissed.add(p.job().provider())) {
                 // Pushes are configured, yet polling found a job done first: said once per provider and process.
                 LOG.log(Level.WARNING, "{0}: a status check found job {1} done before {2}''s callback came; polling carries"
                         + " on, but if this repeats, pushes may not reach this deployment (check FOLEY_CALLBACK_BASE_URL)",

@@ -1,4 +1,4 @@
-package dev.foley.local.generator;
+package dev.foley.media;
 
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_GRAY8;
 
@@ -31,7 +31,7 @@ public record MotionAnalysis(double fps, double seconds, double[] times, double[
 
     /** Reads at most {@code maxSeconds} of the video. */
     public static MotionAnalysis of(Path video, double maxSeconds) throws UnreadableVideoException {
-        dev.foley.media.Ffmpeg.init();
+        Ffmpeg.init();
         List<Double> times = new ArrayList<>();
         List<Double> energy = new ArrayList<>();
         double fps;
@@ -43,7 +43,7 @@ public record MotionAnalysis(double fps, double seconds, double[] times, double[
             try {
                 g.start();
             } catch (Exception e) {
-                throw new UnreadableVideoException("the video could not be read (" + dev.foley.media.Ffmpeg.firstLine(e) + ")");
+                throw new UnreadableVideoException("the video could not be read (" + Ffmpeg.firstLine(e) + ")");
             }
             if (!g.hasVideo() || g.getImageWidth() <= 0) {
                 throw new UnreadableVideoException("the file has no video stream");
@@ -58,7 +58,7 @@ public record MotionAnalysis(double fps, double seconds, double[] times, double[
                     f = g.grabImage();
                 } catch (Exception e) {
                     if (times.isEmpty() && prev == null) {
-                        throw new UnreadableVideoException("the video's frames could not be decoded (" + dev.foley.media.Ffmpeg.firstLine(e) + ")");
+                        throw new UnreadableVideoException("the video's frames could not be decoded (" + Ffmpeg.firstLine(e) + ")");
                     }
                     break; // a damaged tail: keep what was read
                 }
@@ -91,7 +91,7 @@ public record MotionAnalysis(double fps, double seconds, double[] times, double[
         } catch (UnreadableVideoException e) {
             throw e;
         } catch (Exception e) {
-            throw new UnreadableVideoException("the video could not be read (" + dev.foley.media.Ffmpeg.firstLine(e) + ")");
+            throw new UnreadableVideoException("the video could not be read (" + Ffmpeg.firstLine(e) + ")");
         }
         double seconds = Math.min(maxSeconds, lastTime + 1 / fps);
         double[] t = times.stream().mapToDouble(Double::doubleValue).toArray();

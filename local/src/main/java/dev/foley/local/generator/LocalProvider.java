@@ -1,5 +1,6 @@
 package dev.foley.local.generator;
 
+import dev.foley.media.MotionAnalysis;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.foley.prediction.Kind;

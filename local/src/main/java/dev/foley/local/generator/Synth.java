@@ -1,5 +1,6 @@
 package dev.foley.local.generator;
 
+import dev.foley.media.MotionAnalysis;
 import java.util.List;
 import java.util.SplittableRandom;
 
