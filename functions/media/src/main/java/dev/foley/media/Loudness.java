@@ -228,26 +228,40 @@ public record Loudness(double integratedLufs, double truePeakDbtp, double rangeL
         if (samplePeak == 0) {
             return 0;
         }
-        double threshold = samplePeak / 2;
-        double peak = samplePeak;
-        for (int i = 0; i < x.length; i++) {
-            if (Math.abs(x[i]) < threshold) {
-                continue;
-            }
-            // Interpolate the points between x[i-1] and x[i+1].
-            for (int c = i - 1; c <= i; c++) {
-                for (double[] phase : PHASES) {
-                    double acc = 0;
-                    for (int t = 0; t < TAPS; t++) {
-                        int j = c - (TAPS / 2 - 1) + t;
-                        if (j >= 0 && j < x.length) {
-                            acc += phase[t] * x[j];
-                        }
-                    }
-                    peak = Math.max(peak, Math.abs(acc));
-                }
-            }
+        double peak = 0;
+        for (double v : truePeakEnvelope(x, samplePeak / 2)) {
+            peak = Math.max(peak, v);
         }
         return peak;
+    }
+
+    /**
+     * For each sample, the highest absolute value of the 4x oversampled signal within half a sample
+     * of it; interpolated only where a neighbouring sample reaches {@code threshold} (elsewhere the
+     * sample's own value: a band-limited signal does not rise 6 dB between two samples under it).
+     */
+    static double[] truePeakEnvelope(float[] x, double threshold) {
+        double[] env = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            env[i] = Math.abs(x[i]);
+        }
+        for (int c = 0; c + 1 < x.length; c++) {
+            if (Math.abs(x[c]) < threshold && Math.abs(x[c + 1]) < threshold) {
+                continue;
+            }
+            for (int p = 1; p < PHASES.length; p++) { // the points a quarter, a half, three quarters after sample c
+                double acc = 0;
+                double[] phase = PHASES[p];
+                for (int t = 0; t < TAPS; t++) {
+                    int j = c - (TAPS / 2 - 1) + t;
+                    if (j >= 0 && j < x.length) {
+                        acc += phase[t] * x[j];
+                    }
+                }
+                int nearest = p <= 2 ? c : c + 1;
+                env[nearest] = Math.max(env[nearest], Math.abs(acc));
+            }
+        }
+        return env;
     }
 }

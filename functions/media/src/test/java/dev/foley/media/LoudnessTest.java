@@ -38,6 +38,20 @@ class LoudnessTest {
         return x;
     }
 
+    /** Impacts as a foley model makes them: 80 ms bursts of noise decaying over 20 ms, {@code gap} to twice that apart. */
+    static float[] hits(double seconds, double dbfs, double gap, long seed) {
+        float[] x = new float[(int) (seconds * RATE)];
+        Random r = new Random(seed);
+        double a = Math.pow(10, dbfs / 20);
+        for (double t = 0.2; t < seconds - 0.2; t += gap + r.nextDouble() * gap) {
+            int at = (int) (t * RATE);
+            for (int i = 0; i < RATE * 0.08 && at + i < x.length; i++) {
+                x[at + i] = (float) (a * Math.exp(-i / (RATE * 0.02)) * (r.nextDouble() * 2 - 1));
+            }
+        }
+        return x;
+    }
+
     static float[] noise(double seconds, double rms, long seed) {
         float[] x = new float[(int) (seconds * RATE)];
         Random r = new Random(seed);
@@ -101,5 +115,38 @@ class LoudnessTest {
         assertFalse(Loudness.of(new float[][] {new float[RATE * 5]}, RATE).measured(), "digital silence");
         assertFalse(Loudness.of(new float[][] {sine(1000, 0.2, -10)}, RATE).measured(), "shorter than one 400 ms block");
         assertEquals(Double.NEGATIVE_INFINITY, Loudness.of(new float[][] {new float[RATE]}, RATE).truePeakDbtp());
+    }
+
+    /**
+     * A loudness target on a quiet and a hot input (impacts, the hard case for a limiter; noise; a
+     * squared-off tone), targets -14 and -23 LUFS with the default -1 dBTP ceiling: the result, as
+     * FFmpeg's ebur128 measures it, is within 1 LU of the target with its true peak at or under the
+     * ceiling, and the reported "after" agrees with FFmpeg's.
+     */
+    @Test
+    void aTargetIsMetAsFfmpegMeasuresItWithTheTruePeakUnderTheCeiling() {
+        float[] hotTone = sine(220, 6, 0);
+        for (int i = 0; i < hotTone.length; i++) {
+            hotTone[i] = (float) Math.max(-0.98, Math.min(0.98, hotTone[i] * 1.5));
+        }
+        float[][] inputs = {hits(8, -40, 0.12, 21), hits(8, -3, 0.12, 22), noise(8, 0.003, 23), noise(8, 0.4, 24), hotTone};
+        for (double target : new double[] {-14, -23}) {
+            for (int k = 0; k < inputs.length; k++) {
+                LoudnessTarget.Result r = LoudnessTarget.apply(new float[][] {inputs[k]}, RATE, target, -1);
+                FfmpegEbur128.Reading ref = FfmpegEbur128.measure(r.channels()[0], RATE);
+                String what = "input " + k + " to " + target + " LUFS";
+                assertEquals(target, ref.integratedLufs(), 1.0, what + ": integrated, as FFmpeg measures it");
+                assertTrue(ref.truePeakDbtp() <= -1 + 0.05, what + ": true peak " + ref.truePeakDbtp() + " dBTP");
+                assertEquals(ref.integratedLufs(), r.after().integratedLufs(), 0.3, what + ": the reported value is the measured one");
+                assertFalse(r.missed(target), what);
+            }
+        }
+        // Sparse short hits (one every half second) cannot reach -14 LUFS under a -1 dBTP ceiling without
+        // being distorted: the result is as loud as the limiter makes it, said so, and never over the ceiling.
+        LoudnessTarget.Result sparse = LoudnessTarget.apply(new float[][] {hits(8, -40, 0.5, 25)}, RATE, -14, -1);
+        FfmpegEbur128.Reading ref = FfmpegEbur128.measure(sparse.channels()[0], RATE);
+        assertTrue(ref.truePeakDbtp() <= -1 + 0.05, "true peak " + ref.truePeakDbtp());
+        assertEquals(ref.integratedLufs(), sparse.after().integratedLufs(), 0.3);
+        assertEquals(Math.abs(ref.integratedLufs() + 14) > 1.0, sparse.missed(-14), "missed exactly when it is more than 1 LU off");
     }
 }
