@@ -1,8 +1,6 @@
 package dev.foley.media;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * Loudness as ITU-R BS.1770-4 and EBU R128 (Tech 3341, 3342) define it: K-weighted, gated
@@ -80,8 +78,8 @@ public record Loudness(double integratedLufs, double truePeakDbtp, double rangeL
         return -0.691 + 10 * Math.log10(power);
     }
 
-    /** Integrated loudness of {@code blocks}: absolute gate, then {@code relative} LU below the gated mean. */
-    private static double gated(double[] blocks, double relative) {
+    /** The blocks' powers that pass the absolute gate and the relative one, {@code relative} LU below their mean; empty for none. */
+    private static double[] gatedPowers(double[] blocks, double relative) {
         double sum = 0;
         int count = 0;
         for (double b : blocks) {
@@ -91,48 +89,22 @@ public record Loudness(double integratedLufs, double truePeakDbtp, double rangeL
             }
         }
         if (count == 0) {
-            return Double.NaN;
+            return new double[0];
         }
         double gate = lufs(sum / count) + relative;
-        double kept = 0;
-        int k = 0;
-        for (double b : blocks) {
-            double l = lufs(b);
-            if (l > ABSOLUTE_GATE && l > gate) {
-                kept += b;
-                k++;
-            }
-        }
-        return k == 0 ? Double.NaN : lufs(kept / k);
+        return Arrays.stream(blocks).filter(b -> lufs(b) > ABSOLUTE_GATE && lufs(b) > gate).toArray();
+    }
+
+    /** Integrated loudness of {@code blocks}: absolute gate, then {@code relative} LU below the gated mean. */
+    private static double gated(double[] blocks, double relative) {
+        double[] kept = gatedPowers(blocks, relative);
+        return kept.length == 0 ? Double.NaN : lufs(Arrays.stream(kept).average().orElseThrow());
     }
 
     /** EBU Tech 3342: short-term blocks gated at -70 LUFS and 20 LU below their mean; the 10th to 95th percentile spread. */
     private static double range(double[] shortTerm) {
-        double sum = 0;
-        int count = 0;
-        for (double b : shortTerm) {
-            if (lufs(b) > ABSOLUTE_GATE) {
-                sum += b;
-                count++;
-            }
-        }
-        if (count == 0) {
-            return 0;
-        }
-        double gate = lufs(sum / count) - 20;
-        List<Double> kept = new ArrayList<>();
-        for (double b : shortTerm) {
-            double l = lufs(b);
-            if (l > ABSOLUTE_GATE && l > gate) {
-                kept.add(l);
-            }
-        }
-        if (kept.size() < 2) {
-            return 0;
-        }
-        double[] v = kept.stream().mapToDouble(Double::doubleValue).toArray();
-        Arrays.sort(v);
-        return percentile(v, 0.95) - percentile(v, 0.10);
+        double[] v = Arrays.stream(gatedPowers(shortTerm, -20)).map(Loudness::lufs).sorted().toArray();
+        return v.length < 2 ? 0 : percentile(v, 0.95) - percentile(v, 0.10);
     }
 
     private static double percentile(double[] sorted, double p) {
