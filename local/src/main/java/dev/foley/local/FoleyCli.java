@@ -329,6 +329,11 @@ public final class FoleyCli implements Callable<Integer> {
         String overlapSeconds;
         @Option(names = "--out", paramLabel = "FILE", description = "where to write it (default <clip>.foley.<format>)")
         Path outFile;
+        @Option(names = "--loudness", paramLabel = "LUFS", description = "bring the result to this loudness (-30 to -5; -14 streaming,"
+                + " -23 broadcast); measured after, in the sound check")
+        String loudness;
+        @Option(names = "--true-peak", paramLabel = "DBTP", description = "the true-peak ceiling under --loudness (-9 to 0, default -1)")
+        String truePeak;
         @Option(names = "--provider", paramLabel = "NAME",
                 description = "local (default: the offline generator), or the real model at wavespeed, fal or replicate "
                         + "(key from WAVESPEED_API_KEY, FAL_KEY or REPLICATE_API_TOKEN; a local clip is uploaded to it first)")
@@ -372,7 +377,7 @@ public final class FoleyCli implements Callable<Integer> {
                 out.println("local stack up (provider " + foley.providers().primary().name() + ")");
                 return dev.foley.local.Generate.run(foley, new dev.foley.local.Generate.Request(video, prompt, negativePrompt,
                         duration, seed, guidance, steps, maskAwayClip, outFile, originalAudio, format, longModel, windowSeconds,
-                        overlapSeconds), out);
+                        overlapSeconds, loudness, truePeak), out);
             } finally {
                 if (moto != null) {
                     moto.close();

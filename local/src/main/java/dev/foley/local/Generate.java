@@ -32,7 +32,7 @@ final class Generate {
     /** The command's options; numbers stay as typed, so the API itself judges them (and names what is wrong). */
     record Request(String video, String prompt, String negativePrompt, String duration, String seed, String guidance,
             String steps, boolean maskAwayClip, Path out, String originalAudio, String format, boolean longModel,
-            String windowSeconds, String overlapSeconds) {
+            String windowSeconds, String overlapSeconds, String loudness, String truePeak) {
     }
 
     /** The hosted models cut at this many seconds; a longer local clip goes to the long model by itself. */
@@ -93,6 +93,8 @@ final class Generate {
         }
         number(body, "window_seconds", r.windowSeconds());
         number(body, "overlap_seconds", r.overlapSeconds());
+        number(body, "loudness_lufs", r.loudness());
+        number(body, "true_peak_dbtp", r.truePeak());
         HttpClient http = HttpClient.newHttpClient();
         String path = videoUrl == null ? dev.foley.api.FoleyApi.SUBMIT_TEXT
                 : longModel ? dev.foley.api.FoleyApi.SUBMIT_LONG : dev.foley.api.FoleyApi.SUBMIT_VIDEO;
@@ -142,6 +144,10 @@ final class Generate {
         }
         out.printf(Locale.ROOT, "wrote %s (%d bytes, inference %d ms)%n", target.toAbsolutePath(), Files.size(target),
                 data.at("/timings/inference").asLong());
+        JsonNode q = data.path("quality").path(0);
+        if (!q.isMissingNode()) {
+            out.println("sound check: " + Json.write(q));
+        }
         return 0;
     }
 

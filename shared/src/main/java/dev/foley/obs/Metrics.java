@@ -37,6 +37,9 @@ public final class Metrics {
         StepErrors("Count", List.of(List.of())),
         /** A cancel of a provider job that failed (tried again at its backoff step). */
         JobStopFailures("Count", List.of(List.of("Provider"), List.of())),
+        /** The sound check: how far off the picture a result's sound is (absolute, ms), and its loudness. */
+        SyncOffset("Milliseconds", List.of(List.of())),
+        IntegratedLoudness("None", List.of(List.of())),
         BytesCopied("Bytes", List.of(List.of())),
         CopyTime("Milliseconds", List.of(List.of())),
         ApiResponses("Count", List.of(List.of("Route", "StatusClass"), List.of("StatusClass"))),

@@ -33,11 +33,16 @@ public interface MediaWork {
      */
     double cut(Prediction p, Deadline until) throws MediaException;
 
+    /** A result made: its keys in our bucket, and each one's sound check (JSON objects; empty when not checked). */
+    record Finished(List<String> keys, List<String> quality) {
+    }
+
     /**
      * Makes {@code p}'s result from {@code sources} (the windows' outputs in our bucket, in order, or
-     * the provider's output URLs of a short prediction) and writes it to our bucket; returns its keys.
+     * the provider's output URLs of a short prediction), brings it to a loudness target if one was
+     * asked for, checks it (unless {@code sound_check} is off) and writes it to our bucket.
      */
-    List<String> finish(Prediction p, List<String> sources, Deadline until) throws MediaException;
+    Finished finish(Prediction p, List<String> sources, Deadline until) throws MediaException;
 
     /** Where window {@code index}'s clip of prediction {@code id} is kept. */
     static String windowClipKey(String id, int index) {

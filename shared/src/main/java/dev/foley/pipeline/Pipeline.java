@@ -731,9 +731,9 @@ public final class Pipeline {
             return p;
         }
         Prediction claimed = claimedOpt.get();
-        List<String> keys;
+        MediaWork.Finished made;
         try (LeaseKeeper held = LeaseKeeper.keep(store, claimed, clock)) {
-            keys = media.get().finish(claimed, claimed.upstreamOutputs(), until.orEarlier(budgetEnd.minus(Lifecycle.RECORD_MARGIN)));
+            made = media.get().finish(claimed, claimed.upstreamOutputs(), until.orEarlier(budgetEnd.minus(Lifecycle.RECORD_MARGIN)));
         } catch (MediaWork.MediaException e) {
             List<String> lines = List.of("media: " + e.getMessage());
             Optional<Instant> retry = e.retryable() ? lifecycle.mediaRetry(claimed, clock.instant()) : Optional.empty();
@@ -742,16 +742,33 @@ public final class Pipeline {
             }
             return finishOf(claimed, Phase.FAILED, e.getMessage(), true, lines).orElseGet(() -> lost(claimed, lines));
         }
-        return completeWith(claimed, keys);
+        if (!made.quality().isEmpty()) {
+            // The sound check in the prediction's log line and as metrics.
+            LOG.event(Level.INFO, "sound check", java.util.Map.of("quality", "[" + String.join(",", made.quality()) + "]"));
+            for (String q : made.quality()) {
+                var n = dev.foley.json.Json.parse(q);
+                if (n.at("/sync/offset_ms").isNumber()) {
+                    dev.foley.obs.Metrics.put(dev.foley.obs.Metrics.Metric.SyncOffset, Math.abs(n.at("/sync/offset_ms").asDouble()));
+                }
+                if (n.at("/loudness/integrated_lufs").isNumber()) {
+                    dev.foley.obs.Metrics.put(dev.foley.obs.Metrics.Metric.IntegratedLoudness, n.at("/loudness/integrated_lufs").asDouble());
+                }
+            }
+        }
+        return completeWith(claimed, made.keys(), made.quality());
+    }
+
+    private Prediction completeWith(Prediction claimed, List<String> keys) {
+        return completeWith(claimed, keys, List.of());
     }
 
     /** Completes a claimed prediction with its outputs in our bucket: charged (a window is not), its effects due. */
-    private Prediction completeWith(Prediction claimed, List<String> keys) {
+    private Prediction completeWith(Prediction claimed, List<String> keys, List<String> quality) {
         Instant now = clock.instant();
         Notifications owed = owedOnFinish(claimed, now);
         Prediction projected = claimed.toBuilder().phase(Phase.COMPLETED).notifications(owed).build();
         long charge = claimed.isWindow() ? 0 : pricing.costOf(claimed);
-        Optional<Prediction> done = store.complete(claimed, keys, claimed.isWindow() ? 0 : Pricing.secondsOf(claimed), charge, owed,
+        Optional<Prediction> done = store.complete(claimed, keys, quality, claimed.isWindow() ? 0 : Pricing.secondsOf(claimed), charge, owed,
                 Lifecycle.effectsDue(projected, now), List.of());
         if (done.isPresent() && claimed.isWindow()) {
             wakeParent(done.get());

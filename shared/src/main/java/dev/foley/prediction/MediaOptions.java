@@ -13,9 +13,18 @@ import java.util.List;
  * @param outputFormat   {@code mp4}, {@code wav}, {@code flac}, {@code mp3}, {@code m4a}; null: the model's default
  * @param windowSeconds  long model: seconds per window sent to the provider (the model's training length is 8)
  * @param overlapSeconds long model: how much neighbouring windows overlap (crossfaded)
+ * @param soundCheck     measure the result (sync, loudness, flags) where the media function makes it ({@code sound_check})
+ * @param loudnessLufs   bring the result to this integrated loudness ({@code loudness_lufs}); null: as the model made it
+ * @param truePeakDbtp   the true-peak ceiling under a loudness target ({@code true_peak_dbtp}, default -1)
  */
 public record MediaOptions(String originalAudio, double originalLevel, String outputFormat, int windowSeconds,
-        double overlapSeconds) {
+        double overlapSeconds, boolean soundCheck, Double loudnessLufs, double truePeakDbtp) {
+
+    public static final double DEFAULT_TRUE_PEAK = -1;
+
+    public MediaOptions(String originalAudio, double originalLevel, String outputFormat, int windowSeconds, double overlapSeconds) {
+        this(originalAudio, originalLevel, outputFormat, windowSeconds, overlapSeconds, true, null, DEFAULT_TRUE_PEAK);
+    }
 
     public static final List<String> ORIGINAL_AUDIO = List.of("replace", "mix", "duck");
     public static final List<String> FORMATS = List.of("mp4", "wav", "flac", "mp3", "m4a");
@@ -44,8 +53,8 @@ public record MediaOptions(String originalAudio, double originalLevel, String ou
     public boolean needsMedia(Kind kind) {
         return switch (kind) {
             case LONG -> true;
-            case VIDEO -> !"replace".equals(originalAudio) || !"mp4".equals(formatFor(kind));
-            case TEXT -> outputFormat != null;
+            case VIDEO -> !"replace".equals(originalAudio) || !"mp4".equals(formatFor(kind)) || loudnessLufs != null;
+            case TEXT -> outputFormat != null || loudnessLufs != null;
         };
     }
 
@@ -65,6 +74,15 @@ public record MediaOptions(String originalAudio, double originalLevel, String ou
             n.put("window_seconds", windowSeconds);
             n.put("overlap_seconds", overlapSeconds);
         }
+        if (all || !soundCheck) {
+            n.put("sound_check", soundCheck);
+        }
+        if (loudnessLufs != null) {
+            n.put("loudness_lufs", loudnessLufs);
+        }
+        if (all || loudnessLufs != null || truePeakDbtp != DEFAULT_TRUE_PEAK) {
+            n.put("true_peak_dbtp", truePeakDbtp);
+        }
     }
 
     static MediaOptions readFrom(JsonNode n) {
@@ -73,6 +91,9 @@ public record MediaOptions(String originalAudio, double originalLevel, String ou
                 n.path("original_audio_level").asDouble(1.0),
                 n.hasNonNull("output_format") ? n.get("output_format").asText() : null,
                 n.path("window_seconds").asInt(DEFAULT_WINDOW),
-                n.path("overlap_seconds").asDouble(DEFAULT_OVERLAP));
+                n.path("overlap_seconds").asDouble(DEFAULT_OVERLAP),
+                n.path("sound_check").asBoolean(true),
+                n.hasNonNull("loudness_lufs") ? n.get("loudness_lufs").asDouble() : null,
+                n.path("true_peak_dbtp").asDouble(DEFAULT_TRUE_PEAK));
     }
 }

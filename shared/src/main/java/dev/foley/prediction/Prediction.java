@@ -29,6 +29,7 @@ import java.util.List;
  *                        null when it holds none (no cap, not yet submitted, or past its provider's work)
  * @param queuedAt        when it first waited for a free slot at a full provider (null: it never waited)
  * @param countedForKey   it counts against its key's predictions in flight (the key had a limit when it was made)
+ * @param quality         the sound check of each output, as JSON objects ({@code data.quality}); empty when not checked
  * @param retryAt         after a copy or media step failed: not before this is it tried again, by any loop (its due
  *                        time may be moved by a hand-over; this is not); null when none failed
  */
@@ -64,7 +65,8 @@ public record Prediction(
         String slot,
         Instant queuedAt,
         boolean countedForKey,
-        Instant retryAt) {
+        Instant retryAt,
+        List<String> quality) {
 
     /** Separates a parent's id from its window's index in a window's id ({@code <parent>_<n>}, URL-safe: callbacks name it in a path); never in a prediction id. */
     public static final char WINDOW_MARK = '_';
@@ -77,6 +79,7 @@ public record Prediction(
         error = error == null ? "" : error;
         notifications = notifications == null ? Notifications.NONE : notifications;
         attempts = attempts == null ? List.of() : List.copyOf(attempts);
+        quality = quality == null ? List.of() : List.copyOf(quality);
     }
 
     /** A new prediction, just accepted, due now. */
@@ -195,6 +198,7 @@ public record Prediction(
         b.queuedAt = queuedAt;
         b.countedForKey = countedForKey;
         b.retryAt = retryAt;
+        b.quality = quality;
         return b;
     }
 
@@ -232,6 +236,7 @@ public record Prediction(
         private Instant queuedAt;
         private boolean countedForKey;
         private Instant retryAt;
+        private List<String> quality = List.of();
 
         private Builder() {
         }
@@ -264,12 +269,13 @@ public record Prediction(
         public Builder queuedAt(Instant v) { queuedAt = v; return this; }
         public Builder countedForKey(boolean v) { countedForKey = v; return this; }
         public Builder retryAt(Instant v) { retryAt = v; return this; }
+        public Builder quality(List<String> v) { quality = v; return this; }
 
         public Prediction build() {
             return new Prediction(id, keyId, keyHash, request, webhook, ingestKey, phase, version, createdAt, updatedAt, dueAt,
                     lease, jobs, checks, notFoundChecks, upstreamAt, upstreamOutputs, copyAttempts, outputKeys, nsfw,
                     inferenceMs, error, completedAt, chargeMicroUsd, reservedMicroUsd, notifications, attempts, windows,
-                    slot, queuedAt, countedForKey, retryAt);
+                    slot, queuedAt, countedForKey, retryAt, quality);
         }
     }
 }

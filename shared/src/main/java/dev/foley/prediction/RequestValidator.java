@@ -22,7 +22,8 @@ public final class RequestValidator {
     public static final Set<String> VIDEO_FIELDS = Set.of("video", "prompt", "negative_prompt",
             "num_inference_steps", "duration", "guidance_scale", "mask_away_clip", "seed", "enable_sync_mode");
     /** Foley's extensions (the media function applies them). */
-    public static final Set<String> MEDIA_FIELDS = Set.of("original_audio", "original_audio_level", "output_format");
+    public static final Set<String> MEDIA_FIELDS = Set.of("original_audio", "original_audio_level", "output_format",
+            "sound_check", "loudness_lufs", "true_peak_dbtp");
     public static final Set<String> WINDOW_FIELDS = Set.of("window_seconds", "overlap_seconds");
     /** The long model's limit on {@code duration} (and on the video it covers), in seconds. */
     public static final int MAX_LONG_SECONDS = 600;
@@ -123,7 +124,10 @@ public final class RequestValidator {
             window = integer(body, "window_seconds", 4, 10, MediaOptions.DEFAULT_WINDOW, errors);
             overlap = number(body, "overlap_seconds", 0.5, 2, MediaOptions.DEFAULT_OVERLAP, errors);
         }
-        return new MediaOptions(original, level, format, window, overlap);
+        boolean check = !body.has("sound_check") || body.get("sound_check").isNull() || bool(body, "sound_check", errors);
+        Double loudness = body.hasNonNull("loudness_lufs") ? number(body, "loudness_lufs", -30, -5, -14, errors) : null;
+        double ceiling = number(body, "true_peak_dbtp", -9, 0, MediaOptions.DEFAULT_TRUE_PEAK, errors);
+        return new MediaOptions(original, level, format, window, overlap, check, loudness, ceiling);
     }
 
     private static String choice(JsonNode body, String name, List<String> allowed, String dflt, List<FieldError> errors) {

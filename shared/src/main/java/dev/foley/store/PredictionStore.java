@@ -104,6 +104,8 @@ public final class PredictionStore {
     private static final String COPY_ATTEMPTS = "copy_attempts";
     /** When a failed copy or media step may be tried again (kept apart from due_at, which a hand-over moves). */
     private static final String RETRY_AT = "retry_at";
+    /** The sound check of each output (JSON objects, in outputs order). */
+    private static final String QUALITY = "quality";
     private static final String OUTPUT_KEYS = "output_keys";
     private static final String NSFW = "nsfw";
     private static final String INFERENCE_MS = "inference_ms";
@@ -797,8 +799,17 @@ public final class PredictionStore {
      */
     public Optional<Prediction> complete(Prediction claimed, List<String> outputKeys, long seconds, long microUsd,
             Notifications owed, Instant due, List<String> lines) {
+        return complete(claimed, outputKeys, List.of(), seconds, microUsd, owed, due, lines);
+    }
+
+    /** The same, with each output's sound check ({@code quality}, JSON objects; empty: not checked). */
+    public Optional<Prediction> complete(Prediction claimed, List<String> outputKeys, List<String> quality, long seconds,
+            long microUsd, Notifications owed, Instant due, List<String> lines) {
         Instant now = clock.instant();
         Update u = moveFrom(claimed, Phase.COMPLETED);
+        if (!quality.isEmpty()) {
+            u.set(QUALITY, AttributeValue.fromL(quality.stream().map(Attr::s).toList()));
+        }
         u.set(OUTPUT_KEYS, AttributeValue.fromL(outputKeys.stream().map(Attr::s).toList()))
                 .remove(UPSTREAM_OUTPUTS)
                 .set(COMPLETED_AT, now.toEpochMilli())
@@ -1050,6 +1061,9 @@ public final class PredictionStore {
         if (p.retryAt() != null) {
             item.put(RETRY_AT, n(p.retryAt().toEpochMilli()));
         }
+        if (!p.quality().isEmpty()) {
+            item.put(QUALITY, AttributeValue.fromL(p.quality().stream().map(Attr::s).toList()));
+        }
         if (!p.outputKeys().isEmpty()) {
             item.put(OUTPUT_KEYS, AttributeValue.fromL(p.outputKeys().stream().map(Attr::s).toList()));
         }
@@ -1139,6 +1153,7 @@ public final class PredictionStore {
                 .upstreamOutputs(strings(item, UPSTREAM_OUTPUTS))
                 .copyAttempts((int) num(item, COPY_ATTEMPTS, 0))
                 .retryAt(instant(item, RETRY_AT))
+                .quality(strings(item, QUALITY))
                 .outputKeys(strings(item, OUTPUT_KEYS))
                 .nsfw(nsfw)
                 .inferenceMs(num(item, INFERENCE_MS, 0))

@@ -46,6 +46,10 @@ public final class PredictionView {
             boolean allDone = p.phase() == dev.foley.prediction.Phase.UPSTREAM_DONE || p.phase() == dev.foley.prediction.Phase.COMPLETED;
             d.putObject("progress").put("windows_done", allDone ? total : w == null ? 0 : w.done()).put("windows_total", total);
         }
+        if (p.phase() == dev.foley.prediction.Phase.COMPLETED && !p.quality().isEmpty()) {
+            ArrayNode q = d.putArray("quality");
+            p.quality().forEach(s -> q.add(Json.parse(s)));
+        }
         return d;
     }
 

@@ -93,7 +93,8 @@ class OpenApiTest {
                 }
             }
         }
-        assertEquals(5, checked, "steps, duration, guidance, seed and the original sound's level have documented ranges");
+        assertEquals(7, checked, "steps, duration, guidance, seed, the original sound's level, the loudness target and its"
+                + " true-peak ceiling have documented ranges");
         assertEquals(PredictionRequest.DEFAULT_DURATION, props.at("/duration/default").asInt());
         assertEquals(PredictionRequest.DEFAULT_STEPS, props.at("/num_inference_steps/default").asInt());
     }

@@ -95,7 +95,7 @@ public final class FfmpegMedia implements MediaWork {
     }
 
     @Override
-    public List<String> finish(Prediction p, List<String> sources, Deadline until) throws MediaException {
+    public Finished finish(Prediction p, List<String> sources, Deadline until) throws MediaException {
         Path dir = workDir(p.id() + "-finish");
         try {
             MediaOptions o = p.request().media();
@@ -117,10 +117,11 @@ public final class FfmpegMedia implements MediaWork {
             }
             // The new sound is mono (as the model makes it); with the clip's own sound kept, the result has the clip's channels.
             float[][] sound = {Sound.join(plan, tracks, Ffmpeg.RATE, total, o.overlapSeconds())};
+            float[] modelSound = sound[0]; // what the sync check lines up with the picture (not the clip's own sound)
             tracks.clear();
             String format = o.formatFor(kind);
             Path video = null;
-            if (kind.hasVideo() && (!"replace".equals(o.originalAudio()) || "mp4".equals(format))) {
+            if (kind.hasVideo() && (o.soundCheck() || !"replace".equals(o.originalAudio()) || "mp4".equals(format))) {
                 video = dir.resolve("video");
                 if (kind == Kind.LONG) {
                     if (!bucket.download(sourceKey(p.id()), video)) {
@@ -137,6 +138,14 @@ public final class FfmpegMedia implements MediaWork {
                     }
                 }
             }
+            boolean missed = false;
+            if (o.loudnessLufs() != null) {
+                // The whole result (the mix, with mix or duck) to the target, under the ceiling; measured after.
+                LoudnessTarget.Result r = LoudnessTarget.apply(sound, Ffmpeg.RATE, o.loudnessLufs(), o.truePeakDbtp());
+                sound = r.channels();
+                missed = r.missed(o.loudnessLufs());
+            }
+            List<String> quality = o.soundCheck() ? List.of(check(sound, modelSound, video, total, o, missed)) : List.of();
             Path result = dir.resolve("result." + format);
             if ("mp4".equals(format)) {
                 Path track = dir.resolve("sound.m4a");
@@ -147,7 +156,7 @@ public final class FfmpegMedia implements MediaWork {
             }
             String key = OutputStore.keyOf(p.id(), 0, "." + format);
             put(key, result, null);
-            return List.of(key);
+            return new Finished(List.of(key), quality);
         } catch (Ffmpeg.UnreadableException e) {
             throw new MediaException(e.getMessage(), false);
         } catch (UncheckedIOException | IOException | StoreUnavailableException e) {
@@ -155,6 +164,34 @@ public final class FfmpegMedia implements MediaWork {
         } finally {
             delete(dir);
         }
+    }
+
+    /**
+     * The sound check of a result: its sync (the model's own sound against the picture's motion; a
+     * picture that cannot be read says so), its loudness and flags, as the JSON clients read.
+     */
+    private static String check(float[][] sound, float[] modelSound, Path video, int total, MediaOptions o, boolean missed) {
+        SoundCheck.Sync sync = null;
+        if (video != null) {
+            try {
+                var motion = MotionAnalysis.of(video, Math.max(1, total / (double) Ffmpeg.RATE));
+                sync = SoundCheck.sync(motion.onsets(), SoundCheck.onsets(modelSound, Ffmpeg.RATE));
+            } catch (MotionAnalysis.UnreadableVideoException e) {
+                sync = new SoundCheck.Sync(null, null, "no_motion: the picture could not be read (" + e.getMessage() + ")");
+            }
+        }
+        SoundCheck c = SoundCheck.of(sound, Ffmpeg.RATE, sync);
+        List<String> flags = new ArrayList<>(c.flags());
+        if (missed) {
+            flags.add("loudness_target_missed");
+        }
+        var q = dev.foley.view.Quality.json(sync == null ? null : new dev.foley.view.Quality.Sync(sync.offsetMs(), sync.confidence(),
+                sync.reason()), c.loudness().measured() ? c.loudness().integratedLufs() : null, c.loudness().truePeakDbtp(),
+                c.loudness().rangeLu(), flags);
+        if (o.loudnessLufs() != null) {
+            ((com.fasterxml.jackson.databind.node.ObjectNode) q.get("loudness")).put("target_lufs", o.loudnessLufs());
+        }
+        return dev.foley.json.Json.write(q);
     }
 
     /** The windows' sound, in order: fetched from our bucket a few at a time, each decoded as it arrives. */

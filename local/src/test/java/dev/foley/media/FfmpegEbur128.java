@@ -14,15 +14,15 @@ import org.bytedeco.javacpp.FloatPointer;
  * tests load, not Foley's code), fed the same samples through a filter graph, its integrated
  * loudness, loudness range and true peak read from the metadata it sets on its last frame.
  */
-final class FfmpegEbur128 {
+public final class FfmpegEbur128 {
 
-    record Reading(double integratedLufs, double rangeLu, double truePeakDbtp) {
+    public record Reading(double integratedLufs, double rangeLu, double truePeakDbtp) {
     }
 
     private FfmpegEbur128() {
     }
 
-    static Reading measure(float[] mono, int rate) {
+    public static Reading measure(float[] mono, int rate) {
         Ffmpeg.init();
         AVFilterGraph graph = avfilter_graph_alloc();
         try {
