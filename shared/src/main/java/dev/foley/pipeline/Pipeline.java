@@ -150,13 +150,27 @@ public final class Pipeline {
     /** The media work this process can do itself (the media function, local mode); without it, media steps are handed on. */
     public Pipeline mediaWork(MediaWork work) {
         this.media = Optional.of(work);
+        this.mediaDeployed = true;
         return this;
     }
 
     /** Where media steps run (an async invoke of the media function, or a local thread); by default here, at once. */
     public Pipeline mediaBy(CompletionTrigger trigger) {
         this.mediaTrigger = trigger;
+        this.mediaDeployed = true;
         return this;
+    }
+
+    /**
+     * Whether this deployment has the media function (or local mode's media work): then every
+     * result is checked there ({@code sound_check}, on by default). Without it (a stack wired without
+     * media, as some tests are) results that need no other media work are copied as they are.
+     */
+    private volatile boolean mediaDeployed;
+
+    /** Whether {@code p}'s result goes through the media step: media work asked for, or its sound check. */
+    boolean viaMedia(Prediction p) {
+        return p.needsMedia() || mediaDeployed && !p.isWindow() && p.request().media().soundCheck();
     }
 
     /** How a window's {@link MediaWork#WORK_REF} input becomes a link the provider can fetch (presigned at submit time). */
@@ -331,7 +345,7 @@ public final class Pipeline {
             case Work.StopJobs s -> mode == Mode.REQUEST ? handOff(p) : stopJobs(p, until);
             case Work.Submit s -> p.kind() == Kind.LONG ? cut(p, mode, until) : submit(p, until);
             case Work.Check c -> p.kind() == Kind.LONG ? gather(p) : check(p, until, mode == Mode.WORKER);
-            case Work.Copy c -> p.needsMedia() ? finishMedia(p, mode, c.due(), until)
+            case Work.Copy c -> viaMedia(p) ? finishMedia(p, mode, c.due(), until)
                     : mode != Mode.WORKER ? copy(p, until) : c.due() ? handOver(p) : p;
             case Work.Notify n -> mode == Mode.REQUEST ? handOff(p) : notifyClient(p, until);
         };

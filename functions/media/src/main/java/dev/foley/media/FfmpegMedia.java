@@ -100,6 +100,9 @@ public final class FfmpegMedia implements MediaWork {
         try {
             MediaOptions o = p.request().media();
             Kind kind = p.kind();
+            if (kind != Kind.LONG && !o.needsMedia(kind)) {
+                return checkedAsTheyAre(p, sources, dir, until);
+            }
             List<float[]> tracks = new ArrayList<>();
             List<Windows.Window> plan;
             int total;
@@ -164,6 +167,48 @@ public final class FfmpegMedia implements MediaWork {
         } finally {
             delete(dir);
         }
+    }
+
+    /**
+     * Outputs that need no media work but their sound check: each fetched, checked as it is (its own
+     * picture, or the client's video for a sound file), and kept byte for byte. An output that cannot
+     * be read as sound is kept all the same, and its check says so.
+     */
+    private Finished checkedAsTheyAre(Prediction p, List<String> sources, Path dir, Deadline until)
+            throws MediaException, IOException {
+        List<String> keys = new ArrayList<>();
+        List<String> quality = new ArrayList<>();
+        Path clientVideo = null;
+        for (int i = 0; i < sources.size(); i++) {
+            Path f = dir.resolve("output-" + i);
+            fetch(sources.get(i), f, until, "the provider's output");
+            String q;
+            try {
+                Ffmpeg.Probe probe = Ffmpeg.probe(f);
+                if (!probe.hasAudio()) {
+                    throw new Ffmpeg.UnreadableException("it has no sound track");
+                }
+                Path picture = probe.hasVideo() ? f : null;
+                if (picture == null && p.kind().hasVideo()) {
+                    if (clientVideo == null) {
+                        clientVideo = dir.resolve("video");
+                        fetch(p.request().video(), clientVideo, until, "video");
+                    }
+                    picture = clientVideo;
+                }
+                float[][] sound = Ffmpeg.audio(f, Ffmpeg.RATE, 2);
+                q = check(sound, SoundCheck.mono(sound), picture, sound[0].length, p.request().media(), false);
+            } catch (Ffmpeg.UnreadableException e) {
+                q = dev.foley.json.Json.write(dev.foley.view.Quality.json(p.kind().hasVideo()
+                        ? new dev.foley.view.Quality.Sync(null, null, "unreadable: the output could not be read as sound (" + e.getMessage() + ")")
+                        : null, null, Double.NEGATIVE_INFINITY, 0, List.of("unreadable")));
+            }
+            String key = OutputStore.keyOf(p.id(), i, OutputStore.extension(sources.get(i)));
+            put(key, f, null);
+            keys.add(key);
+            quality.add(q);
+        }
+        return new Finished(keys, quality);
     }
 
     /**

@@ -80,7 +80,8 @@ public record SoundCheck(Sync sync, Loudness loudness, List<String> flags) {
         return new SoundCheck(sync, l, List.copyOf(flags));
     }
 
-    static float[] mono(float[][] channels) {
+    /** The channels averaged into one. */
+    public static float[] mono(float[][] channels) {
         float[] out = channels[0].clone();
         for (int c = 1; c < channels.length; c++) {
             for (int i = 0; i < out.length; i++) {

@@ -86,9 +86,19 @@ class SoundCheckPipelineTest {
     }
 
     @Test
-    void soundCheckFalseSkipsItAndAPlainRequestIsNotMadeToWaitForIt() throws Exception {
+    void aPlainRequestIsCheckedByDefaultItsOutputKeptAsTheModelMadeIt() throws Exception {
+        JsonNode shown = run(FoleyApi.SUBMIT_VIDEO, "");
+        JsonNode q = shown.get("quality");
+        assertNotNull(q, "checked by default: " + shown);
+        assertEquals(0, q.get(0).at("/sync/offset_ms").asDouble(), 60, q.toString());
+        assertTrue(q.get(0).at("/sync/confidence").asDouble() >= 0.5, q.toString());
+        assertTrue(shown.get("outputs").get(0).asText().contains(".mp4"), "the model's own file, as it made it");
+    }
+
+    @Test
+    void soundCheckFalseSkipsIt() throws Exception {
         assertNull(run(FoleyApi.SUBMIT_VIDEO, ",\"output_format\":\"wav\",\"sound_check\":false").get("quality"));
-        assertNull(run(FoleyApi.SUBMIT_VIDEO, "").get("quality"), "the hosted behaviour: no media step, no check (yet)");
+        assertNull(run(FoleyApi.SUBMIT_VIDEO, ",\"sound_check\":false").get("quality"), "the hosted behaviour: no extra step");
     }
 
     @Test
