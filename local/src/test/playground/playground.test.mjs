@@ -54,6 +54,8 @@ test('upload a clip, generate, and the video plays with a soundtrack of the requ
     assert.ok(found.some((t) => Math.abs(t - impact) <= 0.08), `a motion beat near ${impact} s in "${beats}"`);
   }
   assert.match(await page.textContent('#status'), /\$0\.004/);
+  // The sound check, shown as the API reports it.
+  assert.match(await page.textContent('#quality'), /^Sound check: sync [-+]?\d+ ms, confidence [\d.]+ \((clear|weak|cannot tell)\) · -?[\d.]+ LUFS, true peak/);
   await page.click('#copy-curl');
   assert.match(await page.textContent('#snippet'), /curl -s .*mmaudio-v2/);
   await page.waitForFunction(() => document.querySelectorAll('#history tbody tr').length > 0);

@@ -386,7 +386,7 @@ public final class FoleyCli implements Callable<Integer> {
         }
     }
 
-    enum BenchKind { api, pipeline, startup, jobs, media }
+    enum BenchKind { api, pipeline, startup, jobs, media, check }
 
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = {"The sound check of any file: sync against the picture, loudness (EBU R128), flags.",
@@ -456,18 +456,19 @@ public final class FoleyCli implements Callable<Integer> {
     }
 
     @Command(name = "bench", mixinStandardHelpOptions = true,
-            description = {"Benchmarks: api (default), startup, pipeline, jobs; figures for BENCHMARKS.md.",
+            description = {"Benchmarks: api (default), startup, pipeline, jobs, media, check; figures for BENCHMARKS.md.",
                     "Each runs against a local DynamoDB/S3 (moto), whose own rate is measured in the same run:",
                     "  api       submit/result latency through the API handler, and a fresh JVM's first request",
                     "  startup   each function's zip in a fresh JVM: size, first answer, classes loaded",
                     "  pipeline  idle poller run, 2,000 due predictions, completion-to-webhook latency, heap while copying 500 MB",
                     "  jobs      provider jobs per prediction at each provider latency, the poller racing the API;",
-                    "            then chaos: outputs a CDN serves 3 s late, cancels during a 90 s provider outage"})
+                    "            then chaos: outputs a CDN serves 3 s late, cancels during a 90 s provider outage",
+                    "  check     the sound check's time and heap on an 8 s and a 10-minute clip"})
     static final class Bench implements Callable<Integer> {
         @CommandLine.ParentCommand
         FoleyCli root;
         @Parameters(index = "0", arity = "0..1", defaultValue = "api", paramLabel = "WHICH",
-                description = "api (default), startup, pipeline, jobs or media")
+                description = "api (default), startup, pipeline, jobs, media or check")
         BenchKind which;
         @Option(names = "--n", paramLabel = "N", defaultValue = "2000", converter = Count.class,
                 description = "requests per phase for bench api (default ${DEFAULT-VALUE})")
@@ -491,6 +492,7 @@ public final class FoleyCli implements Callable<Integer> {
                         e -> dev.foley.local.bench.HandlerStartup.run(e, out));
                 case jobs -> dev.foley.local.bench.JobsBench.run(dir, awsEndpoint, out);
                 case media -> dev.foley.local.bench.MediaBench.run(dir, awsEndpoint, out);
+                case check -> dev.foley.local.bench.CheckBench.run(dir, out);
                 default -> throw new IllegalStateException(which.name());
             }
             return 0;

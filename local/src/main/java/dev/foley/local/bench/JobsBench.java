@@ -39,7 +39,7 @@ public final class JobsBench {
             out.println("| submit answered after | callbacks | predictions | provider jobs | jobs per prediction | completed | failed |");
             out.println("| --- | --- | --- | --- | --- | --- | --- |");
             for (boolean push : new boolean[] {false, true}) {
-                for (Duration latency : LATENCIES) {
+                for (Duration latency : "1".equals(System.getenv("FOLEY_BENCH_CHAOS_ONLY")) ? List.<Duration>of() : LATENCIES) {
                     row(endpoint, latency, push, out);
                 }
             }
@@ -49,12 +49,16 @@ public final class JobsBench {
     }
 
     /**
-     * Chaos, part 1: every output 404s for 3 s after its job ends (a CDN catching up). From the
-     * job's end (the stand-in's clock) to {@code completed} (Foley's record), and output GETs made.
+     * Chaos, part 1: every output 404s for 3 s after its job ends (a CDN catching up); the job's end
+     * is pushed at once (callbacks on), so the copy meets the 404s. From the job's end (the
+     * stand-in's clock) to {@code completed} (Foley's record), and output GETs made.
      */
     static void cdnBehind(URI endpoint, PrintStream out) throws Exception {
-        try (PipelineBench.Stack st = PipelineBench.stack(endpoint, "cdn")) {
-            st.provider().behave(Duration.ZERO, Duration.ofSeconds(1), null);
+        int port = PipelineBench.freePort();
+        Map<String, String> env = Map.of("FOLEY_PUBLIC_BASE_URL", "http://127.0.0.1:" + port, "FOLEY_CALLBACK_BASE_URL",
+                "http://127.0.0.1:" + port);
+        try (PipelineBench.Stack st = PipelineBench.stack(endpoint, "cdn", env); LocalServer server = LocalServer.start(port, st.api())) {
+            st.provider().behave(Duration.ZERO, Duration.ofSeconds(1), PipelineBench.SECRET);
             st.provider().filesMissingFor(Duration.ofSeconds(3));
             Poller poller = st.foley().poller(32, Duration.ofSeconds(60));
             Thread loop = PipelineBench.inBackground(poller, Duration.ofMillis(100));
