@@ -159,6 +159,7 @@ function resetResult() {
   $('waveform').hidden = true;
   $('download').hidden = true;
   $('beats').textContent = '';
+  $('quality').hidden = true;
   $('windows').hidden = true;
 }
 
@@ -206,7 +207,27 @@ function follow(data, requested) {
   tick();
 }
 
+/** The sound check (data.quality[0]) in words; every value shown as text. */
+function qualityText(q) {
+  if (!q) return '';
+  const parts = [];
+  if (q.sync) {
+    parts.push(q.sync.offset_ms === null
+      ? `sync: cannot tell (${q.sync.reason})`
+      : `sync ${q.sync.offset_ms > 0 ? '+' : ''}${q.sync.offset_ms} ms, confidence ${q.sync.confidence}`
+        + ` (${q.sync.confidence >= 0.5 ? 'clear' : q.sync.confidence >= 0.2 ? 'weak' : 'cannot tell'})`);
+  }
+  const l = q.loudness || {};
+  parts.push(l.integrated_lufs === null ? 'loudness: silent' : `${l.integrated_lufs} LUFS, true peak ${l.true_peak_dbtp} dBTP`
+    + (l.target_lufs !== undefined ? ` (target ${l.target_lufs})` : ''));
+  if (q.flags && q.flags.length) parts.push(`flags: ${q.flags.join(', ')}`);
+  return `Sound check: ${parts.join(' · ')}`;
+}
+
 async function showResult(d) {
+  const q = $('quality');
+  q.textContent = qualityText(d.quality && d.quality[0]);
+  q.hidden = !q.textContent;
   const url = d.outputs[0];
   const isVideo = new URL(url).pathname.endsWith('.mp4');
   const media = document.createElement(isVideo ? 'video' : 'audio');
