@@ -28,20 +28,18 @@ public record Loudness(double integratedLufs, double truePeakDbtp, double rangeL
     /** Measures {@code channels} (each a channel's samples, all of one length) at {@code rate} Hz. */
     public static Loudness of(float[][] channels, int rate) {
         int n = channels.length == 0 ? 0 : channels[0].length;
-        double[][] weighted = new double[channels.length][];
-        for (int c = 0; c < channels.length; c++) {
-            weighted[c] = kWeighted(channels[c], rate);
-        }
-        // Mean squares of 100 ms steps; a 400 ms block is four of them, a 3 s block thirty.
+        // Mean squares of 100 ms steps of the K-weighted signal (streamed: no weighted copy is kept);
+        // a 400 ms block is four of them, a 3 s block thirty.
         int step = rate / 10;
         int steps = step == 0 ? 0 : n / step;
         double[] power = new double[steps];
-        for (int c = 0; c < weighted.length; c++) {
-            double[] w = weighted[c];
+        for (float[] ch : channels) {
+            KWeighting k = new KWeighting(rate);
             for (int s = 0; s < steps; s++) {
                 double sum = 0;
                 for (int i = s * step; i < (s + 1) * step; i++) {
-                    sum += w[i] * w[i];
+                    double w = k.next(ch[i]);
+                    sum += w * w;
                 }
                 power[s] += sum / step; // every channel weighs 1 (mono, stereo: no surround here)
             }
@@ -116,49 +114,47 @@ public record Loudness(double integratedLufs, double truePeakDbtp, double rangeL
 
     /**
      * The K-weighting of BS.1770: a high shelf (+4 dB above about 1.7 kHz, the head's effect) then
-     * the RLB high-pass (about 38 Hz), as biquads designed for {@code rate} (libebur128's formulas,
-     * which give the standard's 48 kHz coefficients exactly).
+     * the RLB high-pass (about 38 Hz), as biquads designed for the rate (libebur128's formulas,
+     * which give the standard's 48 kHz coefficients exactly), one sample at a time.
      */
-    static double[] kWeighted(float[] x, int rate) {
-        double f0 = 1681.974450955533;
-        double g = 3.999843853973347;
-        double q = 0.7071752369554196;
-        double k = Math.tan(Math.PI * f0 / rate);
-        double vh = Math.pow(10, g / 20);
-        double vb = Math.pow(vh, 0.4996667741545416);
-        double a0 = 1 + k / q + k * k;
-        double[] b1 = {(vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0};
-        double[] a1 = {2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0};
-        f0 = 38.13547087602444;
-        q = 0.5003270373238773;
-        k = Math.tan(Math.PI * f0 / rate);
-        double d = 1 + k / q + k * k;
-        double[] b2 = {1, -2, 1};
-        double[] a2 = {2 * (k * k - 1) / d, (1 - k / q + k * k) / d};
-        double[] y = new double[x.length];
-        double x1 = 0, x2 = 0, y1 = 0, y2 = 0;
-        for (int i = 0; i < x.length; i++) {
-            double v = b1[0] * x[i] + b1[1] * x1 + b1[2] * x2 - a1[0] * y1 - a1[1] * y2;
-            x2 = x1;
-            x1 = x[i];
-            y2 = y1;
-            y1 = v;
-            y[i] = v;
+    static final class KWeighting {
+        private final double b10, b11, b12, a11, a12, a21, a22;
+        private double x1, x2, y1, y2, u1, u2, v1, v2;
+
+        KWeighting(int rate) {
+            double f0 = 1681.974450955533;
+            double g = 3.999843853973347;
+            double q = 0.7071752369554196;
+            double k = Math.tan(Math.PI * f0 / rate);
+            double vh = Math.pow(10, g / 20);
+            double vb = Math.pow(vh, 0.4996667741545416);
+            double a0 = 1 + k / q + k * k;
+            b10 = (vh + vb * k / q + k * k) / a0;
+            b11 = 2 * (k * k - vh) / a0;
+            b12 = (vh - vb * k / q + k * k) / a0;
+            a11 = 2 * (k * k - 1) / a0;
+            a12 = (1 - k / q + k * k) / a0;
+            f0 = 38.13547087602444;
+            q = 0.5003270373238773;
+            k = Math.tan(Math.PI * f0 / rate);
+            double d = 1 + k / q + k * k;
+            a21 = 2 * (k * k - 1) / d;
+            a22 = (1 - k / q + k * k) / d;
         }
-        x1 = 0;
-        x2 = 0;
-        y1 = 0;
-        y2 = 0;
-        for (int i = 0; i < y.length; i++) {
-            double in = y[i];
-            double v = b2[0] * in + b2[1] * x1 + b2[2] * x2 - a2[0] * y1 - a2[1] * y2;
+
+        double next(double x) {
+            double y = b10 * x + b11 * x1 + b12 * x2 - a11 * y1 - a12 * y2;
             x2 = x1;
-            x1 = in;
+            x1 = x;
             y2 = y1;
-            y1 = v;
-            y[i] = v;
+            y1 = y;
+            double v = y - 2 * u1 + u2 - a21 * v1 - a22 * v2; // the high-pass: b = 1, -2, 1
+            u2 = u1;
+            u1 = y;
+            v2 = v1;
+            v1 = v;
+            return v;
         }
-        return y;
     }
 
     /**
@@ -200,9 +196,14 @@ public record Loudness(double integratedLufs, double truePeakDbtp, double rangeL
         if (samplePeak == 0) {
             return 0;
         }
-        double peak = 0;
-        for (double v : truePeakEnvelope(x, samplePeak / 2)) {
-            peak = Math.max(peak, v);
+        double threshold = samplePeak / 2;
+        double peak = samplePeak;
+        for (int c = 0; c + 1 < x.length; c++) {
+            if (Math.abs(x[c]) >= threshold || Math.abs(x[c + 1]) >= threshold) {
+                for (int p = 1; p < PHASES.length; p++) {
+                    peak = Math.max(peak, Math.abs(interpolate(x, c, PHASES[p])));
+                }
+            }
         }
         return peak;
     }
@@ -222,18 +223,22 @@ public record Loudness(double integratedLufs, double truePeakDbtp, double rangeL
                 continue;
             }
             for (int p = 1; p < PHASES.length; p++) { // the points a quarter, a half, three quarters after sample c
-                double acc = 0;
-                double[] phase = PHASES[p];
-                for (int t = 0; t < TAPS; t++) {
-                    int j = c - (TAPS / 2 - 1) + t;
-                    if (j >= 0 && j < x.length) {
-                        acc += phase[t] * x[j];
-                    }
-                }
                 int nearest = p <= 2 ? c : c + 1;
-                env[nearest] = Math.max(env[nearest], Math.abs(acc));
+                env[nearest] = Math.max(env[nearest], Math.abs(interpolate(x, c, PHASES[p])));
             }
         }
         return env;
+    }
+
+    /** The value {@code phase} interpolates after sample {@code c} of {@code x}. */
+    private static double interpolate(float[] x, int c, double[] phase) {
+        double acc = 0;
+        for (int t = 0; t < TAPS; t++) {
+            int j = c - (TAPS / 2 - 1) + t;
+            if (j >= 0 && j < x.length) {
+                acc += phase[t] * x[j];
+            }
+        }
+        return acc;
     }
 }

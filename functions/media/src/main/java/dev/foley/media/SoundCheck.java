@@ -82,6 +82,9 @@ public record SoundCheck(Sync sync, Loudness loudness, List<String> flags) {
 
     /** The channels averaged into one. */
     public static float[] mono(float[][] channels) {
+        if (channels.length == 1) {
+            return channels[0]; // read only: no copy of a ten-minute track
+        }
         float[] out = channels[0].clone();
         for (int c = 1; c < channels.length; c++) {
             for (int i = 0; i < out.length; i++) {
