@@ -146,7 +146,7 @@ final class Generate {
                 data.at("/timings/inference").asLong());
         JsonNode q = data.path("quality").path(0);
         if (!q.isMissingNode()) {
-            out.println("sound check: " + Json.write(q));
+            out.println("sound check: " + Json.write(dev.foley.view.Quality.plain(q)));
         }
         return 0;
     }

@@ -48,7 +48,7 @@ public final class PredictionView {
         }
         if (p.phase() == dev.foley.prediction.Phase.COMPLETED && !p.quality().isEmpty()) {
             ArrayNode q = d.putArray("quality");
-            p.quality().forEach(s -> q.add(Json.parse(s)));
+            p.quality().forEach(s -> q.add(Quality.read(s)));
         }
         return d;
     }

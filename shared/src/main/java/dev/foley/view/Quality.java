@@ -44,6 +44,32 @@ public final class Quality {
         return q;
     }
 
+    /**
+     * A stored report read back for a client: numbers as plain decimals ({@code -20.0}, not the
+     * {@code -2E+1} an exact-decimal reader's normalised value prints as).
+     */
+    public static com.fasterxml.jackson.databind.JsonNode read(String stored) {
+        return plain(Json.parse(stored));
+    }
+
+    /** {@code node} with every decimal number as a plain double. */
+    public static com.fasterxml.jackson.databind.JsonNode plain(com.fasterxml.jackson.databind.JsonNode node) {
+        if (node.isBigDecimal() || node.isFloatingPointNumber()) {
+            return com.fasterxml.jackson.databind.node.DoubleNode.valueOf(node.doubleValue());
+        }
+        if (node.isObject()) {
+            ObjectNode out = Json.object();
+            node.properties().forEach(e -> out.set(e.getKey(), plain(e.getValue())));
+            return out;
+        }
+        if (node.isArray()) {
+            ArrayNode out = Json.MAPPER.createArrayNode();
+            node.forEach(v -> out.add(plain(v)));
+            return out;
+        }
+        return node;
+    }
+
     private static double round1(double v) {
         return Math.round(v * 10) / 10.0;
     }

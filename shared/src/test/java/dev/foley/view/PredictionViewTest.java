@@ -64,4 +64,17 @@ class PredictionViewTest {
         assertEquals("wavespeed-ai/mmaudio-v2/text-to-audio", PredictionView.data(p, "", PredictionView.OutputLinks.NONE).get("model").asText());
         assertFalse(PredictionView.dataWithInput(p, "", PredictionView.OutputLinks.NONE).get("input").has("video"));
     }
+
+    @Test
+    void theSoundCheckIsShownOnACompletedPredictionWithPlainNumbers() {
+        String stored = Json.write(Quality.json(new Quality.Sync(-3.0, 0.72, null), -20.0, -1.3, 0.0, List.of("clipped")));
+        Prediction done = Prediction.builder("0123456789abcdef0123456789abcdef", "k", REQ, Instant.parse("2026-12-07T10:00:00Z"))
+                .phase(dev.foley.prediction.Phase.COMPLETED).quality(List.of(stored)).build();
+        String shown = Json.write(PredictionView.data(done, "https://api.example", p -> List.of("https://o.example/0.mp4")));
+        assertTrue(shown.contains("\"quality\":[{\"sync\":{\"offset_ms\":-3.0,\"confidence\":0.72},"
+                + "\"loudness\":{\"integrated_lufs\":-20.0,\"true_peak_dbtp\":-1.3,\"range_lu\":0.0},\"flags\":[\"clipped\"]}]"), shown);
+        Prediction running = done.toBuilder().phase(dev.foley.prediction.Phase.SUBMITTED).build();
+        assertFalse(Json.write(PredictionView.data(running, "https://api.example", p -> List.of())).contains("quality"),
+                "only a completed prediction's");
+    }
 }
