@@ -211,4 +211,36 @@ class EffectsOnScheduleTest {
             }
         }
     }
+
+    /**
+     * A deadline fires on time: with a provider whose status calls hang until their timeout, no
+     * status call starts after the prediction's deadline and it fails as timed out. Before, a check
+     * begun before the deadline went on with its three tries (up to 24 s) past it.
+     */
+    @Test
+    void aHangingProviderDoesNotCarryAPredictionPastItsDeadline() throws Exception {
+        try (var emu = new WaveSpeedEmulator("ws-key")) {
+            var env = ClaimBeforeYouActTest.wavespeed(emu);
+            env.put("FOLEY_DEADLINE_SECONDS", "20");
+            try (var st = RunningStack.start("deadline", env, ProviderHttp.Policies.DEFAULT, false).withPollers(1)) {
+                emu.script(Script.neverFinishes());
+                java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+                for (int i = 0; i < 20; i++) {
+                    emu.failNext(Op.STATUS, new Fault.Hold(never));
+                }
+                long submitted = System.nanoTime();
+                String id = st.submitVideo(BODY).get("id").asText();
+                Prediction p = st.await(id, q -> q.phase().terminal(), LONG);
+                never.countDown();
+                assertEquals(Phase.FAILED, p.phase());
+                assertTrue(p.error().startsWith("timed out"), p.error());
+                long deadline = submitted + Duration.ofSeconds(20).toNanos();
+                for (Recorded r : emu.requests(Op.STATUS)) {
+                    assertTrue(r.atNanos() < deadline + Duration.ofMillis(500).toNanos(),
+                            "a status call began " + (r.atNanos() - deadline) / 1_000_000 + " ms after the deadline");
+                }
+                assertFalse(emu.requests(Op.STATUS).isEmpty(), "it was checked");
+            }
+        }
+    }
 }
