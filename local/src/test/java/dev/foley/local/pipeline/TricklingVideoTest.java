@@ -75,6 +75,18 @@ class TricklingVideoTest {
                 assertTrue(p.updatedAt().isAfter(done.completedAt()), "the honest clip finished while the slow ones were still fetched");
             }
             assertEquals(3, connections.get(), "one fetch each: a trickling server is not asked again");
+            // A cancel frees the work: the media step's lease renewal finds its claim gone and stops the fetch.
+            String cancelled = st.submit(FoleyApi.SUBMIT_LONG, "{\"video\":\"" + slowUrl + "\",\"prompt\":\"rain\"}", null)
+                    .get("id").asText();
+            while (connections.get() < 4) {
+                Thread.sleep(50);
+            }
+            assertEquals(200, st.cancel(cancelled));
+            Prediction c = st.await(cancelled, q -> q.attempts().stream().anyMatch(l -> l.contains("the fetch was stopped")),
+                    Duration.ofMinutes(1));
+            assertEquals(Phase.CANCELLED, c.phase());
+            assertTrue(c.attempts().stream().noneMatch(l -> l.contains("under the floor")), "stopped by the cancel, not the floor: "
+                    + c.attempts());
         } finally {
             trickle.stop(0);
         }
