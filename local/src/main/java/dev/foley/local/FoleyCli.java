@@ -334,6 +334,8 @@ public final class FoleyCli implements Callable<Integer> {
         String loudness;
         @Option(names = "--true-peak", paramLabel = "DBTP", description = "the true-peak ceiling under --loudness (-9 to 0, default -1)")
         String truePeak;
+        @Option(names = "--samples", paramLabel = "N", description = "takes (1 to 4): each checked; the best is written, all are listed")
+        String samples;
         @Option(names = "--provider", paramLabel = "NAME",
                 description = "local (default: the offline generator), or the real model at wavespeed, fal or replicate "
                         + "(key from WAVESPEED_API_KEY, FAL_KEY or REPLICATE_API_TOKEN; a local clip is uploaded to it first)")
@@ -377,7 +379,7 @@ public final class FoleyCli implements Callable<Integer> {
                 out.println("local stack up (provider " + foley.providers().primary().name() + ")");
                 return dev.foley.local.Generate.run(foley, new dev.foley.local.Generate.Request(video, prompt, negativePrompt,
                         duration, seed, guidance, steps, maskAwayClip, outFile, originalAudio, format, longModel, windowSeconds,
-                        overlapSeconds, loudness, truePeak), out);
+                        overlapSeconds, loudness, truePeak, samples), out);
             } finally {
                 if (moto != null) {
                     moto.close();

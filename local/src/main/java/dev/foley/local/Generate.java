@@ -32,7 +32,7 @@ final class Generate {
     /** The command's options; numbers stay as typed, so the API itself judges them (and names what is wrong). */
     record Request(String video, String prompt, String negativePrompt, String duration, String seed, String guidance,
             String steps, boolean maskAwayClip, Path out, String originalAudio, String format, boolean longModel,
-            String windowSeconds, String overlapSeconds, String loudness, String truePeak) {
+            String windowSeconds, String overlapSeconds, String loudness, String truePeak, String samples) {
     }
 
     /** The hosted models cut at this many seconds; a longer local clip goes to the long model by itself. */
@@ -95,6 +95,7 @@ final class Generate {
         number(body, "overlap_seconds", r.overlapSeconds());
         number(body, "loudness_lufs", r.loudness());
         number(body, "true_peak_dbtp", r.truePeak());
+        number(body, "num_samples", r.samples());
         HttpClient http = HttpClient.newHttpClient();
         String path = videoUrl == null ? dev.foley.api.FoleyApi.SUBMIT_TEXT
                 : longModel ? dev.foley.api.FoleyApi.SUBMIT_LONG : dev.foley.api.FoleyApi.SUBMIT_VIDEO;
@@ -147,6 +148,14 @@ final class Generate {
         JsonNode q = data.path("quality").path(0);
         if (!q.isMissingNode()) {
             out.println("sound check: " + Json.write(dev.foley.view.Quality.plain(q)));
+        }
+        JsonNode takes = data.path("takes");
+        for (int i = 0; i < takes.size(); i++) {
+            JsonNode t = takes.get(i);
+            out.printf(Locale.ROOT, "  take %d (asked %d, seed %s): score %s, sync %s ms, confidence %s%s%n", i + 1,
+                    t.path("index").asInt() + 1, t.path("seed").isNull() ? "-" : t.path("seed").asText(), t.path("score").asText(),
+                    t.at("/quality/sync/offset_ms").asText("-"), t.at("/quality/sync/confidence").asText("-"),
+                    i == 0 ? "  (written)" : "  (outputs[" + i + "])");
         }
         return 0;
     }

@@ -125,7 +125,8 @@ public final class Admission {
         // Stored already claimed for its first submit: the poller leaves it alone while we submit it.
         Prediction accepted = Prediction.accepted(ids.next(), a.key().keyId(), request, a.webhook(), now).withKeyHash(a.key().hash());
         // A long video goes to the media function first (to be cut): due again if that hand-over is lost.
-        Prediction p = request.kind() == dev.foley.prediction.Kind.LONG
+        Prediction p = accepted.hasTakes() ? accepted // takes are planned, then each is a child's own claimed submit
+                : request.kind() == dev.foley.prediction.Kind.LONG
                 ? accepted.toBuilder().dueAt(now.plus(Lifecycle.MEDIA_HANDOVER)).build()
                 : accepted.claimedForSubmit(pipeline.owner(), now.plus(Lifecycle.SUBMIT_LEASE));
         if (a.ingestKey() != null) {

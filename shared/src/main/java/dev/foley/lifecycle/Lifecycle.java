@@ -163,7 +163,7 @@ public record Lifecycle(Duration deadline, boolean callbacks) {
 
     /** When {@code p} must be finished by. A job seen done gets {@link #COPY_WINDOW} to be copied. */
     public Instant deadlineOf(Prediction p) {
-        Instant d = p.kind() == dev.foley.prediction.Kind.LONG ? WindowRules.deadlineOf(p, deadline) : p.createdAt().plus(deadline);
+        Instant d = p.hasChildren() ? WindowRules.deadlineOf(p, deadline) : p.createdAt().plus(deadline);
         if (p.phase() == Phase.UPSTREAM_DONE && p.upstreamAt() != null && p.upstreamAt().plus(COPY_WINDOW).isAfter(d)) {
             return p.upstreamAt().plus(COPY_WINDOW);
         }

@@ -219,6 +219,9 @@ public final class Pipeline {
             mediaTrigger.trigger(claimed.id()); // a long video is cut first, by the media function
             return claimed;
         }
+        if (claimed.hasTakes()) {
+            return planTakes(claimed); // each take is a child with its own claimed submit
+        }
         Prediction after = submitAct(claimed, pushBase, until);
         handOffIfOwed(after);
         return after;
@@ -331,7 +334,7 @@ public final class Pipeline {
 
     /** Failed only because its provider no longer knew the job, and still within its life: a late "done" may adopt it. */
     private boolean lostButAlive(Prediction p) {
-        return p.phase() == Phase.FAILED && p.error().startsWith(Lifecycle.JOB_LOST) && !p.isWindow() && p.kind() != Kind.LONG
+        return p.phase() == Phase.FAILED && p.error().startsWith(Lifecycle.JOB_LOST) && !p.isWindow() && !p.hasChildren()
                 && clock.instant().isBefore(lifecycle.deadlineOf(p));
     }
 
@@ -343,8 +346,8 @@ public final class Pipeline {
             case Work.TimeOut t -> finishOf(p, Phase.FAILED, t.reason(), p.phase() == Phase.UPSTREAM_DONE,
                     List.of("deadline passed in phase " + p.phase().code())).orElseGet(() -> reread(p));
             case Work.StopJobs s -> mode == Mode.REQUEST ? handOff(p) : stopJobs(p, until);
-            case Work.Submit s -> p.kind() == Kind.LONG ? cut(p, mode, until) : submit(p, until);
-            case Work.Check c -> p.kind() == Kind.LONG ? gather(p) : check(p, until, mode == Mode.WORKER);
+            case Work.Submit s -> p.kind() == Kind.LONG ? cut(p, mode, until) : p.hasTakes() ? planTakes(p) : submit(p, until);
+            case Work.Check c -> p.hasChildren() ? gather(p) : check(p, until, mode == Mode.WORKER);
             case Work.Copy c -> viaMedia(p) ? finishMedia(p, mode, c.due(), until)
                     : mode != Mode.WORKER ? copy(p, until) : c.due() ? handOver(p) : p;
             case Work.Notify n -> mode == Mode.REQUEST ? handOff(p) : notifyClient(p, until);
@@ -630,6 +633,38 @@ public final class Pipeline {
         return touched.orElseGet(() -> reread(p));
     }
 
+    /**
+     * Accepted prediction with takes: its plan is N children (as a long video's windows), each the
+     * whole request with a seed of its own, at most the provider's window concurrency at once; no
+     * media work comes first. The parent's claim makes the plan once.
+     */
+    private Prediction planTakes(Prediction p) {
+        Optional<Prediction> claimedOpt = store.claim(p, Step.MEDIA, owner, clock.instant().plus(Lifecycle.SUBMIT_LEASE), false);
+        if (claimedOpt.isEmpty()) {
+            return p;
+        }
+        Prediction claimed = claimedOpt.get();
+        int n = claimed.request().media().samples();
+        var w = new Windows(claimed.request().duration(), n, 0, windowConcurrency.applyAsInt(providers.primary().name()));
+        List<String> lines = List.of(n + " takes, " + w.concurrency() + " at a time");
+        Optional<Prediction> planned = store.recordCut(claimed, w, clock.instant(), lines);
+        planned.ifPresent(x -> completion.trigger(x.id())); // start the takes now, not at the poller's next look
+        return planned.orElseGet(() -> lost(claimed, lines));
+    }
+
+    /** The children of a prediction: a long video's windows, or its takes (each the whole clip). */
+    private static List<Windows.Window> childrenOf(Prediction p) {
+        var o = p.request().media();
+        if (p.hasTakes()) {
+            List<Windows.Window> takes = new ArrayList<>();
+            for (int i = 0; i < o.samples(); i++) {
+                takes.add(new Windows.Window(i, 0, p.request().duration()));
+            }
+            return takes;
+        }
+        return Windows.plan(p.windows().seconds(), o.windowSeconds(), o.overlapSeconds());
+    }
+
     /** Accepted long video: probe it and cut its windows (under a claim), then start the first windows. */
     private Prediction cut(Prediction p, Mode mode, Deadline until) {
         if (!mediaHere(mode)) {
@@ -668,8 +703,7 @@ public final class Pipeline {
      */
     private Prediction gather(Prediction p) {
         var plan = p.windows();
-        var o = p.request().media();
-        var cut = Windows.plan(plan.seconds(), o.windowSeconds(), o.overlapSeconds());
+        var cut = childrenOf(p);
         List<Prediction> windows = store.windowsOf(p.id());
         Instant now = clock.instant();
         return switch (WindowRules.gather(plan, cut, windows)) {
@@ -703,11 +737,26 @@ public final class Pipeline {
     private static Prediction windowOf(Prediction p, WindowRules.Start st, Windows.Window w,
             Instant now) {
         var r = p.request();
-        var request = new PredictionRequest(Kind.VIDEO,
+        // A take is the whole request with a seed of its own; a window, its clip of the video.
+        var request = p.hasTakes()
+                ? new PredictionRequest(r.kind(), r.video(), r.prompt(), r.negativePrompt(), r.numInferenceSteps(), r.duration(),
+                        r.guidanceScale(), r.maskAwayClip(), takeSeed(r.seed(), st.index()), false)
+                : new PredictionRequest(Kind.VIDEO,
                 MediaWork.WORK_REF + MediaWork.windowClipKey(p.id(), st.index()), r.prompt(), r.negativePrompt(),
                 r.numInferenceSteps(), w.providerDuration(), r.guidanceScale(), r.maskAwayClip(),
                 Windows.seedOf(r.seed(), st.index()), false);
         return Prediction.builder(st.idIn(p.id()), p.keyId(), request, now).dueAt(now).build();
+    }
+
+    /**
+     * Take {@code index}'s seed: the request's for the first (so one take of a seeded request is the
+     * sound a single request makes), then derived from it; distinct random seeds without one.
+     */
+    static Integer takeSeed(Integer requestSeed, int index) {
+        if (requestSeed == null) {
+            return java.util.concurrent.ThreadLocalRandom.current().nextInt(65536);
+        }
+        return Windows.seedOf(requestSeed, index);
     }
 
     /** A window moved (done, failed): its parent looks at its windows now rather than at its next check. */
@@ -756,6 +805,9 @@ public final class Pipeline {
             }
             return finishOf(claimed, Phase.FAILED, e.getMessage(), true, lines).orElseGet(() -> lost(claimed, lines));
         }
+        if (claimed.hasTakes()) {
+            made = new MediaWork.Finished(made.keys(), withSeeds(claimed, made.quality()));
+        }
         if (!made.quality().isEmpty()) {
             // The sound check in the prediction's log line and as metrics.
             LOG.event(Level.INFO, "sound check", java.util.Map.of("quality", "[" + String.join(",", made.quality()) + "]"));
@@ -774,6 +826,35 @@ public final class Pipeline {
 
     private Prediction completeWith(Prediction claimed, List<String> keys) {
         return completeWith(claimed, keys, List.of());
+    }
+
+    /** Each take's report with the seed its child was made with (the last attempt's). */
+    private List<String> withSeeds(Prediction p, List<String> quality) {
+        java.util.Map<Integer, Integer> seeds = new java.util.HashMap<>();
+        java.util.Map<Integer, Integer> attempts = new java.util.HashMap<>();
+        for (Prediction child : store.windowsOf(p.id())) {
+            var st = WindowRules.startOf(child.id());
+            boolean sent = child.job() == null || providers.byName(child.job().provider()).map(InferenceProvider::takesSeed).orElse(false);
+            if (st.attempt() >= attempts.getOrDefault(st.index(), -1)) {
+                attempts.put(st.index(), st.attempt());
+                seeds.put(st.index(), sent ? child.request().seed() : null); // a seed the provider never got is not shown
+            }
+        }
+        List<String> out = new ArrayList<>();
+        for (String q : quality) {
+            var n = (com.fasterxml.jackson.databind.node.ObjectNode) dev.foley.json.Json.parse(q);
+            var take = (com.fasterxml.jackson.databind.node.ObjectNode) n.get("take");
+            if (take != null) {
+                Integer seed = seeds.get(take.get("index").asInt());
+                if (seed == null) {
+                    take.putNull("seed");
+                } else {
+                    take.put("seed", seed);
+                }
+            }
+            out.add(dev.foley.json.Json.write(n));
+        }
+        return out;
     }
 
     /** Completes a claimed prediction with its outputs in our bucket: charged (a window is not), its effects due. */
@@ -920,7 +1001,7 @@ public final class Pipeline {
         }
         Prediction projected = p.toBuilder().phase(to).notifications(owed).jobs(jobs).build();
         Optional<Prediction> moved = store.finish(p, to, reason, jobEnded, owed, Lifecycle.effectsDue(projected, now), lines);
-        if (moved.isPresent() && p.kind() == Kind.LONG && p.windows() != null) {
+        if (moved.isPresent() && p.hasChildren() && p.windows() != null) {
             stopWindows(p, to);
         }
         if (moved.isPresent() && p.isWindow()) {

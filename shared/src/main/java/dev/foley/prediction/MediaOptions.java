@@ -16,14 +16,21 @@ import java.util.List;
  * @param soundCheck     measure the result (sync, loudness, flags) where the media function makes it ({@code sound_check})
  * @param loudnessLufs   bring the result to this integrated loudness ({@code loudness_lufs}); null: as the model made it
  * @param truePeakDbtp   the true-peak ceiling under a loudness target ({@code true_peak_dbtp}, default -1)
+ * @param samples        takes: provider jobs made for the prediction, checked and returned best first ({@code num_samples})
  */
 public record MediaOptions(String originalAudio, double originalLevel, String outputFormat, int windowSeconds,
-        double overlapSeconds, boolean soundCheck, Double loudnessLufs, double truePeakDbtp) {
+        double overlapSeconds, boolean soundCheck, Double loudnessLufs, double truePeakDbtp, int samples) {
 
     public static final double DEFAULT_TRUE_PEAK = -1;
+    public static final int MAX_SAMPLES = 4;
 
     public MediaOptions(String originalAudio, double originalLevel, String outputFormat, int windowSeconds, double overlapSeconds) {
-        this(originalAudio, originalLevel, outputFormat, windowSeconds, overlapSeconds, true, null, DEFAULT_TRUE_PEAK);
+        this(originalAudio, originalLevel, outputFormat, windowSeconds, overlapSeconds, true, null, DEFAULT_TRUE_PEAK, 1);
+    }
+
+    /** Whether anything but takes and the check is asked of the media step (not yet combined with takes). */
+    public boolean shapesTheResult(Kind kind) {
+        return !"replace".equals(originalAudio) || outputFormat != null || loudnessLufs != null;
     }
 
     public static final List<String> ORIGINAL_AUDIO = List.of("replace", "mix", "duck");
@@ -53,8 +60,8 @@ public record MediaOptions(String originalAudio, double originalLevel, String ou
     public boolean needsMedia(Kind kind) {
         return switch (kind) {
             case LONG -> true;
-            case VIDEO -> !"replace".equals(originalAudio) || !"mp4".equals(formatFor(kind)) || loudnessLufs != null;
-            case TEXT -> outputFormat != null || loudnessLufs != null;
+            case VIDEO -> !"replace".equals(originalAudio) || !"mp4".equals(formatFor(kind)) || loudnessLufs != null || samples > 1;
+            case TEXT -> outputFormat != null || loudnessLufs != null || samples > 1;
         };
     }
 
@@ -83,6 +90,9 @@ public record MediaOptions(String originalAudio, double originalLevel, String ou
         if (all || loudnessLufs != null || truePeakDbtp != DEFAULT_TRUE_PEAK) {
             n.put("true_peak_dbtp", truePeakDbtp);
         }
+        if (all || samples != 1) {
+            n.put("num_samples", samples);
+        }
     }
 
     static MediaOptions readFrom(JsonNode n) {
@@ -94,6 +104,7 @@ public record MediaOptions(String originalAudio, double originalLevel, String ou
                 n.path("overlap_seconds").asDouble(DEFAULT_OVERLAP),
                 n.path("sound_check").asBoolean(true),
                 n.hasNonNull("loudness_lufs") ? n.get("loudness_lufs").asDouble() : null,
-                n.path("true_peak_dbtp").asDouble(DEFAULT_TRUE_PEAK));
+                n.path("true_peak_dbtp").asDouble(DEFAULT_TRUE_PEAK),
+                n.path("num_samples").asInt(1));
     }
 }

@@ -126,6 +126,16 @@ public record Prediction(
         return at < 0 ? id : id.substring(0, at);
     }
 
+    /** Whether this prediction makes several takes (each a child item, as a long video's windows), returned best first. */
+    public boolean hasTakes() {
+        return !isWindow() && kind() != Kind.LONG && request.media().samples() > 1;
+    }
+
+    /** Whether its provider work is done by child items (a long video's windows, or takes) rather than one job. */
+    public boolean hasChildren() {
+        return kind() == Kind.LONG || hasTakes();
+    }
+
     /** Whether the media function has work on this prediction's output (long model, original sound, format). */
     public boolean needsMedia() {
         return !isWindow() && request.media().needsMedia(kind());

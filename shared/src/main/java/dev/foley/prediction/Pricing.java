@@ -8,7 +8,7 @@ public record Pricing(long microUsdPerSecond) {
 
     /** The most a request can cost (what a prepaid key reserves): the long model's whole video counts as its limit. */
     public long costOf(PredictionRequest request) {
-        return maxSeconds(request) * microUsdPerSecond;
+        return maxSeconds(request) * request.media().samples() * microUsdPerSecond;
     }
 
     /** What a prediction costs when it completes: the seconds it covers. */
@@ -21,7 +21,8 @@ public record Pricing(long microUsdPerSecond) {
         if (p.kind() == Kind.LONG && p.windows() != null) {
             return (long) Math.ceil(p.windows().seconds() - 1e-6);
         }
-        return maxSeconds(p.request());
+        // Every take is a job at the provider: charged for each (a window, a take, is charged on its parent).
+        return maxSeconds(p.request()) * (p.isWindow() ? 1 : p.request().media().samples());
     }
 
     private static long maxSeconds(PredictionRequest r) {

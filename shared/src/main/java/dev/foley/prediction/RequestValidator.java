@@ -23,7 +23,7 @@ public final class RequestValidator {
             "num_inference_steps", "duration", "guidance_scale", "mask_away_clip", "seed", "enable_sync_mode");
     /** Foley's extensions (the media function applies them). */
     public static final Set<String> MEDIA_FIELDS = Set.of("original_audio", "original_audio_level", "output_format",
-            "sound_check", "loudness_lufs", "true_peak_dbtp");
+            "sound_check", "loudness_lufs", "true_peak_dbtp", "num_samples");
     public static final Set<String> WINDOW_FIELDS = Set.of("window_seconds", "overlap_seconds");
     /** The long model's limit on {@code duration} (and on the video it covers), in seconds. */
     public static final int MAX_LONG_SECONDS = 600;
@@ -127,7 +127,18 @@ public final class RequestValidator {
         boolean check = !body.has("sound_check") || body.get("sound_check").isNull() || bool(body, "sound_check", errors);
         Double loudness = body.hasNonNull("loudness_lufs") ? number(body, "loudness_lufs", -30, -5, -14, errors) : null;
         double ceiling = number(body, "true_peak_dbtp", -9, 0, MediaOptions.DEFAULT_TRUE_PEAK, errors);
-        return new MediaOptions(original, level, format, window, overlap, check, loudness, ceiling);
+        int samples = integer(body, "num_samples", 1, MediaOptions.MAX_SAMPLES, 1, errors);
+        MediaOptions o = new MediaOptions(original, level, format, window, overlap, check, loudness, ceiling, samples);
+        if (samples > 1 && kind == Kind.LONG) {
+            errors.add(new FieldError("num_samples", "the long model makes one take per window for now; ask "
+                    + Kind.VIDEO.model() + " for takes of a clip of up to 30 s"));
+        } else if (samples > 1 && o.shapesTheResult(kind)) {
+            errors.add(new FieldError("num_samples", "takes come as the model made them for now: not with original_audio,"
+                    + " output_format or loudness_lufs"));
+        } else if (samples > 1 && !check) {
+            errors.add(new FieldError("num_samples", "takes are ranked by their sound check: not with sound_check false"));
+        }
+        return o;
     }
 
     private static String choice(JsonNode body, String name, List<String> allowed, String dflt, List<FieldError> errors) {

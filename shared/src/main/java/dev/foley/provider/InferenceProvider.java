@@ -107,6 +107,11 @@ public interface InferenceProvider {
         return Optional.empty();
     }
 
+    /** Whether the provider's API takes a seed (WaveSpeed's does not: its takes differ by its own randomness). */
+    default boolean takesSeed() {
+        return true;
+    }
+
     /**
      * How long a job just made may be unknown to the provider's status call (creation not yet
      * visible everywhere, a failover): "not found" within it is no proof the job is gone.

@@ -48,6 +48,11 @@ public final class WaveSpeedProvider implements InferenceProvider {
     }
 
     @Override
+    public boolean takesSeed() {
+        return false; // the hosted contract has no seed; Foley's is not sent
+    }
+
+    @Override
     public String name() {
         return NAME;
     }

@@ -48,7 +48,19 @@ public final class PredictionView {
         }
         if (p.phase() == dev.foley.prediction.Phase.COMPLETED && !p.quality().isEmpty()) {
             ArrayNode q = d.putArray("quality");
-            p.quality().forEach(s -> q.add(Quality.read(s)));
+            ArrayNode takes = Json.MAPPER.createArrayNode();
+            for (String s : p.quality()) {
+                var one = (ObjectNode) Quality.read(s);
+                var take = one.remove("take");
+                q.add(one);
+                if (take != null) {
+                    ((ObjectNode) take).set("quality", one);
+                    takes.add(take);
+                }
+            }
+            if (!takes.isEmpty()) {
+                d.set("takes", takes); // best first, as outputs: each take's index, seed, score and sound check
+            }
         }
         return d;
     }

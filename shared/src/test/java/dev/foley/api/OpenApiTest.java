@@ -93,8 +93,8 @@ class OpenApiTest {
                 }
             }
         }
-        assertEquals(7, checked, "steps, duration, guidance, seed, the original sound's level, the loudness target and its"
-                + " true-peak ceiling have documented ranges");
+        assertEquals(8, checked, "steps, duration, guidance, seed, the original sound's level, the loudness target, its"
+                + " true-peak ceiling and the takes have documented ranges");
         assertEquals(PredictionRequest.DEFAULT_DURATION, props.at("/duration/default").asInt());
         assertEquals(PredictionRequest.DEFAULT_STEPS, props.at("/num_inference_steps/default").asInt());
     }

@@ -100,6 +100,9 @@ public final class FfmpegMedia implements MediaWork {
         try {
             MediaOptions o = p.request().media();
             Kind kind = p.kind();
+            if (p.hasTakes()) {
+                return ranked(p, sources, dir, until);
+            }
             if (kind != Kind.LONG && !o.needsMedia(kind)) {
                 return checkedAsTheyAre(p, sources, dir, until);
             }
@@ -167,6 +170,58 @@ public final class FfmpegMedia implements MediaWork {
         } finally {
             delete(dir);
         }
+    }
+
+    /**
+     * Takes, best first: each take's output (in our bucket) checked against the picture (its own,
+     * or the client's video), scored ({@link SoundCheck#score}), and kept byte for byte as output
+     * 0, 1, … in the order of their scores (the first take first among equals). Each one's report
+     * carries its take: index, seed, score.
+     */
+    private Finished ranked(Prediction p, List<String> keys, Path dir, Deadline until) throws MediaException, IOException {
+        record Take(int index, Path file, String ext, SoundCheck check) {
+        }
+        List<Take> takes = new ArrayList<>();
+        Path clientVideo = null;
+        for (int i = 0; i < keys.size(); i++) {
+            Path f = dir.resolve("take-" + i);
+            if (!bucket.download(keys.get(i), f)) {
+                throw new MediaException("take " + (i + 1) + "'s output is missing from our bucket", true);
+            }
+            SoundCheck c;
+            try {
+                Ffmpeg.Probe probe = Ffmpeg.probe(f);
+                Path picture = probe.hasVideo() ? f : null;
+                if (picture == null && p.kind().hasVideo()) {
+                    if (clientVideo == null) {
+                        clientVideo = dir.resolve("video");
+                        fetch(p.request().video(), clientVideo, until, "video");
+                    }
+                    picture = clientVideo;
+                }
+                c = SoundCheck.of(f, java.util.Optional.ofNullable(picture));
+            } catch (Ffmpeg.UnreadableException e) {
+                c = new SoundCheck(new SoundCheck.Sync(null, null, "unreadable: " + e.getMessage()),
+                        new Loudness(Double.NaN, Double.NEGATIVE_INFINITY, 0), List.of("silent"));
+            }
+            takes.add(new Take(i, f, OutputStore.extension(keys.get(i)), c));
+        }
+        takes.sort(java.util.Comparator.comparingDouble((Take t) -> -t.check().score()).thenComparingInt(Take::index));
+        List<String> out = new ArrayList<>();
+        List<String> quality = new ArrayList<>();
+        for (int rank = 0; rank < takes.size(); rank++) {
+            Take t = takes.get(rank);
+            String key = OutputStore.keyOf(p.id(), rank, t.ext());
+            put(key, t.file(), null);
+            out.add(key);
+            var q = dev.foley.view.Quality.json(t.check().sync() == null ? null : new dev.foley.view.Quality.Sync(
+                    t.check().sync().offsetMs(), t.check().sync().confidence(), t.check().sync().reason()),
+                    t.check().loudness().measured() ? t.check().loudness().integratedLufs() : null,
+                    t.check().loudness().truePeakDbtp(), t.check().loudness().rangeLu(), t.check().flags());
+            q.putObject("take").put("index", t.index()).put("score", t.check().score()); // its seed: added by the pipeline
+            quality.add(dev.foley.json.Json.write(q));
+        }
+        return new Finished(out, quality);
     }
 
     /**

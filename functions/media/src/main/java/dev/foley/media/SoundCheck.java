@@ -229,6 +229,26 @@ public record SoundCheck(Sync sync, Loudness loudness, List<String> flags) {
         return new Sync(offsetMs, confidence, null);
     }
 
+    /**
+     * A take's score, to rank takes by (documented in the README): how clearly and how closely its
+     * sound sits on the picture, confidence x (1 - |offset| / 500 ms), at least 0; then 1 off for
+     * silence and 0.5 for clipping. Without a picture (text to audio), or when the sync cannot tell,
+     * the sync part is 0 and only the flags count.
+     */
+    public double score() {
+        double s = 0;
+        if (sync != null && sync.offsetMs() != null && sync.confidence() != null) {
+            s = sync.confidence() * Math.max(0, 1 - Math.abs(sync.offsetMs()) / 500.0);
+        }
+        if (flags.contains("silent")) {
+            s -= 1;
+        }
+        if (flags.contains("clipped")) {
+            s -= 0.5;
+        }
+        return Math.round(s * 1000) / 1000.0;
+    }
+
     /** Words for a confidence, as the README documents them. */
     public static String confidenceWords(double confidence) {
         return confidence >= CLEAR ? "clear" : confidence >= WEAK ? "weak" : "cannot tell";
