@@ -111,5 +111,15 @@ class SoundCheckPipelineTest {
         assertTrue(m.contains("loudness_lufs: must be a number between -30 and -5, got -3"), m);
         assertTrue(m.contains("true_peak_dbtp: must be a number between -9 and 0, got 0.5"), m);
         assertTrue(m.contains("sound_check: must be true or false"), m);
+        for (String[] c : new String[][] {
+                {FoleyApi.SUBMIT_VIDEO, "\"num_samples\":5", "num_samples: must be an integer between 1 and 4, got 5"},
+                {FoleyApi.SUBMIT_VIDEO, "\"num_samples\":2.5", "num_samples: must be an integer between 1 and 4, got 2.5"},
+                {FoleyApi.SUBMIT_LONG, "\"num_samples\":2", "num_samples: the long model makes one take per window for now"},
+                {FoleyApi.SUBMIT_VIDEO, "\"num_samples\":2,\"output_format\":\"wav\"", "num_samples: takes come as the model made them"}}) {
+            var bad = dev.foley.local.Lambdas.api(stack.api, dev.foley.local.ApiEvents.authed(RunningStack.KEY, "POST", c[0],
+                    "{\"video\":\"https://cdn.example.com/a.mp4\",\"prompt\":\"x\"," + c[1] + "}"));
+            assertEquals(400, bad.getStatusCode(), c[1]);
+            assertTrue(bad.getBody().contains(c[2]), bad.getBody());
+        }
     }
 }
