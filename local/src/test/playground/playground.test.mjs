@@ -63,6 +63,28 @@ test('upload a clip, generate, and the video plays with a soundtrack of the requ
   assert.deepEqual(errors, []);
 });
 
+test('takes: on a wide screen the form and the result sit side by side; the best take first, the other playable beside it', async () => {
+  const { page, errors } = await open({ width: 1400, height: 1200 });
+  const form = await page.locator('#job').boundingBox();
+  const result = await page.locator('#result-h').boundingBox();
+  assert.ok(result.x > form.x + form.width - 1, `the result is beside the form (${form.x}+${form.width} / ${result.x})`);
+  await page.setInputFiles('#file', clip);
+  await page.click('#upload');
+  await page.waitForFunction(() => document.getElementById('video').value.startsWith('http'), null, { timeout: 20000 });
+  await page.fill('#field-prompt', 'a rubber ball bouncing on a wooden floor');
+  await page.fill('#field-duration', '4');
+  await page.fill('#field-num_samples', '2');
+  assert.match(await page.textContent('#price'), /\$0\.008/, 'two takes of 4 s are charged as 8 s');
+  await page.click('#generate');
+  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('completed'), null, { timeout: 90000 });
+  assert.match(await page.textContent('#quality'), /^Take 1 of 2 \(the best, asked [12]; score -?[\d.]+\)\. Sound check: /);
+  assert.equal(await page.locator('#takes figure').count(), 1);
+  assert.match(await page.textContent('#takes figcaption'), /^Take 2 \(asked [12]; score -?[\d.]+\)\. Sound check: /);
+  assert.equal(await page.locator('#takes figure video').count(), 1, 'the other take plays too');
+  await page.screenshot({ path: path.join(shots, 'takes-wide.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
 test('text-to-audio: the video source goes away and the audio plays at the requested length', async () => {
   const { page, errors } = await open();
   await page.check('input[name=mode][value=submitTextToAudio]');

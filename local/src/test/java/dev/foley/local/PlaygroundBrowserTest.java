@@ -48,7 +48,7 @@ class PlaygroundBrowserTest {
             String out = Files.readString(log);
             System.out.println(out);
             assertEquals(0, rc, "browser test failed (screenshots in " + shots + "):\n" + out);
-            assertTrue(out.contains("# fail 0") && out.contains("# pass 6"), out);
+            assertTrue(out.contains("# fail 0") && out.contains("# pass 7"), out);
         }
     }
 

@@ -58,10 +58,16 @@ function usd(n) {
   return `$${n.toFixed(3)}`;
 }
 
+/** Takes asked for in the form (each is charged). */
+function takes() {
+  const t = fields.get('num_samples');
+  return t ? Number(t.input.value || t.prop.default || 1) || 1 : 1;
+}
+
 function showPrice() {
   const f = fields.get('duration');
   const raw = f.input.value || f.prop.default;
-  const d = Number(raw);
+  const d = Number(raw) * takes();
   $('price').textContent = raw === undefined || raw === ''
     ? `Price: ${usd(config.pricePerSecondUsd)} per second of video`
     : Number.isFinite(d) ? `Price: ${usd(d * config.pricePerSecondUsd)}` : '';
@@ -150,7 +156,8 @@ async function generate(ev) {
     showApiError(res);
     return;
   }
-  follow(res.json.data, body.duration ?? fields.get('duration').prop.default);
+  const seconds = body.duration ?? fields.get('duration').prop.default;
+  follow(res.json.data, seconds === undefined ? undefined : Number(seconds) * (body.num_samples ?? 1));
 }
 
 function resetResult() {
@@ -160,6 +167,7 @@ function resetResult() {
   $('download').hidden = true;
   $('beats').textContent = '';
   $('quality').hidden = true;
+  $('takes').replaceChildren();
   $('windows').hidden = true;
 }
 
@@ -224,10 +232,32 @@ function qualityText(q) {
   return `Sound check: ${parts.join(' · ')}`;
 }
 
+/** With takes: the others after the best (shown above), each playable, with its score and check, as text. */
+function showTakes(d) {
+  const box = $('takes');
+  box.replaceChildren();
+  if (!d.takes || d.takes.length < 2) return;
+  const first = $('quality');
+  first.textContent = `Take 1 of ${d.takes.length} (the best, asked ${d.takes[0].index + 1}; score ${d.takes[0].score}). ${first.textContent}`;
+  d.takes.slice(1).forEach((t, i) => {
+    const fig = document.createElement('figure');
+    const url = d.outputs[i + 1];
+    const media = document.createElement(new URL(url).pathname.endsWith('.mp4') ? 'video' : 'audio');
+    media.controls = true;
+    media.preload = 'none';
+    media.src = url;
+    const cap = document.createElement('figcaption');
+    cap.textContent = `Take ${i + 2} (asked ${t.index + 1}; score ${t.score}). ${qualityText(t.quality)}`;
+    fig.append(media, cap);
+    box.append(fig);
+  });
+}
+
 async function showResult(d) {
   const q = $('quality');
   q.textContent = qualityText(d.quality && d.quality[0]);
   q.hidden = !q.textContent;
+  showTakes(d);
   const url = d.outputs[0];
   const isVideo = new URL(url).pathname.endsWith('.mp4');
   const media = document.createElement(isVideo ? 'video' : 'audio');
@@ -355,6 +385,7 @@ async function main() {
   const onModel = () => {
     fields = buildFields($('fields'), model().schema, fields);
     fields.get('duration').input.addEventListener('input', showPrice);
+    fields.get('num_samples')?.input.addEventListener('input', showPrice);
     $('video-source').hidden = !takesVideo();
     showPrice();
   };
