@@ -182,7 +182,6 @@ public final class FfmpegMedia implements MediaWork {
         record Take(int index, Path file, String ext, SoundCheck check) {
         }
         List<Take> takes = new ArrayList<>();
-        Path clientVideo = null;
         for (int i = 0; i < keys.size(); i++) {
             Path f = dir.resolve("take-" + i);
             if (!bucket.download(keys.get(i), f)) {
@@ -190,15 +189,7 @@ public final class FfmpegMedia implements MediaWork {
             }
             SoundCheck c;
             try {
-                Ffmpeg.Probe probe = Ffmpeg.probe(f);
-                Path picture = probe.hasVideo() ? f : null;
-                if (picture == null && p.kind().hasVideo()) {
-                    if (clientVideo == null) {
-                        clientVideo = dir.resolve("video");
-                        fetch(p.request().video(), clientVideo, until, "video");
-                    }
-                    picture = clientVideo;
-                }
+                Path picture = pictureFor(p, f, Ffmpeg.probe(f), dir, until);
                 c = SoundCheck.of(f, java.util.Optional.ofNullable(picture));
             } catch (Ffmpeg.UnreadableException e) {
                 c = new SoundCheck(new SoundCheck.Sync(null, null, "unreadable: " + e.getMessage()),
@@ -225,6 +216,24 @@ public final class FfmpegMedia implements MediaWork {
     }
 
     /**
+     * The picture an output's sound is checked against: its own, or else the client's video
+     * (fetched once into {@code dir}, for every output of the prediction); null for text to audio.
+     */
+    private Path pictureFor(Prediction p, Path output, Ffmpeg.Probe probe, Path dir, Deadline until) throws MediaException {
+        if (probe.hasVideo()) {
+            return output;
+        }
+        if (!p.kind().hasVideo()) {
+            return null;
+        }
+        Path video = dir.resolve("video");
+        if (!Files.exists(video)) {
+            fetch(p.request().video(), video, until, "video");
+        }
+        return video;
+    }
+
+    /**
      * Outputs that need no media work but their sound check: each fetched, checked as it is (its own
      * picture, or the client's video for a sound file), and kept byte for byte. An output that cannot
      * be read as sound is kept all the same, and its check says so.
@@ -233,7 +242,6 @@ public final class FfmpegMedia implements MediaWork {
             throws MediaException, IOException {
         List<String> keys = new ArrayList<>();
         List<String> quality = new ArrayList<>();
-        Path clientVideo = null;
         for (int i = 0; i < sources.size(); i++) {
             Path f = dir.resolve("output-" + i);
             fetch(sources.get(i), f, until, "the provider's output");
@@ -243,14 +251,7 @@ public final class FfmpegMedia implements MediaWork {
                 if (!probe.hasAudio()) {
                     throw new Ffmpeg.UnreadableException("it has no sound track");
                 }
-                Path picture = probe.hasVideo() ? f : null;
-                if (picture == null && p.kind().hasVideo()) {
-                    if (clientVideo == null) {
-                        clientVideo = dir.resolve("video");
-                        fetch(p.request().video(), clientVideo, until, "video");
-                    }
-                    picture = clientVideo;
-                }
+                Path picture = pictureFor(p, f, probe, dir, until);
                 float[][] sound = Ffmpeg.audio(f, Ffmpeg.RATE, 2);
                 q = check(sound, SoundCheck.mono(sound), picture, sound[0].length, p.request().media(), false);
             } catch (Ffmpeg.UnreadableException e) {
