@@ -154,6 +154,14 @@ public final class Ffmpeg {
      * a cover image.
      */
     public static Probe probe(Path file) throws UnreadableException {
+        return probe(file, true);
+    }
+
+    /**
+     * The same; without {@code measure} the picture's length is what its headers say (no pass over
+     * the packets): for a caller that only needs the streams and codecs (decoding the sound).
+     */
+    private static Probe probe(Path file, boolean measure) throws UnreadableException {
         init();
         AVFormatContext ctx = open(file);
         try {
@@ -169,7 +177,7 @@ public final class Ffmpeg {
                 }
             }
             AVStream v = vi < 0 ? null : ctx.streams(vi);
-            double seconds = v != null ? pictureSeconds(ctx, vi)
+            double seconds = v != null ? (measure ? pictureSeconds(ctx, vi) : declaredSeconds(ctx, vi))
                     : ctx.duration() != AV_NOPTS_VALUE && ctx.duration() > 0 ? ctx.duration() / (double) AV_TIME_BASE : 0;
             double fps = v == null ? 0 : av_q2d(av_guess_frame_rate(ctx, v, null));
             return new Probe(v != null, ai >= 0, v == null ? 0 : v.codecpar().width(), v == null ? 0 : v.codecpar().height(),
@@ -214,6 +222,15 @@ public final class Ffmpeg {
         }
         if (v.duration() != AV_NOPTS_VALUE && v.duration() > 0) {
             return v.duration() * tb;
+        }
+        return ctx.duration() != AV_NOPTS_VALUE && ctx.duration() > 0 ? ctx.duration() / (double) AV_TIME_BASE : 0;
+    }
+
+    /** The picture's length as its headers declare it (the stream's, else the file's). */
+    private static double declaredSeconds(AVFormatContext ctx, int vi) {
+        AVStream v = ctx.streams(vi);
+        if (v.duration() != AV_NOPTS_VALUE && v.duration() > 0) {
+            return v.duration() * av_q2d(v.time_base());
         }
         return ctx.duration() != AV_NOPTS_VALUE && ctx.duration() > 0 ? ctx.duration() / (double) AV_TIME_BASE : 0;
     }
@@ -508,7 +525,7 @@ public final class Ffmpeg {
      * {@code maxChannels} (more are mixed down: 5.1 to stereo, stereo to mono); null when it has none.
      */
     public static float[][] audio(Path file, int rate, int maxChannels) throws UnreadableException {
-        Probe p = probe(file);
+        Probe p = probe(file, false); // the streams and codecs: the picture's length is not needed here
         if (!p.hasAudio()) {
             return null;
         }
