@@ -157,6 +157,14 @@ final class Generate {
                     t.at("/quality/sync/offset_ms").asText("-"), t.at("/quality/sync/confidence").asText("-"),
                     i == 0 ? "  (written)" : "  (outputs[" + i + "])");
         }
+        for (JsonNode w : data.path("windows")) { // the long model's takes: the one joined in each window
+            out.printf(Locale.ROOT, "  window %d (%s-%s s): take %d joined%n", w.path("index").asInt() + 1, w.path("start").asText(),
+                    w.path("end").asText(), w.path("take").asInt() + 1);
+            for (JsonNode t : w.path("takes")) {
+                out.printf(Locale.ROOT, "    take %d: score %s, sync %s ms, confidence %s%n", t.path("index").asInt() + 1,
+                        t.path("score").asText(), t.at("/quality/sync/offset_ms").asText("-"), t.at("/quality/sync/confidence").asText("-"));
+            }
+        }
         return 0;
     }
 

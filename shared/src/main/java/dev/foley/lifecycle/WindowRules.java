@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.IntFunction;
 
 /**
  * What a long prediction does next, from its windows as stored: a pure function (no I/O), so the
@@ -56,6 +57,14 @@ public final class WindowRules {
     }
 
     public static Gathered gather(Windows plan, List<Windows.Window> cut, List<Prediction> stored) {
+        return gather(plan, cut, stored, i -> {
+            Windows.Window cw = cut.get(i);
+            return String.format(Locale.ROOT, "window %d of %d (%.1f–%.1f s)", i + 1, plan.total(), cw.start(), cw.end());
+        });
+    }
+
+    /** The same, with each child named by {@code name} in a failure's reason ("window 3 of 9 (…)", "take 2 of 3"). */
+    public static Gathered gather(Windows plan, List<Windows.Window> cut, List<Prediction> stored, IntFunction<String> name) {
         Map<Integer, Prediction> latest = new TreeMap<>();
         for (Prediction w : stored) {
             Start s = startOf(w.id());
@@ -76,9 +85,8 @@ public final class WindowRules {
                 inference += w.inferenceMs();
             } else if (w.phase() == Phase.FAILED || w.phase() == Phase.CANCELLED) {
                 if (s.attempt() + 1 >= MAX_ATTEMPTS) {
-                    Windows.Window cw = cut.get(s.index());
-                    return new Gathered.Fail(String.format(Locale.ROOT, "window %d of %d (%.1f–%.1f s) failed %d times: %s",
-                            s.index() + 1, plan.total(), cw.start(), cw.end(), MAX_ATTEMPTS, w.error()));
+                    return new Gathered.Fail(String.format(Locale.ROOT, "%s failed %d times: %s",
+                            name.apply(s.index()), MAX_ATTEMPTS, w.error()));
                 }
                 start.add(new Start(s.index(), s.attempt() + 1)); // a retry goes first: the join waits for it
                 inFlight++;

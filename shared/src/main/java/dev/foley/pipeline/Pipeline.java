@@ -662,7 +662,26 @@ public final class Pipeline {
             }
             return takes;
         }
-        return Windows.plan(p.windows().seconds(), o.windowSeconds(), o.overlapSeconds());
+        List<Windows.Window> children = new ArrayList<>();
+        int n = p.takesPerWindow(); // a long video's takes: window 0's, then window 1's, …
+        for (Windows.Window w : Windows.plan(p.windows().seconds(), o.windowSeconds(), o.overlapSeconds())) {
+            for (int t = 0; t < n; t++) {
+                children.add(w);
+            }
+        }
+        return children;
+    }
+
+    /** How a child is named to a user: "take 2 of 3", "window 4 of 20 (21.0–29.0 s)", with takes "…, take 2 of 3". */
+    private static String childName(Prediction p, List<Windows.Window> children, int index) {
+        int n = p.hasTakes() ? p.request().media().samples() : p.takesPerWindow();
+        String take = "take " + (index % n + 1) + " of " + n;
+        if (p.hasTakes()) {
+            return take;
+        }
+        Windows.Window w = children.get(index);
+        return String.format(Locale.ROOT, "window %d of %d (%.1f–%.1f s)", w.index() + 1, children.size() / n, w.start(), w.end())
+                + (n > 1 ? ", " + take : "");
     }
 
     /** Accepted long video: probe it and cut its windows (under a claim), then start the first windows. */
@@ -688,10 +707,11 @@ public final class Pipeline {
             return finishOf(claimed, Phase.FAILED, e.getMessage(), false, lines).orElseGet(() -> lost(claimed, lines));
         }
         var o = claimed.request().media();
-        int total = Windows.plan(seconds, o.windowSeconds(), o.overlapSeconds()).size();
-        var w = new Windows(seconds, total, 0, windowConcurrency.applyAsInt(providers.primary().name()));
-        List<String> lines = List.of(String.format(Locale.ROOT, "cut %.2f s of video into %d windows of %d s (overlap %.1f s), %d at a time",
-                seconds, total, o.windowSeconds(), o.overlapSeconds(), w.concurrency()));
+        int windows = Windows.plan(seconds, o.windowSeconds(), o.overlapSeconds()).size();
+        int takes = claimed.takesPerWindow();
+        var w = new Windows(seconds, windows * takes, 0, windowConcurrency.applyAsInt(providers.primary().name()));
+        List<String> lines = List.of(String.format(Locale.ROOT, "cut %.2f s of video into %d windows of %d s (overlap %.1f s)%s, %d at a time",
+                seconds, windows, o.windowSeconds(), o.overlapSeconds(), takes > 1 ? ", " + takes + " takes of each" : "", w.concurrency()));
         return store.recordCut(claimed, w, clock.instant(), lines).orElseGet(() -> lost(claimed, lines));
     }
 
@@ -706,7 +726,7 @@ public final class Pipeline {
         var cut = childrenOf(p);
         List<Prediction> windows = store.windowsOf(p.id());
         Instant now = clock.instant();
-        return switch (WindowRules.gather(plan, cut, windows)) {
+        return switch (WindowRules.gather(plan, cut, windows, i -> childName(p, cut, i))) {
             case WindowRules.Gathered.Fail f -> finishOf(p, Phase.FAILED, f.reason(), false,
                     List.of(f.reason())).orElseGet(() -> reread(p));
             case WindowRules.Gathered.AllDone d -> {
@@ -737,14 +757,17 @@ public final class Pipeline {
     private static Prediction windowOf(Prediction p, WindowRules.Start st, Windows.Window w,
             Instant now) {
         var r = p.request();
-        // A take is the whole request with a seed of its own; a window, its clip of the video.
+        // A take is the whole request with a seed of its own; a window, its clip of the video (with
+        // takes, each take of a window its clip with a seed of its own: take 0 the window's seed).
+        int n = p.takesPerWindow();
+        Integer windowSeed = Windows.seedOf(r.seed(), w.index());
         var request = p.hasTakes()
                 ? new PredictionRequest(r.kind(), r.video(), r.prompt(), r.negativePrompt(), r.numInferenceSteps(), r.duration(),
                         r.guidanceScale(), r.maskAwayClip(), takeSeed(r.seed(), st.index()), false)
                 : new PredictionRequest(Kind.VIDEO,
-                MediaWork.WORK_REF + MediaWork.windowClipKey(p.id(), st.index()), r.prompt(), r.negativePrompt(),
+                MediaWork.WORK_REF + MediaWork.windowClipKey(p.id(), w.index()), r.prompt(), r.negativePrompt(),
                 r.numInferenceSteps(), w.providerDuration(), r.guidanceScale(), r.maskAwayClip(),
-                Windows.seedOf(r.seed(), st.index()), false);
+                n > 1 ? takeSeed(windowSeed, st.index() % n) : windowSeed, false);
         return Prediction.builder(st.idIn(p.id()), p.keyId(), request, now).dueAt(now).build();
     }
 
@@ -805,7 +828,7 @@ public final class Pipeline {
             }
             return finishOf(claimed, Phase.FAILED, e.getMessage(), true, lines).orElseGet(() -> lost(claimed, lines));
         }
-        if (claimed.hasTakes()) {
+        if (claimed.hasTakes() || claimed.takesPerWindow() > 1) {
             made = new MediaWork.Finished(made.keys(), withSeeds(claimed, made.quality()));
         }
         if (!made.quality().isEmpty()) {
@@ -841,20 +864,30 @@ public final class Pipeline {
             }
         }
         List<String> out = new ArrayList<>();
+        int perWindow = p.takesPerWindow();
         for (String q : quality) {
             var n = (com.fasterxml.jackson.databind.node.ObjectNode) dev.foley.json.Json.parse(q);
-            var take = (com.fasterxml.jackson.databind.node.ObjectNode) n.get("take");
-            if (take != null) {
-                Integer seed = seeds.get(take.get("index").asInt());
-                if (seed == null) {
-                    take.putNull("seed");
-                } else {
-                    take.put("seed", seed);
+            if (n.get("take") instanceof com.fasterxml.jackson.databind.node.ObjectNode take) {
+                putSeed(take, seeds.get(take.get("index").asInt()));
+            }
+            // A long video's takes: window w's take t is child w * takes + t.
+            for (var window : n.path("windows")) {
+                for (var take : window.path("takes")) {
+                    putSeed((com.fasterxml.jackson.databind.node.ObjectNode) take,
+                            seeds.get(window.get("index").asInt() * perWindow + take.get("index").asInt()));
                 }
             }
             out.add(dev.foley.json.Json.write(n));
         }
         return out;
+    }
+
+    private static void putSeed(com.fasterxml.jackson.databind.node.ObjectNode take, Integer seed) {
+        if (seed == null) {
+            take.putNull("seed");
+        } else {
+            take.put("seed", seed);
+        }
     }
 
     /** Completes a claimed prediction with its outputs in our bucket: charged (a window is not), its effects due. */

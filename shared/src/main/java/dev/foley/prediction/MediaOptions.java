@@ -28,11 +28,6 @@ public record MediaOptions(String originalAudio, double originalLevel, String ou
         this(originalAudio, originalLevel, outputFormat, windowSeconds, overlapSeconds, true, null, DEFAULT_TRUE_PEAK, 1);
     }
 
-    /** Whether anything but takes and the check is asked of the media step (not yet combined with takes). */
-    public boolean shapesTheResult(Kind kind) {
-        return !"replace".equals(originalAudio) || outputFormat != null || loudnessLufs != null;
-    }
-
     public static final List<String> ORIGINAL_AUDIO = List.of("replace", "mix", "duck");
     public static final List<String> FORMATS = List.of("mp4", "wav", "flac", "mp3", "m4a");
     public static final int DEFAULT_WINDOW = 8;
@@ -55,13 +50,22 @@ public record MediaOptions(String originalAudio, double originalLevel, String ou
 
     /**
      * Whether the media function has work to do on the provider's output: always for the long
-     * model; for the others only when the client asked for something the model does not give.
+     * model; for the others only when the client asked for something the model does not give
+     * (a shaped result, or takes to rank).
      */
     public boolean needsMedia(Kind kind) {
+        return shapesTheResult(kind) || samples > 1;
+    }
+
+    /**
+     * Whether the result is made from the model's sound rather than kept as the model's file: a
+     * long video's windows joined, the clip's own sound kept, another format, a loudness target.
+     */
+    public boolean shapesTheResult(Kind kind) {
         return switch (kind) {
             case LONG -> true;
-            case VIDEO -> !"replace".equals(originalAudio) || !"mp4".equals(formatFor(kind)) || loudnessLufs != null || samples > 1;
-            case TEXT -> outputFormat != null || loudnessLufs != null || samples > 1;
+            case VIDEO -> !"replace".equals(originalAudio) || !"mp4".equals(formatFor(kind)) || loudnessLufs != null;
+            case TEXT -> outputFormat != null || loudnessLufs != null;
         };
     }
 

@@ -131,6 +131,14 @@ public record Prediction(
         return !isWindow() && kind() != Kind.LONG && request.media().samples() > 1;
     }
 
+    /**
+     * How many takes each of its children's stretches gets: a long video's takes per window (its
+     * children are window 0's takes, then window 1's, …); 1 for anything else.
+     */
+    public int takesPerWindow() {
+        return !isWindow() && kind() == Kind.LONG ? request.media().samples() : 1;
+    }
+
     /** Whether its provider work is done by child items (a long video's windows, or takes) rather than one job. */
     public boolean hasChildren() {
         return kind() == Kind.LONG || hasTakes();

@@ -16,10 +16,13 @@ public record Pricing(long microUsdPerSecond) {
         return secondsOf(p) * microUsdPerSecond;
     }
 
-    /** Seconds of audio charged: the requested duration; for the long model, the seconds the sound covers (overlaps are ours). */
+    /**
+     * Seconds of audio charged: the requested duration; for the long model, the seconds the sound
+     * covers (overlaps are ours); times the takes asked for.
+     */
     public static long secondsOf(Prediction p) {
         if (p.kind() == Kind.LONG && p.windows() != null) {
-            return (long) Math.ceil(p.windows().seconds() - 1e-6);
+            return (long) Math.ceil(p.windows().seconds() - 1e-6) * p.takesPerWindow();
         }
         // Every take is a job at the provider: charged for each (a window, a take, is charged on its parent).
         return maxSeconds(p.request()) * (p.isWindow() ? 1 : p.request().media().samples());

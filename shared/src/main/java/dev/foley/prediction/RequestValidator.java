@@ -129,13 +129,7 @@ public final class RequestValidator {
         double ceiling = number(body, "true_peak_dbtp", -9, 0, MediaOptions.DEFAULT_TRUE_PEAK, errors);
         int samples = integer(body, "num_samples", 1, MediaOptions.MAX_SAMPLES, 1, errors);
         MediaOptions o = new MediaOptions(original, level, format, window, overlap, check, loudness, ceiling, samples);
-        if (samples > 1 && kind == Kind.LONG) {
-            errors.add(new FieldError("num_samples", "the long model makes one take per window for now; ask "
-                    + Kind.VIDEO.model() + " for takes of a clip of up to 30 s"));
-        } else if (samples > 1 && o.shapesTheResult(kind)) {
-            errors.add(new FieldError("num_samples", "takes come as the model made them for now: not with original_audio,"
-                    + " output_format or loudness_lufs"));
-        } else if (samples > 1 && !check) {
+        if (samples > 1 && !check) {
             errors.add(new FieldError("num_samples", "takes are ranked by their sound check: not with sound_check false"));
         }
         return o;

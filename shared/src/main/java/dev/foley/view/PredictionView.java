@@ -44,7 +44,12 @@ public final class PredictionView {
             var w = p.windows();
             int total = w == null ? 0 : w.total();
             boolean allDone = p.phase() == dev.foley.prediction.Phase.UPSTREAM_DONE || p.phase() == dev.foley.prediction.Phase.COMPLETED;
-            d.putObject("progress").put("windows_done", allDone ? total : w == null ? 0 : w.done()).put("windows_total", total);
+            int done = allDone ? total : w == null ? 0 : w.done();
+            int takes = p.takesPerWindow();
+            var progress = d.putObject("progress").put("windows_done", done / takes).put("windows_total", total / takes);
+            if (takes > 1) { // each window's takes: jobs at the provider
+                progress.put("takes_done", done).put("takes_total", total);
+            }
         }
         if (p.phase() == dev.foley.prediction.Phase.COMPLETED && !p.quality().isEmpty()) {
             ArrayNode q = d.putArray("quality");
@@ -52,6 +57,10 @@ public final class PredictionView {
             for (String s : p.quality()) {
                 var one = (ObjectNode) Quality.read(s);
                 var take = one.remove("take");
+                var windows = one.remove("windows");
+                if (windows != null) {
+                    d.set("windows", windows); // a long video's takes: each window's range, its takes' scores, the one joined
+                }
                 q.add(one);
                 if (take != null) {
                     ((ObjectNode) take).set("quality", one);

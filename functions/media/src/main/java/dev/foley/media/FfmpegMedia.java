@@ -100,75 +100,208 @@ public final class FfmpegMedia implements MediaWork {
         try {
             MediaOptions o = p.request().media();
             Kind kind = p.kind();
-            if (p.hasTakes()) {
-                return ranked(p, sources, dir, until);
+            if (!o.shapesTheResult(kind)) { // the model's files as they are: checked, and takes ranked
+                return p.hasTakes() ? ranked(p, sources, dir, until) : checkedAsTheyAre(p, sources, dir, until);
             }
-            if (kind != Kind.LONG && !o.needsMedia(kind)) {
-                return checkedAsTheyAre(p, sources, dir, until);
-            }
-            List<float[]> tracks = new ArrayList<>();
-            List<Windows.Window> plan;
-            int total;
-            if (kind == Kind.LONG) {
-                plan = Windows.plan(p.windows().seconds(), o.windowSeconds(), o.overlapSeconds());
-                tracks.addAll(windowSounds(sources, dir));
-                total = (int) Math.round(p.windows().seconds() * Ffmpeg.RATE);
-            } else {
-                Path f = dir.resolve("output");
-                fetch(sources.get(0), f, until, "the provider's output");
-                float[] t = soundOf(f, "the provider's output");
-                tracks.add(t);
-                total = t.length;
-                plan = List.of(new Windows.Window(0, 0, total / (double) Ffmpeg.RATE));
-            }
-            // The new sound is mono (as the model makes it); with the clip's own sound kept, the result has the clip's channels.
-            float[][] sound = {Sound.join(plan, tracks, Ffmpeg.RATE, total, o.overlapSeconds())};
-            float[] modelSound = sound[0]; // what the sync check lines up with the picture (not the clip's own sound)
-            tracks.clear();
             String format = o.formatFor(kind);
-            Path video = null;
-            if (kind.hasVideo() && (o.soundCheck() || !"replace".equals(o.originalAudio()) || "mp4".equals(format))) {
-                video = dir.resolve("video");
-                if (kind == Kind.LONG) {
-                    if (!bucket.download(sourceKey(p.id()), video)) {
-                        throw new MediaException("the cut's copy of the video is missing from our bucket", true);
+            Path video = videoFor(p, dir, until);
+            float[][] original = video == null || "replace".equals(o.originalAudio()) ? null : originalSound(video, o.originalAudio());
+            if (kind == Kind.LONG) {
+                Joined joined = joined(p, sources, dir);
+                Made made = shaped(p, joined.sound(), original, video, dir, "result");
+                String key = OutputStore.keyOf(p.id(), 0, "." + format);
+                put(key, made.file(), null);
+                if (made.check() == null) {
+                    return new Finished(List.of(key), List.of());
+                }
+                if (joined.windows() != null) {
+                    made.check().json().set("windows", joined.windows());
+                }
+                return new Finished(List.of(key), List.of(dev.foley.json.Json.write(made.check().json())));
+            }
+            // One output, or each take: its sound shaped as asked, checked; takes best first.
+            List<Made> made = new ArrayList<>();
+            for (int i = 0; i < sources.size(); i++) {
+                Path f = dir.resolve("output-" + i);
+                String what = p.hasTakes() ? "take " + (i + 1) + "'s output" : "the provider's output";
+                if (p.hasTakes()) {
+                    if (!bucket.download(sources.get(i), f)) {
+                        throw new MediaException(what + " is missing from our bucket", true);
                     }
                 } else {
-                    fetch(p.request().video(), video, until, "video");
+                    fetch(sources.get(i), f, until, what);
                 }
-                if (!"replace".equals(o.originalAudio())) {
-                    float[][] original = originalSound(video, o.originalAudio());
-                    if (original != null) { // a clip without sound: as replace
-                        sound = "duck".equals(o.originalAudio()) ? Sound.duck(sound[0], original, o.originalLevel(), Ffmpeg.RATE)
-                                : Sound.mix(sound[0], original, o.originalLevel());
+                float[] track = soundOf(f, what);
+                Files.deleteIfExists(f);
+                made.add(shaped(p, track, original, video, dir, "result-" + i));
+            }
+            List<Integer> order = new ArrayList<>();
+            for (int i = 0; i < made.size(); i++) {
+                order.add(i);
+            }
+            if (p.hasTakes()) {
+                order.sort(Comparator.comparingDouble((Integer i) -> -made.get(i).check().score()).thenComparingInt(i -> i));
+            }
+            List<String> keys = new ArrayList<>();
+            List<String> quality = new ArrayList<>();
+            for (int rank = 0; rank < order.size(); rank++) {
+                Made m = made.get(order.get(rank));
+                String key = OutputStore.keyOf(p.id(), rank, "." + format);
+                put(key, m.file(), null);
+                keys.add(key);
+                if (m.check() != null) {
+                    if (p.hasTakes()) {
+                        m.check().json().putObject("take").put("index", order.get(rank)).put("score", m.check().score());
                     }
+                    quality.add(dev.foley.json.Json.write(m.check().json()));
                 }
             }
-            boolean missed = false;
-            if (o.loudnessLufs() != null) {
-                // The whole result (the mix, with mix or duck) to the target, under the ceiling; measured after.
-                LoudnessTarget.Result r = LoudnessTarget.apply(sound, Ffmpeg.RATE, o.loudnessLufs(), o.truePeakDbtp());
-                sound = r.channels();
-                missed = r.missed(o.loudnessLufs());
-            }
-            List<String> quality = o.soundCheck() ? List.of(check(sound, modelSound, video, total, o, missed)) : List.of();
-            Path result = dir.resolve("result." + format);
-            if ("mp4".equals(format)) {
-                Path track = dir.resolve("sound.m4a");
-                Ffmpeg.encode(sound, Ffmpeg.RATE, "m4a", track);
-                Ffmpeg.mux(video, track, total / (double) Ffmpeg.RATE, result);
-            } else {
-                Ffmpeg.encode(sound, Ffmpeg.RATE, format, result);
-            }
-            String key = OutputStore.keyOf(p.id(), 0, "." + format);
-            put(key, result, null);
-            return new Finished(List.of(key), quality);
+            return new Finished(keys, quality);
         } catch (Ffmpeg.UnreadableException e) {
             throw new MediaException(e.getMessage(), false);
         } catch (UncheckedIOException | IOException | StoreUnavailableException e) {
             throw new MediaException("the result could not be made (" + Ffmpeg.firstLine(e) + ")", true);
         } finally {
             delete(dir);
+        }
+    }
+
+    /** A result made in {@code dir}: its file and its check (null when the check is off). */
+    private record Made(Path file, Checked check) {
+    }
+
+    /** A sound check as clients read it, and the score takes are ranked by. */
+    private record Checked(com.fasterxml.jackson.databind.node.ObjectNode json, double score) {
+    }
+
+    /** A long video's model sound, its windows joined; with takes, each window's best take, and the report of the choice. */
+    private record Joined(float[] sound, com.fasterxml.jackson.databind.node.ArrayNode windows) {
+    }
+
+    /**
+     * The model's sound {@code model} made into the result asked for: the clip's own sound mixed or
+     * ducked under it, the whole brought to the loudness target, checked (the sync on the model's
+     * sound, the rest on the result), and written as the format asked (over the clip's picture for mp4).
+     */
+    private Made shaped(Prediction p, float[] model, float[][] original, Path video, Path dir, String name)
+            throws IOException, MediaException {
+        MediaOptions o = p.request().media();
+        Kind kind = p.kind();
+        int total = model.length;
+        // The new sound is mono (as the model makes it); with the clip's own sound kept, the result has the clip's channels.
+        float[][] sound = {model};
+        if (original != null) {
+            sound = "duck".equals(o.originalAudio()) ? Sound.duck(model, original, o.originalLevel(), Ffmpeg.RATE)
+                    : Sound.mix(model, original, o.originalLevel());
+        }
+        boolean missed = false;
+        if (o.loudnessLufs() != null) {
+            // The whole result (the mix, with mix or duck) to the target, under the ceiling; measured after.
+            LoudnessTarget.Result r = LoudnessTarget.apply(sound, Ffmpeg.RATE, o.loudnessLufs(), o.truePeakDbtp());
+            sound = r.channels();
+            missed = r.missed(o.loudnessLufs());
+        }
+        Checked checked = o.soundCheck() ? check(sound, model, video, total, o, missed) : null;
+        String format = o.formatFor(kind);
+        Path result = dir.resolve(name + "." + format);
+        if ("mp4".equals(format)) {
+            Path track = dir.resolve(name + "-sound.m4a");
+            Ffmpeg.encode(sound, Ffmpeg.RATE, "m4a", track);
+            Ffmpeg.mux(video, track, total / (double) Ffmpeg.RATE, result);
+            Files.deleteIfExists(track);
+        } else {
+            Ffmpeg.encode(sound, Ffmpeg.RATE, format, result);
+        }
+        return new Made(result, checked);
+    }
+
+    /**
+     * The client's video in {@code dir} (for a long video, the cut's copy in our bucket), when the
+     * result needs it: for the check, the clip's own sound or an mp4; null otherwise or for text.
+     */
+    private Path videoFor(Prediction p, Path dir, Deadline until) throws MediaException, IOException {
+        MediaOptions o = p.request().media();
+        Kind kind = p.kind();
+        if (!kind.hasVideo() || !(o.soundCheck() || !"replace".equals(o.originalAudio()) || "mp4".equals(o.formatFor(kind)))) {
+            return null;
+        }
+        Path video = dir.resolve("video");
+        if (kind == Kind.LONG) {
+            if (!bucket.download(sourceKey(p.id()), video)) {
+                throw new MediaException("the cut's copy of the video is missing from our bucket", true);
+            }
+        } else {
+            fetch(p.request().video(), video, until, "video");
+        }
+        return video;
+    }
+
+    /** A long video's windows joined into one sound: each window's own, or with takes the best of its takes. */
+    private Joined joined(Prediction p, List<String> keys, Path dir) throws MediaException, IOException {
+        MediaOptions o = p.request().media();
+        List<Windows.Window> plan = Windows.plan(p.windows().seconds(), o.windowSeconds(), o.overlapSeconds());
+        int total = (int) Math.round(p.windows().seconds() * Ffmpeg.RATE);
+        int n = p.takesPerWindow();
+        if (n == 1) {
+            List<float[]> tracks = inParallel(keys.size(), i -> windowSound(keys.get(i), dir, "window " + (i + 1) + "'s"));
+            return new Joined(Sound.join(plan, tracks, Ffmpeg.RATE, total, o.overlapSeconds()), null);
+        }
+        record Best(float[] track, com.fasterxml.jackson.databind.node.ObjectNode report) {
+        }
+        List<Best> best = inParallel(plan.size(), w -> {
+            Windows.Window win = plan.get(w);
+            // The window's picture (its clip, cut into our bucket for the provider): its motion onsets once, for every take.
+            Path clip = dir.resolve("clip-" + w);
+            List<MotionAnalysis.Onset> motion = null;
+            String noMotion = "no_motion: the window's clip is no longer in our bucket";
+            if (bucket.download(MediaWork.windowClipKey(p.id(), w), clip)) {
+                try {
+                    motion = MotionAnalysis.of(clip, win.length()).onsets();
+                } catch (MotionAnalysis.UnreadableVideoException e) {
+                    noMotion = "no_motion: the window's picture could not be read (" + e.getMessage() + ")";
+                }
+                Files.deleteIfExists(clip);
+            }
+            var report = dev.foley.json.Json.object().put("index", w).put("start", win.start()).put("end", win.end());
+            var takes = report.putArray("takes");
+            float[] chosen = null;
+            int chosenIndex = -1;
+            double chosenScore = Double.NEGATIVE_INFINITY;
+            for (int t = 0; t < n; t++) {
+                float[] track = windowSound(keys.get(w * n + t), dir, "window " + (w + 1) + ", take " + (t + 1) + "'s");
+                SoundCheck.Sync sync = motion == null ? new SoundCheck.Sync(null, null, noMotion)
+                        : SoundCheck.sync(motion, SoundCheck.onsets(track, Ffmpeg.RATE));
+                SoundCheck c = SoundCheck.of(new float[][] {track}, Ffmpeg.RATE, sync);
+                takes.addObject().put("index", t).put("score", c.score()).set("quality", qualityOf(c, List.of()));
+                if (c.score() > chosenScore) { // the first take first among equals
+                    chosen = track;
+                    chosenIndex = t;
+                    chosenScore = c.score();
+                }
+            }
+            report.put("take", chosenIndex);
+            return new Best(chosen, report);
+        });
+        var windows = dev.foley.json.Json.MAPPER.createArrayNode();
+        List<float[]> tracks = new ArrayList<>();
+        for (Best b : best) {
+            tracks.add(b.track());
+            windows.add(b.report());
+        }
+        best.clear();
+        return new Joined(Sound.join(plan, tracks, Ffmpeg.RATE, total, o.overlapSeconds()), windows);
+    }
+
+    /** A window's (or a window take's) sound, fetched from our bucket and decoded. */
+    private float[] windowSound(String key, Path dir, String whose) throws MediaException, IOException {
+        Path f = Files.createTempFile(dir, "window", "");
+        try {
+            if (!bucket.download(key, f)) {
+                throw new MediaException(whose + " sound is missing from our bucket", true);
+            }
+            return soundOf(f, whose + " output");
+        } finally {
+            Files.deleteIfExists(f);
         }
     }
 
@@ -205,14 +338,19 @@ public final class FfmpegMedia implements MediaWork {
             String key = OutputStore.keyOf(p.id(), rank, t.ext());
             put(key, t.file(), null);
             out.add(key);
-            var q = dev.foley.view.Quality.json(t.check().sync() == null ? null : new dev.foley.view.Quality.Sync(
-                    t.check().sync().offsetMs(), t.check().sync().confidence(), t.check().sync().reason()),
-                    t.check().loudness().measured() ? t.check().loudness().integratedLufs() : null,
-                    t.check().loudness().truePeakDbtp(), t.check().loudness().rangeLu(), t.check().flags());
+            var q = qualityOf(t.check(), t.check().flags());
             q.putObject("take").put("index", t.index()).put("score", t.check().score()); // its seed: added by the pipeline
             quality.add(dev.foley.json.Json.write(q));
         }
         return new Finished(out, quality);
+    }
+
+    /** A check as clients read it ({@link dev.foley.view.Quality}), with these flags (its own, or more). */
+    private static com.fasterxml.jackson.databind.node.ObjectNode qualityOf(SoundCheck c, List<String> flags) {
+        SoundCheck.Sync s = c.sync();
+        return dev.foley.view.Quality.json(s == null ? null : new dev.foley.view.Quality.Sync(s.offsetMs(), s.confidence(), s.reason()),
+                c.loudness().measured() ? c.loudness().integratedLufs() : null, c.loudness().truePeakDbtp(), c.loudness().rangeLu(),
+                flags.isEmpty() ? c.flags() : flags);
     }
 
     /**
@@ -253,7 +391,7 @@ public final class FfmpegMedia implements MediaWork {
                 }
                 Path picture = pictureFor(p, f, probe, dir, until);
                 float[][] sound = Ffmpeg.audio(f, Ffmpeg.RATE, 2);
-                q = check(sound, SoundCheck.mono(sound), picture, sound[0].length, p.request().media(), false);
+                q = dev.foley.json.Json.write(check(sound, SoundCheck.mono(sound), picture, sound[0].length, p.request().media(), false).json());
             } catch (Ffmpeg.UnreadableException e) {
                 q = dev.foley.json.Json.write(dev.foley.view.Quality.json(p.kind().hasVideo()
                         ? new dev.foley.view.Quality.Sync(null, null, "unreadable: the output could not be read as sound (" + e.getMessage() + ")")
@@ -269,9 +407,9 @@ public final class FfmpegMedia implements MediaWork {
 
     /**
      * The sound check of a result: its sync (the model's own sound against the picture's motion; a
-     * picture that cannot be read says so), its loudness and flags, as the JSON clients read.
+     * picture that cannot be read says so), its loudness and flags, as the JSON clients read, and its score.
      */
-    private static String check(float[][] sound, float[] modelSound, Path video, int total, MediaOptions o, boolean missed) {
+    private static Checked check(float[][] sound, float[] modelSound, Path video, int total, MediaOptions o, boolean missed) {
         SoundCheck.Sync sync = null;
         if (video != null) {
             try {
@@ -286,34 +424,29 @@ public final class FfmpegMedia implements MediaWork {
         if (missed) {
             flags.add("loudness_target_missed");
         }
-        var q = dev.foley.view.Quality.json(sync == null ? null : new dev.foley.view.Quality.Sync(sync.offsetMs(), sync.confidence(),
-                sync.reason()), c.loudness().measured() ? c.loudness().integratedLufs() : null, c.loudness().truePeakDbtp(),
-                c.loudness().rangeLu(), flags);
+        var q = qualityOf(c, flags);
         if (o.loudnessLufs() != null) {
             ((com.fasterxml.jackson.databind.node.ObjectNode) q.get("loudness")).put("target_lufs", o.loudnessLufs());
         }
-        return dev.foley.json.Json.write(q);
+        return new Checked(q, c.score());
     }
 
-    /** The windows' sound, in order: fetched from our bucket a few at a time, each decoded as it arrives. */
-    private List<float[]> windowSounds(List<String> keys, Path dir) throws MediaException, IOException {
-        List<java.util.concurrent.Future<float[]>> parts = new ArrayList<>();
-        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(Math.min(4, Math.max(1, keys.size())))) {
-            for (int i = 0; i < keys.size(); i++) {
+    /** A step of media work on part {@code i} of several. */
+    private interface Part<T> {
+        T run(int i) throws Exception;
+    }
+
+    /** {@code count} parts done a few at a time (fetching from our bucket overlaps decoding), their results in order. */
+    private static <T> List<T> inParallel(int count, Part<T> part) throws MediaException, IOException {
+        List<java.util.concurrent.Future<T>> parts = new ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(Math.min(4, Math.max(1, count)))) {
+            for (int i = 0; i < count; i++) {
                 int n = i;
-                parts.add(pool.submit(() -> {
-                    Path f = dir.resolve("window-" + n);
-                    if (!bucket.download(keys.get(n), f)) {
-                        throw new MediaException("window " + (n + 1) + "'s sound is missing from our bucket", true);
-                    }
-                    float[] t = soundOf(f, "window " + (n + 1) + "'s output");
-                    Files.deleteIfExists(f);
-                    return t;
-                }));
+                parts.add(pool.submit(() -> part.run(n)));
             }
-            List<float[]> out = new ArrayList<>();
-            for (var part : parts) {
-                out.add(part.get());
+            List<T> out = new ArrayList<>();
+            for (var f : parts) {
+                out.add(f.get());
             }
             return out;
         } catch (java.util.concurrent.ExecutionException e) {

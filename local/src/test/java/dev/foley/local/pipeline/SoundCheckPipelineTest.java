@@ -114,8 +114,8 @@ class SoundCheckPipelineTest {
         for (String[] c : new String[][] {
                 {FoleyApi.SUBMIT_VIDEO, "\"num_samples\":5", "num_samples: must be an integer between 1 and 4, got 5"},
                 {FoleyApi.SUBMIT_VIDEO, "\"num_samples\":2.5", "num_samples: must be an integer between 1 and 4, got 2.5"},
-                {FoleyApi.SUBMIT_LONG, "\"num_samples\":2", "num_samples: the long model makes one take per window for now"},
-                {FoleyApi.SUBMIT_VIDEO, "\"num_samples\":2,\"output_format\":\"wav\"", "num_samples: takes come as the model made them"}}) {
+                {FoleyApi.SUBMIT_LONG, "\"num_samples\":0", "num_samples: must be an integer between 1 and 4, got 0"},
+                {FoleyApi.SUBMIT_VIDEO, "\"num_samples\":2,\"sound_check\":false", "num_samples: takes are ranked by their sound check"}}) {
             var bad = dev.foley.local.Lambdas.api(stack.api, dev.foley.local.ApiEvents.authed(RunningStack.KEY, "POST", c[0],
                     "{\"video\":\"https://cdn.example.com/a.mp4\",\"prompt\":\"x\"," + c[1] + "}"));
             assertEquals(400, bad.getStatusCode(), c[1]);

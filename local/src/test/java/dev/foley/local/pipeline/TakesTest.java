@@ -93,6 +93,49 @@ class TakesTest {
         }
     }
 
+    /**
+     * Takes with the result shaped as asked: the clip has its own sound (a 220 Hz tone at -14 dBFS,
+     * mixed under each take), a -16 LUFS target and WAV files. Each take is made into its own
+     * result and checked; the ranking still follows the model's own sound against the picture
+     * (0 ms first), and every output, downloaded and measured by FFmpeg's own {@code ebur128},
+     * meets the target within 1 LU under the -1 dBTP ceiling.
+     */
+    @Test
+    void takesAreShapedAsAskedEachMeasuredAndStillRankedBySync() throws Exception {
+        Clips.bounce(dir.resolve("toned.mp4"), 160, 120, 25, 8, IMPACTS, 220, 0.2);
+        java.util.List<byte[]> byJob = java.util.List.of(clicks(-0.300), clicks(0.150), clicks(0));
+        try (var emu = new WaveSpeedEmulator("ws-key"); var media = new MediaServer().serving(dir); var st = stack(emu, "shapedtakes")) {
+            emu.script(Script.doneAfter(Duration.ofMillis(600))).latency(Op.SUBMIT, () -> Duration.ofMillis(150));
+            emu.filesFrom(name -> byJob.get(emu.jobs().indexOf(name.substring(0, name.indexOf('.')))));
+            JsonNode data = st.submitVideo("{\"video\":\"" + media.fileUrl("toned.mp4") + "\",\"prompt\":\"a ball\",\"duration\":8,"
+                    + "\"num_samples\":3,\"original_audio\":\"mix\",\"original_audio_level\":0.5,\"loudness_lufs\":-16,"
+                    + "\"output_format\":\"wav\"}");
+            Prediction p = st.await(data.get("id").asText(), RunningStack::settled, Duration.ofMinutes(2));
+            assertEquals(Phase.COMPLETED, p.phase(), p.error());
+            JsonNode shown = st.result(p.id());
+            JsonNode takes = shown.get("takes");
+            assertEquals(3, shown.get("outputs").size(), shown.toString());
+            assertEquals(0, takes.get(0).at("/quality/sync/offset_ms").asDouble(), 40, "the 0 ms take first: " + takes);
+            assertEquals(150, takes.get(1).at("/quality/sync/offset_ms").asDouble(), 40, "then +150 ms: " + takes);
+            assertEquals(-300, takes.get(2).at("/quality/sync/offset_ms").asDouble(), 40, "then -300 ms: " + takes);
+            for (int i = 0; i < 3; i++) {
+                String url = shown.get("outputs").get(i).asText();
+                assertTrue(url.contains(".wav"), url);
+                Path out = dir.resolve("take-" + i + ".wav");
+                RunningStack.download(url, out);
+                var probe = Ffmpeg.probe(out);
+                assertTrue(!probe.hasVideo() && probe.audioCodec().startsWith("pcm_"), "a WAV file: " + probe);
+                var ref = dev.foley.media.FfmpegEbur128.measure(Ffmpeg.audio(out, 44_100), 44_100);
+                assertEquals(-16, ref.integratedLufs(), 1.0, "take " + i + " at the target by FFmpeg's ebur128");
+                assertTrue(ref.truePeakDbtp() <= -1 + 0.3, "take " + i + " under the ceiling: " + ref.truePeakDbtp());
+                assertEquals(ref.integratedLufs(), takes.get(i).at("/quality/loudness/integrated_lufs").asDouble(), 0.5,
+                        "the reported loudness is the file's");
+            }
+            assertEquals(3, emu.jobsCreated());
+            assertEquals(3 * 8 * 1000, p.chargeMicroUsd());
+        }
+    }
+
     @Test
     void cancellingStopsEveryTakeAndChargesNothing() throws Exception {
         try (var emu = new WaveSpeedEmulator("ws-key"); var st = stack(emu, "takecancel")) {

@@ -178,7 +178,8 @@ function showWindows(progress) {
   bar.hidden = progress.windows_total === 0;
   bar.max = Math.max(1, progress.windows_total);
   bar.value = progress.windows_done;
-  return progress.windows_total === 0 ? ' · cutting the video into windows' : ` · windows ${progress.windows_done}/${progress.windows_total}`;
+  return progress.windows_total === 0 ? ' · cutting the video into windows' : ` · windows ${progress.windows_done}/${progress.windows_total}`
+    + (progress.takes_total ? ` (takes ${progress.takes_done}/${progress.takes_total})` : '');
 }
 
 function follow(data, requested) {
@@ -236,6 +237,7 @@ function qualityText(q) {
 function showTakes(d) {
   const box = $('takes');
   box.replaceChildren();
+  if (d.windows) showWindowTakes(d.windows, box);
   if (!d.takes || d.takes.length < 2) return;
   const first = $('quality');
   first.textContent = `Take 1 of ${d.takes.length} (the best, asked ${d.takes[0].index + 1}; score ${d.takes[0].score}). ${first.textContent}`;
@@ -251,6 +253,20 @@ function showTakes(d) {
     fig.append(media, cap);
     box.append(fig);
   });
+}
+
+/** A long video's takes: for each window, the take joined and why (each take's score and sync), as a list. */
+function showWindowTakes(windows, box) {
+  const list = document.createElement('ol');
+  list.className = 'window-takes';
+  for (const w of windows) {
+    const li = document.createElement('li');
+    const each = w.takes.map((t) => `take ${t.index + 1}: score ${t.score}`
+      + (t.quality.sync && t.quality.sync.offset_ms !== null ? `, sync ${t.quality.sync.offset_ms > 0 ? '+' : ''}${t.quality.sync.offset_ms} ms` : ''));
+    li.textContent = `Window ${w.index + 1} (${w.start}–${w.end} s): take ${w.take + 1} joined (${each.join('; ')})`;
+    list.append(li);
+  }
+  box.append(list);
 }
 
 async function showResult(d) {
