@@ -494,7 +494,7 @@ public final class FoleyCli implements Callable<Integer> {
                         e -> dev.foley.local.bench.HandlerStartup.run(e, out));
                 case jobs -> dev.foley.local.bench.JobsBench.run(dir, awsEndpoint, out);
                 case media -> dev.foley.local.bench.MediaBench.run(dir, awsEndpoint, out);
-                case check -> dev.foley.local.bench.CheckBench.run(dir, out);
+                case check -> dev.foley.local.bench.CheckBench.run(dir, awsEndpoint, out);
                 default -> throw new IllegalStateException(which.name());
             }
             return 0;

@@ -201,7 +201,11 @@ public final class FfmpegMedia implements MediaWork {
             sound = r.channels();
             missed = r.missed(o.loudnessLufs());
         }
-        Checked checked = o.soundCheck() ? check(sound, model, video, total, o, missed) : null;
+        // The check (the picture's motion decoded, the sync search) runs while the result is encoded: both only read the sound.
+        float[][] made = sound;
+        boolean targetMissed = missed;
+        var checking = o.soundCheck() ? java.util.concurrent.CompletableFuture.supplyAsync(() -> check(made, model, video, total, o, targetMissed))
+                : java.util.concurrent.CompletableFuture.<Checked>completedFuture(null);
         String format = o.formatFor(kind);
         Path result = dir.resolve(name + "." + format);
         if ("mp4".equals(format)) {
@@ -212,7 +216,11 @@ public final class FfmpegMedia implements MediaWork {
         } else {
             Ffmpeg.encode(sound, Ffmpeg.RATE, format, result);
         }
-        return new Made(result, checked);
+        try {
+            return new Made(result, checking.join());
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
     }
 
     /**

@@ -34,8 +34,8 @@ import java.util.concurrent.Executors;
  *     a child JVM capped at {@code -Xmx256m} (an overflow would fail it), the provider's answer
  *     for each window a ready 8 s file (a stand-in that answers at once); S3 is left out.</li>
  * <li>A 60 s clip through the long model against a WaveSpeed stand-in whose jobs take T s each,
- *     pushing callbacks, at concurrency P: the time from submit to completed against the ideal
- *     ceil(N / P) × T.</li>
+ *     pushing callbacks, at concurrency P, with K takes of every window: the time from submit to
+ *     completed against the ideal ceil(K × N / P) × T.</li>
  * </ol>
  */
 public final class MediaBench {
@@ -145,17 +145,19 @@ public final class MediaBench {
         out.println();
         out.println("a 60 s clip through foley/mmaudio-v2-long (" + windows + " windows), stand-in jobs of T s, pushed callbacks:");
         out.println();
-        out.println("| T (s) | concurrency P | ideal ceil(N/P)·T (s) | submit → completed (s) | over ideal | cut done (s) | last window done (s) |");
-        out.println("| --- | --- | --- | --- | --- | --- | --- |");
-        String only = System.getenv("FOLEY_BENCH_MEDIA_TP"); // e.g. "8x9", to look at one row
-        int[][] rows = only == null ? new int[][] {{4, 2}, {4, 4}, {8, 4}, {8, 9}}
-                : new int[][] {{Integer.parseInt(only.split("x")[0]), Integer.parseInt(only.split("x")[1])}};
+        out.println("| T (s) | concurrency P | takes K | ideal ceil(K·N/P)·T (s) | submit → completed (s) | over ideal | cut done (s) | last window done (s) |");
+        out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
+        String only = System.getenv("FOLEY_BENCH_MEDIA_TP"); // e.g. "8x9" or "8x9x3", to look at one row
+        int[][] rows = only == null ? new int[][] {{4, 2, 1}, {4, 4, 1}, {8, 4, 1}, {8, 9, 1}, {4, 4, 2}, {8, 9, 3}}
+                : new int[][] {java.util.Arrays.stream((only + (only.split("x").length == 2 ? "x1" : "")).split("x"))
+                        .mapToInt(Integer::parseInt).toArray()};
         for (int[] tp : rows) {
-            row(endpoint, clip, Files.readAllBytes(answer), windows, tp[0], tp[1], dir, out);
+            row(endpoint, clip, Files.readAllBytes(answer), windows, tp[0], tp[1], tp[2], dir, out);
         }
     }
 
-    static void row(URI endpoint, Path clip, byte[] answer, int windows, int t, int p, Path dir, PrintStream out) throws Exception {
+    static void row(URI endpoint, Path clip, byte[] answer, int windows, int t, int p, int takes, Path dir, PrintStream out)
+            throws Exception {
         int port = PipelineBench.freePort();
         Map<String, String> env = Map.of("FOLEY_PUBLIC_BASE_URL", "http://127.0.0.1:" + port, "FOLEY_CALLBACK_BASE_URL",
                 "http://127.0.0.1:" + port, "FOLEY_WINDOW_CONCURRENCY", "wavespeed=" + p);
@@ -172,7 +174,7 @@ public final class MediaBench {
             String video = st.foley().outputStore().workLink(key);
             long t0 = System.nanoTime();
             var resp = st.api().handleRequest(ApiEvents.authedMap(PipelineBench.KEY, "POST", FoleyApi.SUBMIT_LONG,
-                    "{\"video\":\"" + video + "\",\"prompt\":\"bench\"}"), null);
+                    "{\"video\":\"" + video + "\",\"prompt\":\"bench\",\"num_samples\":" + takes + "}"), null);
             String id = Json.parse((String) resp.get("body")).at("/data/id").asText();
             Prediction pr = st.foley().predictions().get(id).orElseThrow();
             long end = System.nanoTime() + Duration.ofMinutes(5).toNanos();
@@ -181,13 +183,23 @@ public final class MediaBench {
                 pr = st.foley().predictions().get(id).orElseThrow();
             }
             double took = (System.nanoTime() - t0) / 1e9;
-            double ideal = Math.ceil(windows / (double) p) * t;
+            double ideal = Math.ceil(windows * takes / (double) p) * t;
             // Where the time went, from what the prediction recorded: the cut's log line, the last window's end.
             java.time.Instant created = pr.createdAt();
             double cut = pr.attempts().stream().filter(l -> l.contains(" cut ")).findFirst()
                     .map(l -> Duration.between(created, java.time.Instant.parse(l.substring(0, l.indexOf(' ')))).toMillis() / 1e3).orElse(-1.0);
             double upstream = pr.upstreamAt() == null ? -1 : Duration.between(created, pr.upstreamAt()).toMillis() / 1e3;
-            out.printf(Locale.ROOT, "| %d | %d | %.0f | %s | %s | %.2f | %.2f |%n", t, p, ideal,
+            if ("1".equals(System.getenv("FOLEY_BENCH_TIMELINE"))) { // each child: made, job done at the provider, recorded, copied
+                for (Prediction c : st.foley().predictions().windowsOf(id).stream()
+                        .sorted(java.util.Comparator.comparing(Prediction::createdAt)).toList()) {
+                    java.util.function.Function<java.time.Instant, String> rel = i -> i == null ? "-"
+                            : String.format(Locale.ROOT, "%.2f", Duration.between(created, i).toMillis() / 1e3);
+                    out.printf("  %s made %s job done %s recorded %s copied %s%n", c.id().substring(c.id().indexOf('_')), rel.apply(c.createdAt()),
+                            rel.apply(c.job() == null ? null : st.provider().doneAt(c.job().id())), rel.apply(c.upstreamAt()), rel.apply(c.completedAt()));
+                }
+                pr.attempts().forEach(l -> out.println("  " + l));
+            }
+            out.printf(Locale.ROOT, "| %d | %d | %d | %.0f | %s | %s | %.2f | %.2f |%n", t, p, takes, ideal,
                     pr.phase() == Phase.COMPLETED ? String.format(Locale.ROOT, "%.2f", took) : pr.phase().code() + ": " + pr.error(),
                     pr.phase() == Phase.COMPLETED ? String.format(Locale.ROOT, "+%.1f %%", 100 * (took - ideal) / ideal) : "-", cut, upstream);
         } finally {

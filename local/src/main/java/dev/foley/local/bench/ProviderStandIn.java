@@ -161,6 +161,12 @@ final class ProviderStandIn implements AutoCloseable {
 
     private void finish(String jobId, String query) {
         markDone(jobId);
+        // Each job's push on its own thread, as a provider's jobs end independently: one slow
+        // answer to a callback must not hold back the end of the next job.
+        Thread.ofVirtual().start(() -> push(jobId, query));
+    }
+
+    private void push(String jobId, String query) {
         String secret = pushSecret;
         if (secret == null || query == null || !query.startsWith("webhook=")) {
             return;
