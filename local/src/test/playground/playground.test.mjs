@@ -100,7 +100,7 @@ test('text-to-audio: the video source goes away and the audio plays at the reque
   assert.deepEqual(errors, []);
 });
 
-test('long model: a chosen file is uploaded by Generate itself, and the windows show as they finish', async () => {
+test('long model: a chosen file is uploaded by Generate itself, the windows show as they finish, and each window says which take it joined', async () => {
   const { page, errors } = await open();
   await page.check('input[name=mode][value=submitLongVideoToAudio]');
   assert.equal(await page.isVisible('#field-window_seconds'), true, "the long model's own fields, from the OpenAPI document");
@@ -109,9 +109,13 @@ test('long model: a chosen file is uploaded by Generate itself, and the windows 
   await page.fill('#field-prompt', 'a rubber ball bouncing on a wooden floor');
   await page.fill('#field-window_seconds', '4');
   await page.selectOption('#field-output_format', 'wav');
+  await page.fill('#field-num_samples', '2');
   await page.click('#generate');
   await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('completed'), null, { timeout: 120000 });
   assert.match(await page.textContent('#upload-status'), /Uploaded bounce-4s\.mp4/);
+  assert.equal(await page.locator('#takes ol.window-takes li').count(), 1, 'one window of 4 s');
+  assert.match(await page.textContent('#takes ol.window-takes li'),
+    /^Window 1 \(0–4 s\): take [12] joined \(take 1: score -?[\d.]+(, sync [+-]?\d+ ms)?; take 2: score -?[\d.]+/);
   assert.ok(Number(await page.getAttribute('#windows', 'max')) >= 1, 'the windows were counted');
   await page.waitForSelector('audio#output[data-audio-seconds]', { timeout: 30000 });
   const seconds = Number(await page.getAttribute('#output', 'data-audio-seconds'));

@@ -294,12 +294,13 @@ public final class Pipeline {
                     completion.trigger(current.id());
                     return CallbackOutcome.ADOPTED;
                 }
-                current = store.get(p.id()).orElse(current);
-                if (lostButAlive(current)) {
+                Prediction reread = store.get(p.id()).orElse(current);
+                if (reread.version() == current.version()) { // nothing else moved it: the revive itself was refused
                     LOG.log(Level.WARNING, "{0}: job {1} is done but could not be adopted again (a prepaid balance that no longer"
                             + " holds its price)", current.id(), update.jobId());
                     return CallbackOutcome.IGNORED;
                 }
+                current = reread; // moved meanwhile (its job's stop recorded, say): try again on what it is now
                 continue;
             }
             if (tracked) {
