@@ -16,7 +16,7 @@ import java.util.spi.ToolProvider;
 import org.junit.jupiter.api.Test;
 
 /**
- * The packages of {@code shared/} point one way, as README's architecture section draws them, and
+ * The packages of {@code shared/} point one way, as docs/architecture.md draws them, and
  * only {@code store/} and {@code aws/} touch the AWS SDK: read from the compiled classes by the
  * JDK's own {@code jdeps}, not from import lines.
  */
@@ -59,7 +59,7 @@ class PackageLayersTest {
             }
             Set<String> allowed = ALLOWED.get(from);
             if (allowed == null) {
-                wrong.add("package " + from + " is not in the layering; add it to ALLOWED and to README's picture");
+                wrong.add("package " + from + " is not in the layering; add it to ALLOWED and to the picture in docs/architecture.md");
                 return;
             }
             for (String to : tos) {

@@ -88,7 +88,7 @@ class Arm64LayerTest {
     void theLayerIsSmallAndNeedsNothingLambdaLacks() throws Exception {
         assertTrue(Files.isRegularFile(LAYER), LAYER + " is built by ./mvnw package");
         long size = Files.size(LAYER);
-        assertTrue(size < 10_000_000, "the FFmpeg layer is " + size + " bytes; DESIGN.md asks for under 10 MB");
+        assertTrue(size < 10_000_000, "the FFmpeg layer is " + size + " bytes; docs/design.md asks for under 10 MB");
         Map<String, Path> libs = unpackNatives();
         for (String must : List.of("libavcodec.so.61", "libavformat.so.61", "libavutil.so.59", "libswscale.so.8",
                 "libswresample.so.5", "libavfilter.so.10", "libavdevice.so.61", "libjniavcodec.so", "libjnijavacpp.so")) {

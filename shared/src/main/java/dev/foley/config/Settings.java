@@ -7,7 +7,7 @@ import java.util.Optional;
 
 /**
  * Everything Foley reads from its environment, read once. The same names are used by the SAM
- * template, local mode and the README.
+ * template, local mode and docs/configuration.md.
  *
  * @param table            DynamoDB table ({@code FOLEY_TABLE})
  * @param region           AWS region ({@code AWS_REGION})

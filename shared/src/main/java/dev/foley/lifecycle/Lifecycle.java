@@ -12,7 +12,7 @@ import java.util.Optional;
 /**
  * How a prediction moves on, and when: every decision of its life as a pure function of the
  * prediction, what a provider said, and the time. No I/O here; {@code Pipeline} does what these
- * say. The phases and who moves them are in DESIGN.md ("The prediction's life").
+ * say. The phases and who moves them are in docs/design.md ("The prediction's life").
  *
  * @param deadline  a prediction not finished this long after it was accepted fails (never charged)
  * @param callbacks whether providers push results to us (a public callback URL is configured); with

@@ -1,7 +1,7 @@
 package dev.foley.prediction;
 
 /**
- * The internal phase that drives the work (DESIGN.md, "The prediction's life"). Clients see only
+ * The internal phase that drives the work (docs/design.md, "The prediction's life"). Clients see only
  * {@link #status()}, which is exactly the hosted API's status vocabulary (plus {@code cancelled},
  * which the official SDKs already treat as final).
  */

@@ -13,7 +13,7 @@ import java.util.function.Supplier;
 
 /**
  * Builds the {@link ProviderChain} from the environment (the same names in Lambda, local mode and
- * the README): {@code FOLEY_PROVIDER}, {@code FOLEY_PROVIDER_FALLBACK}, and each provider's key and
+ * docs/providers.md): {@code FOLEY_PROVIDER}, {@code FOLEY_PROVIDER_FALLBACK}, and each provider's key and
  * base URL. A chosen provider without its key fails here, at start-up, with a clear message.
  */
 public final class Providers {

@@ -1,7 +1,7 @@
 package dev.foley.store;
 
 /**
- * The single-table layout (DESIGN.md, "Table design"). Key prefixes and attribute names live here
+ * The single-table layout (docs/design.md, "Table design"). Key prefixes and attribute names live here
  * and nowhere else; {@code template.yaml} declares the same keys and indexes.
  */
 public final class FoleyTable {

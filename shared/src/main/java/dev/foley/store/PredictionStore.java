@@ -45,7 +45,7 @@ import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledExcepti
 
 /**
  * Predictions (and the idempotency records that point at them) in the Foley table, in the
- * domain's words: every method is one transition of the prediction's life (DESIGN.md), written as
+ * domain's words: every method is one transition of the prediction's life (docs/design.md), written as
  * one conditional write on the phase and version read, so of any number of racing writers exactly
  * one wins; the loser gets {@code Optional.empty()} and reads again. A charge or a refund is written
  * in the same transaction as the transition that causes it. What is written to the table, and under

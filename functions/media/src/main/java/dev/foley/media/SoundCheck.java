@@ -230,7 +230,7 @@ public record SoundCheck(Sync sync, Loudness loudness, List<String> flags) {
     }
 
     /**
-     * A take's score, to rank takes by (documented in the README): how clearly and how closely its
+     * A take's score, to rank takes by (documented in docs/api.md): how clearly and how closely its
      * sound sits on the picture, confidence x (1 - |offset| / 500 ms), at least 0; then 1 off for
      * silence and 0.5 for clipping. Without a picture (text to audio), or when the sync cannot tell,
      * the sync part is 0 and only the flags count.
@@ -249,7 +249,7 @@ public record SoundCheck(Sync sync, Loudness loudness, List<String> flags) {
         return Math.round(s * 1000) / 1000.0;
     }
 
-    /** Words for a confidence, as the README documents them. */
+    /** Words for a confidence, as docs/api.md documents them. */
     public static String confidenceWords(double confidence) {
         return confidence >= CLEAR ? "clear" : confidence >= WEAK ? "weak" : "cannot tell";
     }
