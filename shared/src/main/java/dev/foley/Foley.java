@@ -6,6 +6,7 @@ import dev.foley.api.CallbackRoute;
 import dev.foley.api.FoleyApi;
 import dev.foley.api.KeyAuthenticator;
 import dev.foley.api.MediaRoutes;
+import dev.foley.api.ModelRoutes;
 import dev.foley.api.PlaygroundRoutes;
 import dev.foley.api.PredictionRoutes;
 import dev.foley.api.SubmitRoute;
@@ -138,7 +139,9 @@ public final class Foley {
                 new AccountRoutes(keys, usage, clock, s.microUsdPerSecond()),
                 new CallbackRoute(parts.providers(), predictions, pipeline),
                 new MediaRoutes(uploads, s.uploadMaxBytes()),
-                new PlaygroundRoutes(s.playgroundDevKey(), s.microUsdPerSecond()));
+                new PlaygroundRoutes(s.playgroundDevKey(), s.microUsdPerSecond()),
+                new ModelRoutes(parts.providers().all().stream().map(dev.foley.provider.InferenceProvider::name).toList(),
+                        s.microUsdPerSecond()));
         return new Foley(s, clock, parts.sleeper(), predictions, keys, copy, outputs, pipeline, admission, ingest, api,
                 ownStorage(s, parts.providers()));
     }

@@ -33,17 +33,18 @@ class PackageLayersTest {
             Map.entry("key", Set.of()),
             Map.entry("config", Set.of("key")),
             Map.entry("net", Set.of("time")),
-            Map.entry("prediction", Set.of("json", "net", "time", "key")),
+            Map.entry("model", Set.of("json")),
+            Map.entry("prediction", Set.of("json", "net", "time", "key", "model")),
             Map.entry("view", Set.of("json", "prediction")),
             Map.entry("lifecycle", Set.of("prediction", "time")),
             Map.entry("aws", Set.of("json", "config", "time", "obs", SDK)),
             Map.entry("store", Set.of("aws", "config", "json", "key", "prediction", "time", "obs", SDK)),
-            Map.entry("provider", Set.of("json", "prediction", "time", "net")),
+            Map.entry("provider", Set.of("json", "prediction", "time", "net", "model")),
             Map.entry("pipeline", Set.of("net", "provider", "key", "json", "lifecycle", "store", "view", "time", "prediction", "obs")),
             Map.entry("admission", Set.of("key", "json", "lifecycle", "store", "time", "prediction", "pipeline", "obs")),
             Map.entry("ingest", Set.of("key", "json", "admission", "store", "view", "time", "prediction")),
             Map.entry("api", Set.of("provider", "key", "json", "admission", "store", "view", "time", "prediction", "pipeline",
-                    "net", "config", "obs")));
+                    "net", "config", "obs", "model")));
 
     @Test
     void dependenciesPointDownwardsWithNoCycle() {

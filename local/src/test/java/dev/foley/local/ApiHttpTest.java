@@ -301,6 +301,43 @@ class ApiHttpTest {
         assertTrue(own.headers().firstValue("access-control-allow-origin").isEmpty(), "never readable by another origin");
     }
 
+    /** GET /api/v3/models: every model this deployment's provider serves, from the registry, each path a route that answers. */
+    @Test
+    void theModelListShowsEachServedModelWithItsPathsParametersAndPrice() throws Exception {
+        Reply r = get("/api/v3/models", key);
+        assertEquals(200, r.status(), r.raw());
+        JsonNode models = r.data().get("models");
+        List<String> ids = new ArrayList<>();
+        models.forEach(m -> ids.add(m.get("id").asText()));
+        assertEquals(List.of("wavespeed-ai/mmaudio-v2", "wavespeed-ai/mmaudio-v2/text-to-audio"), ids);
+        JsonNode video = models.get(0);
+        assertEquals("/api/v3/wavespeed-ai/mmaudio-v2", video.get("path").asText());
+        assertEquals("/api/v3/foley/mmaudio-v2-long", video.get("long_path").asText());
+        assertTrue(models.get(1).get("long_path").isNull(), "text to audio has no long path");
+        assertEquals("[\"wavespeed\"]", video.get("providers").toString(), "served here by the configured provider");
+        assertEquals("0.001", video.at("/price/usd").asText());
+        assertEquals("second", video.at("/price/unit").asText());
+        JsonNode duration = null;
+        for (JsonNode p : video.get("parameters")) {
+            if (p.get("name").asText().equals("duration")) {
+                duration = p;
+            }
+        }
+        assertNotNull(duration, video.toString());
+        assertEquals(30, duration.get("maximum").asInt());
+        assertEquals(8, duration.get("default").asInt());
+        // Every path it lists is one the API serves: a bad request there is the API's own 400, not a 404.
+        for (JsonNode m : models) {
+            for (String path : new String[] {m.get("path").asText(), m.get("long_path").asText(null)}) {
+                if (path != null) {
+                    assertError(submit(path, "{\"prompt\":\"p\",\"duration\":0}"), 400, "duration");
+                }
+            }
+        }
+        assertError(get("/api/v3/models", null), 401, "");
+        assertError(get("/api/v3/models?x=1", key), 400, "query x: unknown parameter (this route takes none)");
+    }
+
     @Test
     void anUnknownQueryParameterIsA400NamingItNotASilentlyLostWebhook() throws Exception {
         Reply typo = call("POST", "/api/v3/wavespeed-ai/mmaudio-v2?webhok=https://hooks.example.com/x",

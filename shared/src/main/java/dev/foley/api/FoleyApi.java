@@ -60,6 +60,7 @@ public final class FoleyApi {
             new Route("GET", "/api/v3/webhook/secret"),
             new Route("GET", "/api/v3/usage"),
             new Route("GET", "/api/v3/balance"),
+            new Route("GET", "/api/v3/models"),
             new Route("POST", "/api/v3/media/uploads"),
             new Route("POST", "/api/v3/media/upload/binary"),
             new Route("POST", CALLBACKS));
@@ -71,9 +72,11 @@ public final class FoleyApi {
     private final CallbackRoute callbacks;
     private final MediaRoutes media;
     private final PlaygroundRoutes playground;
+    private final ModelRoutes models;
 
     public FoleyApi(KeyAuthenticator auth, SubmitRoute submit, PredictionRoutes predictions, AccountRoutes account,
-            CallbackRoute callbacks, MediaRoutes media, PlaygroundRoutes playground) {
+            CallbackRoute callbacks, MediaRoutes media, PlaygroundRoutes playground, ModelRoutes models) {
+        this.models = models;
         this.media = media;
         this.playground = playground;
         this.auth = auth;
@@ -248,6 +251,7 @@ public final class FoleyApi {
             case "/api/v3/webhook/secret" -> account.webhookSecret(key);
             case "/api/v3/usage" -> account.usage(req, key);
             case "/api/v3/balance" -> account.balance(key);
+            case "/api/v3/models" -> models.list();
             case "/api/v3/media/uploads" -> media.ticket(req, key);
             case "/api/v3/media/upload/binary" -> media.binary(req, key);
             default -> throw new IllegalStateException("unrouted " + matched);

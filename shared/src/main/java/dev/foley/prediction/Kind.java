@@ -25,6 +25,11 @@ public enum Kind {
         return model;
     }
 
+    /** The model's entry in the registry (the long path runs its video model, window by window). */
+    public dev.foley.model.Model spec() {
+        return this == TEXT ? dev.foley.model.Models.MMAUDIO_V2_TEXT : dev.foley.model.Models.MMAUDIO_V2;
+    }
+
     /** Whether the prediction has a video (and so a picture to put the sound on). */
     public boolean hasVideo() {
         return this != TEXT;

@@ -41,9 +41,9 @@ public record PredictionRequest(
                 enableSyncMode, MediaOptions.DEFAULT);
     }
 
-    public static final int DEFAULT_STEPS = 25;
-    public static final int DEFAULT_DURATION = 8;
-    public static final double DEFAULT_GUIDANCE = 4.5;
+    public static final int DEFAULT_STEPS = (Integer) dev.foley.model.Models.MMAUDIO_V2.param("num_inference_steps").defaultValue();
+    public static final int DEFAULT_DURATION = (Integer) dev.foley.model.Models.MMAUDIO_V2.param("duration").defaultValue();
+    public static final double DEFAULT_GUIDANCE = (Double) dev.foley.model.Models.MMAUDIO_V2.param("guidance_scale").defaultValue();
 
     /** The request as the client could have sent it, every field explicit (stored, and echoed as {@code input}). */
     public ObjectNode toJson() {

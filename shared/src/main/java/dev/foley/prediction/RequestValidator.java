@@ -17,16 +17,17 @@ import java.util.Set;
  */
 public final class RequestValidator {
 
-    public static final int MAX_PROMPT_CHARS = 20_000;
+    public static final int MAX_PROMPT_CHARS = dev.foley.model.Models.MAX_PROMPT_CHARS;
 
-    public static final Set<String> VIDEO_FIELDS = Set.of("video", "prompt", "negative_prompt",
-            "num_inference_steps", "duration", "guidance_scale", "mask_away_clip", "seed", "enable_sync_mode");
+    /** The hosted model's own fields, as the model registry lists them. */
+    public static final Set<String> VIDEO_FIELDS = dev.foley.model.Models.MMAUDIO_V2.params().stream()
+            .map(dev.foley.model.Param::name).collect(java.util.stream.Collectors.toUnmodifiableSet());
     /** Foley's extensions (the media function applies them). */
     public static final Set<String> MEDIA_FIELDS = Set.of("original_audio", "original_audio_level", "output_format",
             "sound_check", "loudness_lufs", "true_peak_dbtp", "num_samples");
     public static final Set<String> WINDOW_FIELDS = Set.of("window_seconds", "overlap_seconds");
     /** The long model's limit on {@code duration} (and on the video it covers), in seconds. */
-    public static final int MAX_LONG_SECONDS = 600;
+    public static final int MAX_LONG_SECONDS = dev.foley.model.Models.MMAUDIO_V2.limits().longMaxSeconds();
 
     /** Names other MMAudio APIs use, so a client porting from them is told what we call it. */
     private static final Map<String, String> ALIASES = Map.ofEntries(
@@ -91,12 +92,13 @@ public final class RequestValidator {
         }
         String prompt = string(body, "prompt", true, MAX_PROMPT_CHARS, errors);
         String negative = string(body, "negative_prompt", false, MAX_PROMPT_CHARS, errors);
-        int steps = integer(body, "num_inference_steps", 4, 50, PredictionRequest.DEFAULT_STEPS, errors);
-        int duration = kind == Kind.LONG ? integer(body, "duration", 1, MAX_LONG_SECONDS, 0, errors)
-                : integer(body, "duration", 1, 30, PredictionRequest.DEFAULT_DURATION, errors);
-        double guidance = number(body, "guidance_scale", 0, 20, PredictionRequest.DEFAULT_GUIDANCE, errors);
+        // Ranges and defaults from the model's entry in the registry (the long path: its own duration).
+        dev.foley.model.Model m = kind.spec();
+        int steps = integer(body, m.param("num_inference_steps"), errors);
+        int duration = integer(body, kind == Kind.LONG ? dev.foley.model.Models.longDuration(m) : m.param("duration"), errors);
+        double guidance = number(body, m.param("guidance_scale"), errors);
         boolean mask = bool(body, "mask_away_clip", errors);
-        Integer seed = body.hasNonNull("seed") ? integer(body, "seed", 0, 65535, 0, errors) : null;
+        Integer seed = body.hasNonNull("seed") ? integer(body, m.param("seed"), errors) : null;
         boolean sync = bool(body, "enable_sync_mode", errors);
         MediaOptions media = media(kind, body, errors);
         if (!errors.isEmpty()) {
@@ -191,6 +193,16 @@ public final class RequestValidator {
             return null;
         }
         return s;
+    }
+
+    /** An integer parameter of the model's, by its range and default (0 for none). */
+    private static int integer(JsonNode body, dev.foley.model.Param p, List<FieldError> errors) {
+        return integer(body, p.name(), p.minInt(), p.maxInt(), p.defaultValue() instanceof Integer d ? d : 0, errors);
+    }
+
+    /** A number parameter of the model's, by its range and default. */
+    private static double number(JsonNode body, dev.foley.model.Param p, List<FieldError> errors) {
+        return number(body, p.name(), p.min(), p.max(), p.defaultValue() instanceof Double d ? d : 0, errors);
     }
 
     private static int integer(JsonNode body, String name, int min, int max, int dflt, List<FieldError> errors) {

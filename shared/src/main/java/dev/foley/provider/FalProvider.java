@@ -87,7 +87,7 @@ public final class FalProvider implements InferenceProvider {
 
     @Override
     public ProviderJob submit(PredictionRequest request, Optional<URI> callback, Deadline until) throws ProviderException {
-        String path = APP + (request.kind() == Kind.TEXT ? "/text-to-audio" : "")
+        String path = "/" + request.kind().spec().providers().get(NAME) // the model's app here, from the registry
                 + callback.map(c -> "?fal_webhook=" + URLEncoder.encode(c.toString(), StandardCharsets.UTF_8)).orElse("");
         byte[] body = Json.write(body(request)).getBytes(StandardCharsets.UTF_8);
         var r = http.call(NAME, () -> authed(ProviderHttp.join(base, path)).header("content-type", "application/json")

@@ -24,7 +24,7 @@ public final class ReplicateProvider implements InferenceProvider {
 
     public static final String NAME = "replicate";
     public static final URI DEFAULT_BASE = URI.create("https://api.replicate.com");
-    public static final String DEFAULT_MODEL = "zsxkib/mmaudio";
+    public static final String DEFAULT_MODEL = dev.foley.model.Models.MMAUDIO_V2.providers().get(NAME);
 
     private final URI base;
     private final String token;

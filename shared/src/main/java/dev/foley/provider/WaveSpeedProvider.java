@@ -74,7 +74,7 @@ public final class WaveSpeedProvider implements InferenceProvider {
 
     @Override
     public ProviderJob submit(PredictionRequest request, Optional<URI> callback, Deadline until) throws ProviderException {
-        String path = "/api/v3/" + request.kind().model()
+        String path = "/api/v3/" + request.kind().spec().providers().get(NAME) // the model's path here, from the registry
                 + callback.map(c -> "?webhook=" + URLEncoder.encode(c.toString(), StandardCharsets.UTF_8)).orElse("");
         byte[] body = Json.write(body(request)).getBytes(StandardCharsets.UTF_8);
         var r = http.call(NAME, () -> authed(path).header("content-type", "application/json")

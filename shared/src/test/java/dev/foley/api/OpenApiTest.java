@@ -99,6 +99,48 @@ class OpenApiTest {
         assertEquals(PredictionRequest.DEFAULT_STEPS, props.at("/num_inference_steps/default").asInt());
     }
 
+    /** Each model path's schema says what the model registry says of each parameter (type, range, default, required). */
+    @Test
+    void submitSchemasDescribeEachParameterAsTheModelRegistryDoes() {
+        int checked = 0;
+        for (Kind kind : Kind.values()) {
+            String schemaName = switch (kind) {
+                case VIDEO -> "VideoToAudioRequest";
+                case TEXT -> "TextToAudioRequest";
+                case LONG -> "LongVideoToAudioRequest";
+            };
+            JsonNode schema = DOC.at("/components/schemas/" + schemaName);
+            Set<String> required = new TreeSet<>();
+            schema.path("required").forEach(r -> required.add(r.asText()));
+            for (dev.foley.model.Param p : kind.spec().params()) {
+                if (kind == Kind.LONG && p.name().equals("duration")) {
+                    p = dev.foley.model.Models.longDuration(kind.spec());
+                }
+                JsonNode doc = resolve(schema.at("/properties/" + p.name()));
+                String where = schemaName + "." + p.name();
+                assertFalse(doc.isMissingNode(), where + " is documented");
+                assertEquals(p.type().json(), doc.path("type").isArray() ? doc.path("type").get(0).asText() : doc.path("type").asText(), where);
+                assertEquals(p.required(), required.contains(p.name()), where + " required");
+                if (p.type() == dev.foley.model.Param.Type.INTEGER || p.type() == dev.foley.model.Param.Type.NUMBER) {
+                    assertEquals(p.min(), doc.path("minimum").asDouble(), 1e-9, where + " minimum");
+                    assertEquals(p.max(), doc.path("maximum").asDouble(), 1e-9, where + " maximum");
+                    if (p.defaultValue() instanceof Number n) {
+                        assertEquals(n.doubleValue(), doc.path("default").asDouble(), 1e-9, where + " default");
+                    } else {
+                        assertFalse(doc.has("default"), where + " has no default (absent means random, or the whole video)");
+                    }
+                }
+                checked++;
+            }
+        }
+        assertEquals(9 + 8 + 9, checked, "every parameter of the three MMAudio paths");
+    }
+
+    /** A property, or the one its {@code $ref} points to. */
+    static JsonNode resolve(JsonNode n) {
+        return n.has("$ref") ? DOC.at(n.get("$ref").asText().substring(1)) : n;
+    }
+
     static void assertAccepted(String field, String value) throws Exception {
         V.validate(Kind.VIDEO, Json.parse("{\"video\":\"https://a.example/v.mp4\",\"prompt\":\"p\",\"" + field + "\":" + value + "}"));
     }
