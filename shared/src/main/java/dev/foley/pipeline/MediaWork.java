@@ -14,16 +14,9 @@ import java.util.List;
 public interface MediaWork {
 
     /** Media work that did not finish; {@code retryable}: trying again later can help. The message is for the client. */
-    final class MediaException extends Exception {
-        private final boolean retryable;
-
+    final class MediaException extends StepException {
         public MediaException(String message, boolean retryable) {
-            super(message, null, false, false);
-            this.retryable = retryable;
-        }
-
-        public boolean retryable() {
-            return retryable;
+            super(message, retryable);
         }
     }
 

@@ -21,16 +21,9 @@ import java.util.Map;
 public final class OutputCopy {
 
     /** A copy that did not finish; {@code retryable} says whether trying later can help. */
-    public static final class CopyException extends Exception {
-        private final boolean retryable;
-
+    public static final class CopyException extends StepException {
         public CopyException(String message, boolean retryable) {
-            super(message, null, false, false);
-            this.retryable = retryable;
-        }
-
-        public boolean retryable() {
-            return retryable;
+            super(message, retryable);
         }
     }
 

@@ -595,25 +595,50 @@ public final class Pipeline {
      * transaction. Copying again (a retried completion) copies nothing more and charges nothing more.
      */
     private Prediction copy(Prediction p, Deadline until) {
-        Instant budgetEnd = clock.instant().plus(Lifecycle.COPY_LEASE);
-        Optional<Prediction> claimedOpt = store.claim(p, Step.COPY, owner, clock.instant().plus(LeaseKeeper.HELD), false);
+        return claimedStep(p, Step.COPY, Lifecycle.COPY_LEASE, "copy", true, until, outputs::copy, lifecycle::copyRetry,
+                store::recordCopyFailure, this::completeWith);
+    }
+
+    /** Work done under a step's claim, within {@code until}. */
+    private interface ClaimedWork<T> {
+        T run(Prediction claimed, Deadline until) throws StepException;
+    }
+
+    /** Records a failed step's retry at its time: the claimed prediction moved, or empty if it moved meanwhile. */
+    private interface RetryRecord {
+        Optional<Prediction> record(Prediction claimed, Instant retryAt, List<String> lines);
+    }
+
+    /**
+     * The claimed-step block, written once (the copy, the cut, the media work): claim {@code step}
+     * (held while the work runs, renewed by a {@link LeaseKeeper}, the work given until
+     * {@code budget} from now less the time to record), then record what came of it: {@code then}
+     * with the result; a failure that may pass at its retry time ({@code retryAt}, recorded by
+     * {@code recordRetry}); any other, or retries used up, fails the prediction ({@code jobEnded}:
+     * its provider job is over). Someone else holding the step: {@code p} as it is.
+     */
+    private <T> Prediction claimedStep(Prediction p, Step step, java.time.Duration budget, String label, boolean jobEnded,
+            Deadline until, ClaimedWork<T> work, java.util.function.BiFunction<Prediction, Instant, Optional<Instant>> retryAt,
+            RetryRecord recordRetry, java.util.function.BiFunction<Prediction, T, Prediction> then) {
+        Instant budgetEnd = clock.instant().plus(budget);
+        Optional<Prediction> claimedOpt = store.claim(p, step, owner, clock.instant().plus(LeaseKeeper.HELD), false);
         if (claimedOpt.isEmpty()) {
             return p; // someone else has it
         }
         Prediction claimed = claimedOpt.get();
-        List<String> keys;
+        T result;
         try (LeaseKeeper held = LeaseKeeper.keep(store, claimed, clock)) {
-            keys = outputs.copy(claimed, until.orEarlier(budgetEnd.minus(Lifecycle.RECORD_MARGIN)));
-        } catch (OutputCopy.CopyException e) {
-            List<String> lines = List.of("copy: " + e.getMessage());
-            Optional<Instant> retry = e.retryable() ? lifecycle.copyRetry(claimed, clock.instant()) : Optional.empty();
+            result = work.run(claimed, until.orEarlier(budgetEnd.minus(Lifecycle.RECORD_MARGIN)));
+        } catch (StepException e) {
+            List<String> lines = List.of(label + ": " + e.getMessage());
+            Optional<Instant> retry = e.retryable() ? retryAt.apply(claimed, clock.instant()) : Optional.empty();
             if (retry.isPresent()) {
-                LOG.log(Level.WARNING, "copying the outputs of {0} failed, will retry: {1}", p.id(), e.getMessage());
-                return store.recordCopyFailure(claimed, retry.get(), lines).orElseGet(() -> lost(claimed, lines));
+                LOG.log(Level.WARNING, "{0} of {1} failed, will retry: {2}", label, p.id(), e.getMessage());
+                return recordRetry.record(claimed, retry.get(), lines).orElseGet(() -> lost(claimed, lines));
             }
-            return finishOf(claimed, Phase.FAILED, e.getMessage(), true, lines).orElseGet(() -> lost(claimed, lines));
+            return finishOf(claimed, Phase.FAILED, e.getMessage(), jobEnded, lines).orElseGet(() -> lost(claimed, lines));
         }
-        return completeWith(claimed, keys);
+        return then.apply(claimed, result);
     }
 
     // ---- media: long videos, the original sound, formats ----
@@ -653,60 +678,20 @@ public final class Pipeline {
         return planned.orElseGet(() -> lost(claimed, lines));
     }
 
-    /** The children of a prediction: a long video's windows, or its takes (each the whole clip). */
-    private static List<Windows.Window> childrenOf(Prediction p) {
-        var o = p.request().media();
-        if (p.hasTakes()) {
-            List<Windows.Window> takes = new ArrayList<>();
-            for (int i = 0; i < o.samples(); i++) {
-                takes.add(new Windows.Window(i, 0, p.request().duration()));
-            }
-            return takes;
-        }
-        List<Windows.Window> children = new ArrayList<>();
-        int n = p.takesPerWindow(); // a long video's takes: window 0's, then window 1's, …
-        for (Windows.Window w : Windows.plan(p.windows().seconds(), o.windowSeconds(), o.overlapSeconds())) {
-            for (int t = 0; t < n; t++) {
-                children.add(w);
-            }
-        }
-        return children;
-    }
-
-    /** How a child is named to a user: "take 2 of 3", "window 4 of 20 (21.0–29.0 s)", with takes "…, take 2 of 3". */
-    private static String childName(Prediction p, List<Windows.Window> children, int index) {
-        int n = p.hasTakes() ? p.request().media().samples() : p.takesPerWindow();
-        String take = "take " + (index % n + 1) + " of " + n;
-        if (p.hasTakes()) {
-            return take;
-        }
-        Windows.Window w = children.get(index);
-        return String.format(Locale.ROOT, "window %d of %d (%.1f–%.1f s)", w.index() + 1, children.size() / n, w.start(), w.end())
-                + (n > 1 ? ", " + take : "");
-    }
+    /** A seed for a take asked without one: random, as the provider's own would be. */
+    private static final java.util.function.IntSupplier RANDOM_SEED = () -> java.util.concurrent.ThreadLocalRandom.current().nextInt(65536);
 
     /** Accepted long video: probe it and cut its windows (under a claim), then start the first windows. */
     private Prediction cut(Prediction p, Mode mode, Deadline until) {
         if (!mediaHere(mode)) {
             return handToMedia(p, true);
         }
-        Instant budgetEnd = clock.instant().plus(Lifecycle.MEDIA_LEASE);
-        Optional<Prediction> claimedOpt = store.claim(p, Step.MEDIA, owner, clock.instant().plus(LeaseKeeper.HELD), false);
-        if (claimedOpt.isEmpty()) {
-            return p;
-        }
-        Prediction claimed = claimedOpt.get();
-        double seconds;
-        try (LeaseKeeper held = LeaseKeeper.keep(store, claimed, clock)) {
-            seconds = media.get().cut(claimed, until.orEarlier(budgetEnd.minus(Lifecycle.RECORD_MARGIN)));
-        } catch (MediaWork.MediaException e) {
-            List<String> lines = List.of("cut: " + e.getMessage());
-            Optional<Instant> retry = e.retryable() ? lifecycle.mediaRetry(claimed, clock.instant()) : Optional.empty();
-            if (retry.isPresent()) {
-                return store.recordCutFailure(claimed, retry.get(), lines).orElseGet(() -> lost(claimed, lines));
-            }
-            return finishOf(claimed, Phase.FAILED, e.getMessage(), false, lines).orElseGet(() -> lost(claimed, lines));
-        }
+        return claimedStep(p, Step.MEDIA, Lifecycle.MEDIA_LEASE, "cut", false, until, (c, u) -> media.get().cut(c, u),
+                lifecycle::mediaRetry, store::recordCutFailure, this::cutDone);
+    }
+
+    /** The video is cut: its windows (and their takes) recorded, to start. */
+    private Prediction cutDone(Prediction claimed, double seconds) {
         var o = claimed.request().media();
         int windows = Windows.plan(seconds, o.windowSeconds(), o.overlapSeconds()).size();
         int takes = claimed.takesPerWindow();
@@ -724,10 +709,10 @@ public final class Pipeline {
      */
     private Prediction gather(Prediction p) {
         var plan = p.windows();
-        var cut = childrenOf(p);
+        var cut = Children.of(p);
         List<Prediction> windows = store.windowsOf(p.id());
         Instant now = clock.instant();
-        return switch (WindowRules.gather(plan, cut, windows, i -> childName(p, cut, i))) {
+        return switch (WindowRules.gather(plan, cut, windows, i -> Children.name(p, cut, i))) {
             case WindowRules.Gathered.Fail f -> finishOf(p, Phase.FAILED, f.reason(), false,
                     List.of(f.reason())).orElseGet(() -> reread(p));
             case WindowRules.Gathered.AllDone d -> {
@@ -740,7 +725,7 @@ public final class Pipeline {
                 List<String> started = new ArrayList<>();
                 for (var st : g.start()) {
                     var win = cut.get(st.index());
-                    Prediction child = windowOf(p, st, win, now);
+                    Prediction child = Children.child(p, st, win, now, RANDOM_SEED);
                     if (store.createWindow(child)) {
                         started.add(child.id());
                         completion.trigger(child.id());
@@ -752,35 +737,6 @@ public final class Pipeline {
                 yield store.recordProgress(p, g.done(), lifecycle.nextCheck(p, now), lines).orElseGet(() -> reread(p));
             }
         };
-    }
-
-    /** Window {@code st} of long prediction {@code p}: a short prediction of its own, never charged, never shown. */
-    private static Prediction windowOf(Prediction p, WindowRules.Start st, Windows.Window w,
-            Instant now) {
-        var r = p.request();
-        // A take is the whole request with a seed of its own; a window, its clip of the video (with
-        // takes, each take of a window its clip with a seed of its own: take 0 the window's seed).
-        int n = p.takesPerWindow();
-        Integer windowSeed = Windows.seedOf(r.seed(), w.index());
-        var request = p.hasTakes()
-                ? new PredictionRequest(r.kind(), r.video(), r.prompt(), r.negativePrompt(), r.numInferenceSteps(), r.duration(),
-                        r.guidanceScale(), r.maskAwayClip(), takeSeed(r.seed(), st.index()), false)
-                : new PredictionRequest(Kind.VIDEO,
-                MediaWork.WORK_REF + MediaWork.windowClipKey(p.id(), w.index()), r.prompt(), r.negativePrompt(),
-                r.numInferenceSteps(), w.providerDuration(), r.guidanceScale(), r.maskAwayClip(),
-                n > 1 ? takeSeed(windowSeed, st.index() % n) : windowSeed, false);
-        return Prediction.builder(st.idIn(p.id()), p.keyId(), request, now).dueAt(now).build();
-    }
-
-    /**
-     * Take {@code index}'s seed: the request's for the first (so one take of a seeded request is the
-     * sound a single request makes), then derived from it; distinct random seeds without one.
-     */
-    static Integer takeSeed(Integer requestSeed, int index) {
-        if (requestSeed == null) {
-            return java.util.concurrent.ThreadLocalRandom.current().nextInt(65536);
-        }
-        return Windows.seedOf(requestSeed, index);
     }
 
     /** A window moved (done, failed): its parent looks at its windows now rather than at its next check. */
@@ -812,23 +768,12 @@ public final class Pipeline {
         if (!mediaHere(mode)) {
             return mode == Mode.WORKER && !due ? p : handToMedia(p, due);
         }
-        Instant budgetEnd = clock.instant().plus(Lifecycle.MEDIA_LEASE);
-        Optional<Prediction> claimedOpt = store.claim(p, Step.COPY, owner, clock.instant().plus(LeaseKeeper.HELD), false);
-        if (claimedOpt.isEmpty()) {
-            return p;
-        }
-        Prediction claimed = claimedOpt.get();
-        MediaWork.Finished made;
-        try (LeaseKeeper held = LeaseKeeper.keep(store, claimed, clock)) {
-            made = media.get().finish(claimed, claimed.upstreamOutputs(), until.orEarlier(budgetEnd.minus(Lifecycle.RECORD_MARGIN)));
-        } catch (MediaWork.MediaException e) {
-            List<String> lines = List.of("media: " + e.getMessage());
-            Optional<Instant> retry = e.retryable() ? lifecycle.mediaRetry(claimed, clock.instant()) : Optional.empty();
-            if (retry.isPresent()) {
-                return store.recordCopyFailure(claimed, retry.get(), lines).orElseGet(() -> lost(claimed, lines));
-            }
-            return finishOf(claimed, Phase.FAILED, e.getMessage(), true, lines).orElseGet(() -> lost(claimed, lines));
-        }
+        return claimedStep(p, Step.COPY, Lifecycle.MEDIA_LEASE, "media", true, until,
+                (c, u) -> media.get().finish(c, c.upstreamOutputs(), u), lifecycle::mediaRetry, store::recordCopyFailure, this::made);
+    }
+
+    /** The media work is done: its outputs (and their sound check, with each take's seed) recorded, completed and charged. */
+    private Prediction made(Prediction claimed, MediaWork.Finished made) {
         if (claimed.hasTakes() || claimed.takesPerWindow() > 1) {
             made = new MediaWork.Finished(made.keys(), withSeeds(claimed, made.quality()));
         }
@@ -852,7 +797,7 @@ public final class Pipeline {
         return completeWith(claimed, keys, List.of());
     }
 
-    /** Each take's report with the seed its child was made with (the last attempt's). */
+    /** Each take's report with the seed its child was made with (the last attempt's; one the provider never got is not shown). */
     private List<String> withSeeds(Prediction p, List<String> quality) {
         java.util.Map<Integer, Integer> seeds = new java.util.HashMap<>();
         java.util.Map<Integer, Integer> attempts = new java.util.HashMap<>();
@@ -861,34 +806,10 @@ public final class Pipeline {
             boolean sent = child.job() == null || providers.byName(child.job().provider()).map(InferenceProvider::takesSeed).orElse(false);
             if (st.attempt() >= attempts.getOrDefault(st.index(), -1)) {
                 attempts.put(st.index(), st.attempt());
-                seeds.put(st.index(), sent ? child.request().seed() : null); // a seed the provider never got is not shown
+                seeds.put(st.index(), sent ? child.request().seed() : null);
             }
         }
-        List<String> out = new ArrayList<>();
-        int perWindow = p.takesPerWindow();
-        for (String q : quality) {
-            var n = (com.fasterxml.jackson.databind.node.ObjectNode) dev.foley.json.Json.parse(q);
-            if (n.get("take") instanceof com.fasterxml.jackson.databind.node.ObjectNode take) {
-                putSeed(take, seeds.get(take.get("index").asInt()));
-            }
-            // A long video's takes: window w's take t is child w * takes + t.
-            for (var window : n.path("windows")) {
-                for (var take : window.path("takes")) {
-                    putSeed((com.fasterxml.jackson.databind.node.ObjectNode) take,
-                            seeds.get(window.get("index").asInt() * perWindow + take.get("index").asInt()));
-                }
-            }
-            out.add(dev.foley.json.Json.write(n));
-        }
-        return out;
-    }
-
-    private static void putSeed(com.fasterxml.jackson.databind.node.ObjectNode take, Integer seed) {
-        if (seed == null) {
-            take.putNull("seed");
-        } else {
-            take.put("seed", seed);
-        }
+        return Children.withSeeds(quality, seeds, p.takesPerWindow());
     }
 
     /** Completes a claimed prediction with its outputs in our bucket: charged (a window is not), its effects due. */
