@@ -119,8 +119,8 @@ public final class Foley {
         var lifecycle = new Lifecycle(s.deadline(), s.callbackBase().isPresent() || s.strictUrls());
         var copy = new OutputCopy(outputs, fetcher);
         var webhooks = new WebhookSender(fetcher, keys, clock, outputs::links, s.publicBaseUrl().orElse(""));
-        var pipeline = new Pipeline(predictions, attempts, parts.providers(), copy, webhooks, clock, lifecycle, s.callbackBase(),
-                pricing, s.owner());
+        var pipeline = new Pipeline(predictions, attempts, parts.providers(), copy, webhooks, clock, parts.sleeper(), lifecycle,
+                s.callbackBase(), pricing, s.owner());
         parts.completion().ifPresent(pipeline::completionBy);
         parts.mediaTrigger().ifPresent(pipeline::mediaBy);
         pipeline.workLinksBy(outputs::workLink).windowConcurrencyBy(s::windowConcurrencyFor).maxInFlightBy(s::maxInFlightFor);
@@ -158,14 +158,15 @@ public final class Foley {
         Clock clock = Clock.systemUTC();
         AwsClients clients = AwsClients.fromSettings(s);
         Map<String, String> env = Secrets.resolve(processEnv, path -> dev.foley.aws.SsmParameters.under(clients, path));
-        ProviderChain providers = Providers.fromEnv(env, Map.of(), ProviderHttp.standard(), ProviderHttp.Policies.DEFAULT, clock);
+        Sleeper sleeper = Sleeper.of(clock);
+        ProviderChain providers = Providers.fromEnv(env, Map.of(), ProviderHttp.standard(clock, sleeper), ProviderHttp.Policies.DEFAULT, clock);
         Optional<Pipeline.CompletionTrigger> completion = s.completionFunction()
                 .filter(fn -> !fn.equals(s.owner()))
                 .map(fn -> new LambdaCompletionTrigger(clients, fn)::trigger);
         Optional<Pipeline.CompletionTrigger> mediaTrigger = s.mediaFunction()
                 .filter(fn -> !fn.equals(s.owner()))
                 .map(fn -> new LambdaCompletionTrigger(clients, fn)::trigger);
-        return wire(new Parts(s, clients, providers, clock, Sleeper.of(clock), IdGenerator.random(), completion, mediaTrigger));
+        return wire(new Parts(s, clients, providers, clock, sleeper, IdGenerator.random(), completion, mediaTrigger));
     }
 
     public FoleyApi api() {

@@ -32,7 +32,7 @@ final class LeaseKeeper implements AutoCloseable {
         this.lost = lost;
     }
 
-    static LeaseKeeper keep(PredictionStore store, Prediction claimed, Clock clock) {
+    static LeaseKeeper keep(PredictionStore store, Prediction claimed, Clock clock, dev.foley.time.Sleeper sleeper) {
         Instant first = claimed.lease() == null ? null : claimed.lease().until();
         Thread worker = Thread.currentThread();
         var lost = new java.util.concurrent.atomic.AtomicBoolean();
@@ -43,7 +43,7 @@ final class LeaseKeeper implements AutoCloseable {
             Instant until = first;
             while (true) {
                 try {
-                    Thread.sleep(EVERY);
+                    sleeper.sleepUntil(clock.instant().plus(EVERY));
                     Instant next = clock.instant().plus(HELD);
                     if (!next.isAfter(until)) {
                         return;

@@ -100,6 +100,7 @@ public final class Pipeline {
     private final OutputCopy outputs;
     private final WebhookSender webhooks;
     private final Clock clock;
+    private final dev.foley.time.Sleeper sleeper;
     private final Lifecycle lifecycle;
     private final Optional<String> callbackBase;
     private final Pricing pricing;
@@ -121,8 +122,9 @@ public final class Pipeline {
     static final Duration WAIT_RETRY = Duration.ofSeconds(1);
 
     public Pipeline(PredictionStore store, WebhookAttempts webhookAttempts, ProviderChain providers, OutputCopy outputs,
-            WebhookSender webhooks, Clock clock, Lifecycle lifecycle, Optional<String> callbackBase, Pricing pricing,
-            String owner) {
+            WebhookSender webhooks, Clock clock, dev.foley.time.Sleeper sleeper, Lifecycle lifecycle, Optional<String> callbackBase,
+            Pricing pricing, String owner) {
+        this.sleeper = sleeper;
         this.store = store;
         this.webhookAttempts = webhookAttempts;
         this.providers = providers;
@@ -627,7 +629,7 @@ public final class Pipeline {
         }
         Prediction claimed = claimedOpt.get();
         T result;
-        try (LeaseKeeper held = LeaseKeeper.keep(store, claimed, clock)) {
+        try (LeaseKeeper held = LeaseKeeper.keep(store, claimed, clock, sleeper)) {
             result = work.run(claimed, until.orEarlier(budgetEnd.minus(Lifecycle.RECORD_MARGIN)));
         } catch (StepException e) {
             List<String> lines = List.of(label + ": " + e.getMessage());

@@ -68,8 +68,17 @@ public final class ProviderHttp {
     static final Duration MIN_ATTEMPT = Duration.ofMillis(500);
 
     private final HttpClient client;
+    private final java.time.Clock clock;
+    private final dev.foley.time.Sleeper sleeper;
 
     public ProviderHttp(Duration connectTimeout) {
+        this(connectTimeout, java.time.Clock.systemUTC(), dev.foley.time.Sleeper.of(java.time.Clock.systemUTC()));
+    }
+
+    /** Backs off between attempts through {@code sleeper} (a test's moves its clock), on {@code clock}'s time. */
+    public ProviderHttp(Duration connectTimeout, java.time.Clock clock, dev.foley.time.Sleeper sleeper) {
+        this.clock = clock;
+        this.sleeper = sleeper;
         this.client = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(connectTimeout)
@@ -79,6 +88,11 @@ public final class ProviderHttp {
 
     public static ProviderHttp standard() {
         return new ProviderHttp(Duration.ofSeconds(5));
+    }
+
+    /** The standard client, waiting through {@code sleeper}. */
+    public static ProviderHttp standard(java.time.Clock clock, dev.foley.time.Sleeper sleeper) {
+        return new ProviderHttp(Duration.ofSeconds(5), clock, sleeper);
     }
 
     /** Sends {@code request} (built afresh per attempt) and returns the first 2xx answer; no deadline but the policy's. */
@@ -215,7 +229,7 @@ public final class ProviderHttp {
         }
     }
 
-    private static void sleep(Optional<Duration> retryAfter, Policy policy, int attempt, Deadline until) throws ProviderException {
+    private void sleep(Optional<Duration> retryAfter, Policy policy, int attempt, Deadline until) throws ProviderException {
         if (attempt + 1 >= policy.maxAttempts()) {
             return;
         }
@@ -226,7 +240,7 @@ public final class ProviderHttp {
         }
         delay = Math.min(delay, Math.max(0, until.remaining().minus(MIN_ATTEMPT).toMillis()));
         try {
-            Thread.sleep(delay);
+            sleeper.sleepUntil(clock.instant().plusMillis(delay));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ProviderException.retryable("interrupted while backing off");
