@@ -78,14 +78,13 @@ public final class PredictionStore {
 
     private static final Duration IDEMPOTENCY_TTL = Duration.ofHours(24);
 
-    /** How long a refused waiter keeps newcomers behind it (refreshed while it keeps waiting). */
-    static final Duration WAITERS_AHEAD = Duration.ofSeconds(3);
 
     private final DynamoDbClient dynamo;
     private final String table;
     private final Clock clock;
     private final int dueShards;
     private final Duration retention;
+    private final Capacity capacity;
 
     public PredictionStore(DynamoDbClient dynamo, String table, Clock clock, int dueShards, Duration retention) {
         this.dynamo = dynamo;
@@ -93,6 +92,7 @@ public final class PredictionStore {
         this.clock = clock;
         this.dueShards = dueShards;
         this.retention = retention;
+        this.capacity = new Capacity(dynamo, table, clock);
     }
 
     // ---- creating and reading ----
@@ -460,17 +460,7 @@ public final class PredictionStore {
     public SlotOutcome acquireSlot(Prediction claimed, String provider, int max) {
         Update u = moveFrom(claimed, claimed.phase());
         u.set(SLOT, provider);
-        Update c = new Update();
-        String count = c.name(IN_FLIGHT);
-        c.when("(attribute_not_exists(" + count + ") OR " + count + " < " + c.value(n(max)) + ")");
-        if (claimed.queuedAt() == null) {
-            String waiting = c.name(WAITING_UNTIL);
-            c.when("(attribute_not_exists(" + waiting + ") OR " + waiting + " < " + c.value(n(clock.instant().toEpochMilli())) + ")");
-        }
-        c.add(IN_FLIGHT, n(1));
-        TransactWriteItem slot = TransactWriteItem.builder().update(x -> x.tableName(table).key(key(SLOTS_PREFIX + provider, SLOTS_SK))
-                .updateExpression(c.expression()).conditionExpression(c.condition())
-                .expressionAttributeNames(c.names()).expressionAttributeValues(c.values())).build();
+        TransactWriteItem slot = capacity.takeSlot(provider, max, claimed.queuedAt() == null);
         Optional<Prediction> held = writeWith(claimed, u, slot);
         if (held.isPresent()) {
             return new SlotOutcome.Acquired(held.get());
@@ -494,45 +484,26 @@ public final class PredictionStore {
         }
         due(u, claimed.id(), retryAt);
         Optional<Prediction> queued = write(claimed, u);
-        Update w = new Update();
-        w.set(WAITING_UNTIL, now.plus(WAITERS_AHEAD).toEpochMilli());
-        guarded(() -> dynamo.updateItem(r -> r.tableName(table).key(key(SLOTS_PREFIX + provider, SLOTS_SK))
-                .updateExpression(w.expression()).expressionAttributeNames(w.names()).expressionAttributeValues(w.values())));
+        capacity.waitersAhead(provider);
         return queued;
     }
 
-    /** A key's predictions in flight: {@code F#<key id>} / {@code F}, changed by {@code delta}; with {@code max} > 0, only below it. */
     private TransactWriteItem keyCount(String keyId, long delta, int max) {
-        return TransactWriteItem.builder().update(x -> {
-            x.tableName(table).key(key(KEY_FLIGHT_PREFIX + keyId, KEY_FLIGHT_SK))
-                    .updateExpression("ADD #n :d").expressionAttributeNames(Map.of("#n", IN_FLIGHT));
-            if (max > 0) {
-                x.conditionExpression("attribute_not_exists(#n) OR #n < :max")
-                        .expressionAttributeValues(Map.of(":d", n(delta), ":max", n(max)));
-            } else {
-                x.expressionAttributeValues(Map.of(":d", n(delta)));
-            }
-        }).build();
+        return capacity.keyCount(keyId, delta, max);
+    }
+
+    private TransactWriteItem slotCount(String provider, long delta) {
+        return capacity.slotCount(provider, delta);
     }
 
     /** How many of a key's predictions count as in flight now (operators, tests). */
     public long keyInFlight(String keyId) {
-        Map<String, AttributeValue> item = guarded(() -> dynamo.getItem(r -> r.tableName(table).consistentRead(true)
-                .key(key(KEY_FLIGHT_PREFIX + keyId, KEY_FLIGHT_SK)))).item();
-        return item == null ? 0 : num(item, IN_FLIGHT, 0);
+        return capacity.keyInFlight(keyId);
     }
 
     /** How many of {@code provider}'s slots are held now (operators, tests). */
     public long slotsHeld(String provider) {
-        Map<String, AttributeValue> item = guarded(() -> dynamo.getItem(r -> r.tableName(table).consistentRead(true)
-                .key(key(SLOTS_PREFIX + provider, SLOTS_SK)))).item();
-        return item == null ? 0 : num(item, IN_FLIGHT, 0);
-    }
-
-    private TransactWriteItem slotCount(String provider, long delta) {
-        return TransactWriteItem.builder().update(x -> x.tableName(table).key(key(SLOTS_PREFIX + provider, SLOTS_SK))
-                .updateExpression("ADD #n :d").expressionAttributeNames(Map.of("#n", IN_FLIGHT))
-                .expressionAttributeValues(Map.of(":d", n(delta)))).build();
+        return capacity.slotsHeld(provider);
     }
 
     // ---- accepted → submitted ----
