@@ -14,13 +14,11 @@ import dev.foley.prediction.Windows;
 import dev.foley.provider.emulator.ProviderEmulator.Op;
 import dev.foley.provider.emulator.ProviderEmulator.Script;
 import dev.foley.provider.emulator.WaveSpeedEmulator;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
@@ -52,22 +50,7 @@ class LongTakesTest {
 
     /** The sound a job makes for window {@code w}: its impacts, relative to the window's start, shifted by {@code lag}. */
     static byte[] clicks(Windows.Window w, double lag) throws Exception {
-        int rate = 44_100;
-        float[] x = new float[(int) Math.round(w.length() * rate)];
-        Random r = new Random(5);
-        for (double t : IMPACTS) {
-            int at = (int) Math.round((t - w.start() + lag) * rate);
-            for (int i = 0; i < rate / 125; i++) {
-                if (at + i >= 0 && at + i < x.length) {
-                    x[at + i] = (float) (0.6 * Math.exp(-i / (rate * 0.002)) * (r.nextDouble() * 2 - 1));
-                }
-            }
-        }
-        Path f = Files.createTempFile("wtake", ".flac");
-        Ffmpeg.encode(x, rate, "flac", f);
-        byte[] b = Files.readAllBytes(f);
-        Files.delete(f);
-        return b;
+        return TakesTest.clicksFlac(IMPACTS, w.start(), w.length(), lag, 5);
     }
 
     @Test

@@ -41,13 +41,21 @@ class TakesTest {
     Path dir;
 
     static byte[] clicks(double lag) throws Exception {
+        return clicksFlac(IMPACTS, 0, 8, lag, 3);
+    }
+
+    /**
+     * A FLAC of {@code seconds} with an 8 ms noise burst (decaying in 2 ms) at each of {@code impacts}
+     * less {@code start}, shifted by {@code lag}; bursts outside the file are left out.
+     */
+    static byte[] clicksFlac(double[] impacts, double start, double seconds, double lag, long seed) throws Exception {
         int rate = 44_100;
-        float[] x = new float[rate * 8];
-        Random r = new Random(3);
-        for (double t : IMPACTS) {
-            int at = (int) Math.round((t + lag) * rate);
-            for (int i = 0; i < rate / 125 && at + i < x.length; i++) {
-                if (at + i >= 0) {
+        float[] x = new float[(int) Math.round(seconds * rate)];
+        Random r = new Random(seed);
+        for (double t : impacts) {
+            int at = (int) Math.round((t - start + lag) * rate);
+            for (int i = 0; i < rate / 125; i++) {
+                if (at + i >= 0 && at + i < x.length) {
                     x[at + i] = (float) (0.6 * Math.exp(-i / (rate * 0.002)) * (r.nextDouble() * 2 - 1));
                 }
             }
