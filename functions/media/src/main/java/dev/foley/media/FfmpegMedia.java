@@ -107,7 +107,7 @@ public final class FfmpegMedia implements MediaWork {
             Path video = videoFor(p, dir, until);
             float[][] original = video == null || "replace".equals(o.originalAudio()) ? null : originalSound(video, o.originalAudio());
             if (kind == Kind.LONG) {
-                Joined joined = joined(p, sources, dir);
+                WindowJoin.Joined joined = new WindowJoin(bucket).joined(p, sources, dir);
                 Made made = shaped(p, joined.sound(), original, video, dir, "result");
                 String key = OutputStore.keyOf(p.id(), 0, "." + format);
                 put(key, made.file(), null);
@@ -167,15 +167,7 @@ public final class FfmpegMedia implements MediaWork {
     }
 
     /** A result made in {@code dir}: its file and its check (null when the check is off). */
-    private record Made(Path file, Checked check) {
-    }
-
-    /** A sound check as clients read it, and the score takes are ranked by. */
-    private record Checked(com.fasterxml.jackson.databind.node.ObjectNode json, double score) {
-    }
-
-    /** A long video's model sound, its windows joined; with takes, each window's best take, and the report of the choice. */
-    private record Joined(float[] sound, com.fasterxml.jackson.databind.node.ArrayNode windows) {
+    private record Made(Path file, ResultCheck.Checked check) {
     }
 
     /**
@@ -204,8 +196,8 @@ public final class FfmpegMedia implements MediaWork {
         // The check (the picture's motion decoded, the sync search) runs while the result is encoded: both only read the sound.
         float[][] made = sound;
         boolean targetMissed = missed;
-        var checking = o.soundCheck() ? java.util.concurrent.CompletableFuture.supplyAsync(() -> check(made, model, video, total, o, targetMissed))
-                : java.util.concurrent.CompletableFuture.<Checked>completedFuture(null);
+        var checking = o.soundCheck() ? java.util.concurrent.CompletableFuture.supplyAsync(() -> ResultCheck.check(made, model, video, total, o, targetMissed))
+                : java.util.concurrent.CompletableFuture.<ResultCheck.Checked>completedFuture(null);
         String format = o.formatFor(kind);
         Path result = dir.resolve(name + "." + format);
         if ("mp4".equals(format)) {
@@ -244,75 +236,6 @@ public final class FfmpegMedia implements MediaWork {
         return video;
     }
 
-    /** A long video's windows joined into one sound: each window's own, or with takes the best of its takes. */
-    private Joined joined(Prediction p, List<String> keys, Path dir) throws MediaException, IOException {
-        MediaOptions o = p.request().media();
-        List<Windows.Window> plan = Windows.plan(p.windows().seconds(), o.windowSeconds(), o.overlapSeconds());
-        int total = (int) Math.round(p.windows().seconds() * Ffmpeg.RATE);
-        int n = p.takesPerWindow();
-        if (n == 1) {
-            List<float[]> tracks = inParallel(keys.size(), i -> windowSound(keys.get(i), dir, "window " + (i + 1) + "'s"));
-            return new Joined(Sound.join(plan, tracks, Ffmpeg.RATE, total, o.overlapSeconds()), null);
-        }
-        record Best(float[] track, com.fasterxml.jackson.databind.node.ObjectNode report) {
-        }
-        List<Best> best = inParallel(plan.size(), w -> {
-            Windows.Window win = plan.get(w);
-            // The window's picture (its clip, cut into our bucket for the provider): its motion onsets once, for every take.
-            Path clip = dir.resolve("clip-" + w);
-            List<MotionAnalysis.Onset> motion = null;
-            String noMotion = "no_motion: the window's clip is no longer in our bucket";
-            if (bucket.download(MediaWork.windowClipKey(p.id(), w), clip)) {
-                try {
-                    motion = MotionAnalysis.of(clip, win.length()).onsets();
-                } catch (MotionAnalysis.UnreadableVideoException e) {
-                    noMotion = "no_motion: the window's picture could not be read (" + e.getMessage() + ")";
-                }
-                Files.deleteIfExists(clip);
-            }
-            var report = dev.foley.json.Json.object().put("index", w).put("start", win.start()).put("end", win.end());
-            var takes = report.putArray("takes");
-            float[] chosen = null;
-            int chosenIndex = -1;
-            double chosenScore = Double.NEGATIVE_INFINITY;
-            for (int t = 0; t < n; t++) {
-                float[] track = windowSound(keys.get(w * n + t), dir, "window " + (w + 1) + ", take " + (t + 1) + "'s");
-                SoundCheck.Sync sync = motion == null ? new SoundCheck.Sync(null, null, noMotion)
-                        : SoundCheck.sync(motion, SoundCheck.onsets(track, Ffmpeg.RATE));
-                SoundCheck c = SoundCheck.of(new float[][] {track}, Ffmpeg.RATE, sync);
-                takes.addObject().put("index", t).put("score", c.score()).set("quality", qualityOf(c, List.of()));
-                if (c.score() > chosenScore) { // the first take first among equals
-                    chosen = track;
-                    chosenIndex = t;
-                    chosenScore = c.score();
-                }
-            }
-            report.put("take", chosenIndex);
-            return new Best(chosen, report);
-        });
-        var windows = dev.foley.json.Json.MAPPER.createArrayNode();
-        List<float[]> tracks = new ArrayList<>();
-        for (Best b : best) {
-            tracks.add(b.track());
-            windows.add(b.report());
-        }
-        best.clear();
-        return new Joined(Sound.join(plan, tracks, Ffmpeg.RATE, total, o.overlapSeconds()), windows);
-    }
-
-    /** A window's (or a window take's) sound, fetched from our bucket and decoded. */
-    private float[] windowSound(String key, Path dir, String whose) throws MediaException, IOException {
-        Path f = Files.createTempFile(dir, "window", "");
-        try {
-            if (!bucket.download(key, f)) {
-                throw new MediaException(whose + " sound is missing from our bucket", true);
-            }
-            return soundOf(f, whose + " output");
-        } finally {
-            Files.deleteIfExists(f);
-        }
-    }
-
     /**
      * Takes, best first: each take's output (in our bucket) checked against the picture (its own,
      * or the client's video), scored ({@link SoundCheck#score}), and kept byte for byte as output
@@ -346,19 +269,11 @@ public final class FfmpegMedia implements MediaWork {
             String key = OutputStore.keyOf(p.id(), rank, t.ext());
             put(key, t.file(), null);
             out.add(key);
-            var q = qualityOf(t.check(), t.check().flags());
+            var q = ResultCheck.qualityOf(t.check(), t.check().flags());
             q.putObject("take").put("index", t.index()).put("score", t.check().score()); // its seed: added by the pipeline
             quality.add(dev.foley.json.Json.write(q));
         }
         return new Finished(out, quality);
-    }
-
-    /** A check as clients read it ({@link dev.foley.view.Quality}), with these flags (its own, or more). */
-    private static com.fasterxml.jackson.databind.node.ObjectNode qualityOf(SoundCheck c, List<String> flags) {
-        SoundCheck.Sync s = c.sync();
-        return dev.foley.view.Quality.json(s == null ? null : new dev.foley.view.Quality.Sync(s.offsetMs(), s.confidence(), s.reason()),
-                c.loudness().measured() ? c.loudness().integratedLufs() : null, c.loudness().truePeakDbtp(), c.loudness().rangeLu(),
-                flags.isEmpty() ? c.flags() : flags);
     }
 
     /**
@@ -399,7 +314,7 @@ public final class FfmpegMedia implements MediaWork {
                 }
                 Path picture = pictureFor(p, f, probe, dir, until);
                 float[][] sound = Ffmpeg.audio(f, Ffmpeg.RATE, 2);
-                q = dev.foley.json.Json.write(check(sound, SoundCheck.mono(sound), picture, sound[0].length, p.request().media(), false).json());
+                q = dev.foley.json.Json.write(ResultCheck.check(sound, SoundCheck.mono(sound), picture, sound[0].length, p.request().media(), false).json());
             } catch (Ffmpeg.UnreadableException e) {
                 q = dev.foley.json.Json.write(dev.foley.view.Quality.json(p.kind().hasVideo()
                         ? new dev.foley.view.Quality.Sync(null, null, "unreadable: the output could not be read as sound (" + e.getMessage() + ")")
@@ -413,61 +328,6 @@ public final class FfmpegMedia implements MediaWork {
         return new Finished(keys, quality);
     }
 
-    /**
-     * The sound check of a result: its sync (the model's own sound against the picture's motion; a
-     * picture that cannot be read says so), its loudness and flags, as the JSON clients read, and its score.
-     */
-    private static Checked check(float[][] sound, float[] modelSound, Path video, int total, MediaOptions o, boolean missed) {
-        SoundCheck.Sync sync = null;
-        if (video != null) {
-            try {
-                var motion = MotionAnalysis.of(video, Math.max(1, total / (double) Ffmpeg.RATE));
-                sync = SoundCheck.sync(motion.onsets(), SoundCheck.onsets(modelSound, Ffmpeg.RATE));
-            } catch (MotionAnalysis.UnreadableVideoException e) {
-                sync = new SoundCheck.Sync(null, null, "no_motion: the picture could not be read (" + e.getMessage() + ")");
-            }
-        }
-        SoundCheck c = SoundCheck.of(sound, Ffmpeg.RATE, sync);
-        List<String> flags = new ArrayList<>(c.flags());
-        if (missed) {
-            flags.add("loudness_target_missed");
-        }
-        var q = qualityOf(c, flags);
-        if (o.loudnessLufs() != null) {
-            ((com.fasterxml.jackson.databind.node.ObjectNode) q.get("loudness")).put("target_lufs", o.loudnessLufs());
-        }
-        return new Checked(q, c.score());
-    }
-
-    /** A step of media work on part {@code i} of several. */
-    private interface Part<T> {
-        T run(int i) throws Exception;
-    }
-
-    /** {@code count} parts done a few at a time (fetching from our bucket overlaps decoding), their results in order. */
-    private static <T> List<T> inParallel(int count, Part<T> part) throws MediaException, IOException {
-        List<java.util.concurrent.Future<T>> parts = new ArrayList<>();
-        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(Math.min(4, Math.max(1, count)))) {
-            for (int i = 0; i < count; i++) {
-                int n = i;
-                parts.add(pool.submit(() -> part.run(n)));
-            }
-            List<T> out = new ArrayList<>();
-            for (var f : parts) {
-                out.add(f.get());
-            }
-            return out;
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof MediaException m) {
-                throw m;
-            }
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new MediaException("interrupted while reading the windows' sound", true);
-        }
-    }
-
     /** The clip's own sound, for mix or duck, in its own channels (surround mixed down to stereo); null when it has none. */
     private static float[][] originalSound(Path video, String asked) throws MediaException {
         try {
@@ -477,7 +337,7 @@ public final class FfmpegMedia implements MediaWork {
         }
     }
 
-    private static float[] soundOf(Path file, String what) throws MediaException {
+    static float[] soundOf(Path file, String what) throws MediaException {
         try {
             float[] t = Ffmpeg.audio(file, Ffmpeg.RATE);
             if (t == null || t.length == 0) {
