@@ -140,8 +140,7 @@ public final class Foley {
                 new CallbackRoute(parts.providers(), predictions, pipeline),
                 new MediaRoutes(uploads, s.uploadMaxBytes()),
                 new PlaygroundRoutes(s.playgroundDevKey(), s.microUsdPerSecond()),
-                new ModelRoutes(parts.providers().all().stream().map(dev.foley.provider.InferenceProvider::name).toList(),
-                        s.microUsdPerSecond()));
+                new ModelRoutes(parts.providers().catalog(), s.microUsdPerSecond()));
         return new Foley(s, clock, parts.sleeper(), predictions, keys, copy, outputs, pipeline, admission, ingest, api,
                 ownStorage(s, parts.providers()));
     }

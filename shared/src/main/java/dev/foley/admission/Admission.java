@@ -42,9 +42,15 @@ public final class Admission {
      * are problems in what only the caller sees (a header, the ingest key), reported last.
      */
     public record Application(Kind kind, JsonNode body, String webhook, ApiKey key, String idempotencyKey, String ingestKey,
-            FieldError unreadable, List<FieldError> callerErrors) {
+            FieldError unreadable, List<FieldError> callerErrors, String model) {
         public Application {
             callerErrors = callerErrors == null ? List.of() : List.copyOf(callerErrors);
+        }
+
+        /** An application to MMAudio v2 (the model of {@code kind}). */
+        public Application(Kind kind, JsonNode body, String webhook, ApiKey key, String idempotencyKey, String ingestKey,
+                FieldError unreadable, List<FieldError> callerErrors) {
+            this(kind, body, webhook, key, idempotencyKey, ingestKey, unreadable, callerErrors, null);
         }
     }
 
@@ -109,7 +115,7 @@ public final class Admission {
             errors.add(a.unreadable());
         } else {
             try {
-                request = validator.validate(a.kind(), a.body());
+                request = validator.validate(a.kind(), a.model(), a.body());
             } catch (InvalidRequestException e) {
                 errors.addAll(e.errors());
             }
@@ -141,7 +147,7 @@ public final class Admission {
         }
         PredictionStore.IdempotencyClaim claim = a.idempotencyKey() == null ? null : new PredictionStore.IdempotencyClaim(
                 a.key().keyId(), a.idempotencyKey(),
-                KeyMaterial.sha256Hex(a.kind().code() + "\n" + Json.write(request.toJson()) + "\n" + a.webhook()));
+                KeyMaterial.sha256Hex(a.kind().code() + (a.model() == null ? "" : "@" + a.model()) + "\n" + Json.write(request.toJson()) + "\n" + a.webhook()));
         long cost = pricing.costOf(request);
         // With a limit in flight, a prepaid reservation is taken in the transaction that takes the
         // place in flight: a request refused for the limit never holds balance another one needs.

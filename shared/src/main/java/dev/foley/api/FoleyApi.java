@@ -41,16 +41,33 @@ public final class FoleyApi {
         }
     }
 
+    /** A model's submit path: what it makes ({@code kind}) with which model ({@code model}; null: MMAudio v2's own paths). */
+    record Submit(dev.foley.prediction.Kind kind, String model) {
+    }
+
+    /** Every model's submit paths, from the registry: its hosted path and, for a video model, its long path. */
+    static final Map<String, Submit> SUBMITS = submits();
+
+    private static Map<String, Submit> submits() {
+        Map<String, Submit> out = new java.util.LinkedHashMap<>();
+        for (dev.foley.model.Model m : dev.foley.model.Models.ALL) {
+            boolean mmaudio = m.equals(dev.foley.model.Models.MMAUDIO_V2) || m.equals(dev.foley.model.Models.MMAUDIO_V2_TEXT);
+            String model = mmaudio ? null : m.id();
+            out.put("/api/v3/" + m.id(), new Submit("text".equals(m.input()) ? dev.foley.prediction.Kind.TEXT
+                    : dev.foley.prediction.Kind.VIDEO, model));
+            m.longPath().ifPresent(l -> out.put("/api/v3/" + l, new Submit(dev.foley.prediction.Kind.LONG, model)));
+        }
+        return java.util.Collections.unmodifiableMap(out);
+    }
+
     /** Every route this API serves (the OpenAPI document and the SAM template are checked against it). */
-    public static final List<Route> ROUTES = List.of(
+    public static final List<Route> ROUTES = java.util.stream.Stream.of(List.of(
             new Route("GET", "/"),
             new Route("GET", "/playground/{file}"),
             new Route("GET", "/health"),
             new Route("GET", "/openapi.yaml"),
-            new Route("GET", "/openapi.json"),
-            new Route("POST", SUBMIT_VIDEO),
-            new Route("POST", SUBMIT_TEXT),
-            new Route("POST", SUBMIT_LONG),
+            new Route("GET", "/openapi.json")),
+            SUBMITS.keySet().stream().map(path -> new Route("POST", path)).toList(), List.of(
             new Route("GET", PREDICTIONS),
             new Route("GET", PREDICTIONS + "/{id}"),
             new Route("GET", PREDICTIONS + "/{id}/result"),
@@ -63,7 +80,7 @@ public final class FoleyApi {
             new Route("GET", "/api/v3/models"),
             new Route("POST", "/api/v3/media/uploads"),
             new Route("POST", "/api/v3/media/upload/binary"),
-            new Route("POST", CALLBACKS));
+            new Route("POST", CALLBACKS))).flatMap(List::stream).toList();
 
     private final KeyAuthenticator auth;
     private final SubmitRoute submit;
@@ -97,12 +114,15 @@ public final class FoleyApi {
             "access-control-max-age", "3600");
 
     /** The query parameters each API route reads; any other is a 400 naming it (a typo must not silently drop a webhook). */
-    static final Map<String, List<String>> QUERY = Map.of(
-            SUBMIT_VIDEO, List.of("webhook"),
-            SUBMIT_TEXT, List.of("webhook"),
-            SUBMIT_LONG, List.of("webhook"),
-            "GET " + PREDICTIONS, List.of("limit", "cursor"),
-            "/api/v3/usage", List.of("from", "to"));
+    static final Map<String, List<String>> QUERY = query();
+
+    private static Map<String, List<String>> query() {
+        Map<String, List<String>> q = new HashMap<>();
+        SUBMITS.keySet().forEach(path -> q.put(path, List.of("webhook")));
+        q.put("GET " + PREDICTIONS, List.of("limit", "cursor"));
+        q.put("/api/v3/usage", List.of("from", "to"));
+        return Map.copyOf(q);
+    }
 
     private static void checkQuery(Route route, ApiRequest req) throws ApiException {
         if (!route.pattern().startsWith("/api/") || req.rawQuery() == null || req.rawQuery().isEmpty()) {
@@ -239,10 +259,12 @@ public final class FoleyApi {
                     Map.of("retry-after", Long.toString(seconds)));
         }
         String base = BaseUrl.of(req, submit.publicBaseUrl());
+        Submit to = matched.method().equals("POST") ? SUBMITS.get(matched.pattern()) : null;
+        if (to != null) {
+            models.requireServed(to.model(), matched.pattern());
+            return submit.handle(req, key, to.kind(), to.model(), base);
+        }
         return switch (matched.pattern()) {
-            case SUBMIT_VIDEO -> submit.handle(req, key, dev.foley.prediction.Kind.VIDEO, base);
-            case SUBMIT_TEXT -> submit.handle(req, key, dev.foley.prediction.Kind.TEXT, base);
-            case SUBMIT_LONG -> submit.handle(req, key, dev.foley.prediction.Kind.LONG, base);
             case PREDICTIONS -> matched.method().equals("POST") ? predictions.history(req, key, base) : predictions.list(req, key, base);
             case PREDICTIONS + "/{id}" -> matched.method().equals("DELETE") ? predictions.delete(segments[4], key, base)
                     : predictions.get(segments[4], key, base);

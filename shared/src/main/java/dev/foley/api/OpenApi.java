@@ -5,7 +5,10 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
-/** The API's OpenAPI 3.1 document ({@code openapi.yaml} beside this class), served at {@code /openapi.yaml}. */
+/**
+ * The API's OpenAPI 3.1 document ({@code openapi.yaml} beside this class, completed at build time
+ * with every model of the registry by {@link OpenApiJson}), served at {@code /openapi.yaml}.
+ */
 public final class OpenApi {
 
     public static final String TEXT = load("openapi.yaml");

@@ -120,7 +120,7 @@ public final class PredictionRoutes {
             forgetOutputs.accept(p);
             ObjectNode d = Json.object();
             d.put("id", p.id());
-            d.put("model", p.kind().model());
+            d.put("model", p.request().path());
             d.put("status", "deleted");
             d.put("status_before", was);
             d.put("cancelled", wasRunning); // stopped by this delete (and so not charged)
@@ -145,10 +145,9 @@ public final class PredictionRoutes {
         Long page = q.has("page") ? JsonBody.integer(q.get("page"), "page", 1, HISTORY_DEPTH, "", "must be an integer of at least 1", errors) : Long.valueOf(1);
         Long size = q.has("page_size") ? JsonBody.integer(q.get("page_size"), "page_size", 1, 100, "", "must be an integer between 1 and 100", errors) : Long.valueOf(20);
         String model = text(q, "model", errors);
-        if (model != null && java.util.Arrays.stream(dev.foley.prediction.Kind.values()).noneMatch(k -> k.model().equals(model))) {
-            errors.add(new FieldError("model", "must be one of " + String.join(", ",
-                    java.util.Arrays.stream(dev.foley.prediction.Kind.values()).map(dev.foley.prediction.Kind::model).toList())
-                    + ", got " + FoleyApi.shorten(model, 64)));
+        List<String> paths = FoleyApi.SUBMITS.keySet().stream().map(pth -> pth.substring("/api/v3/".length())).toList();
+        if (model != null && !paths.contains(model)) {
+            errors.add(new FieldError("model", "must be one of " + String.join(", ", paths) + ", got " + FoleyApi.shorten(model, 64)));
         }
         String status = text(q, "status", errors);
         if (status != null && !STATUSES.contains(status)) {
@@ -167,7 +166,7 @@ public final class PredictionRoutes {
             throw ApiException.invalid(errors);
         }
         PredictionStore.HistoryPage found = store.history(key.keyId(), after, before,
-                p -> (model == null || p.kind().model().equals(model)) && (status == null || p.phase().status().equals(status)),
+                p -> (model == null || p.request().path().equals(model)) && (status == null || p.phase().status().equals(status)),
                 (int) ((page - 1) * size), size.intValue());
         ObjectNode data = Json.object();
         data.put("page", page);

@@ -70,6 +70,11 @@ public final class SubmitRoute {
     }
 
     ApiResponse handle(ApiRequest req, ApiKey key, Kind kind, String base) throws ApiException {
+        return handle(req, key, kind, null, base);
+    }
+
+    /** A submit to {@code model} (its id; null: MMAudio v2) at its {@code kind} of path. */
+    ApiResponse handle(ApiRequest req, ApiKey key, Kind kind, String model, String base) throws ApiException {
         Instant started = clock.instant();
         requireJson(req);
         byte[] body = req.body() == null ? new byte[0] : req.body();
@@ -93,7 +98,7 @@ public final class SubmitRoute {
         // Providers can push to the URL this request came in on, when it is a public one (a deployed
         // stack's own API URL); locally they are polled.
         Admission.Outcome outcome = admission.admit(new Admission.Application(kind, json, webhook, key, idemKey, null, unreadable,
-                headerErrors), pushBase ? Optional.of(base) : Optional.empty(), Deadline.at(clock, started.plus(SUBMIT_BUDGET)));
+                headerErrors, model), pushBase ? Optional.of(base) : Optional.empty(), Deadline.at(clock, started.plus(SUBMIT_BUDGET)));
         Prediction now = switch (outcome) {
             case Admission.Outcome.Invalid i -> throw ApiException.invalid(i.errors());
             case Admission.Outcome.InsufficientBalance b -> throw new ApiException(402, "insufficient balance: this request costs "

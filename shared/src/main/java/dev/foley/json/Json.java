@@ -35,6 +35,27 @@ public final class Json {
     private Json() {
     }
 
+    public static JsonNode text(String s) {
+        return MAPPER.getNodeFactory().textNode(s);
+    }
+
+    public static JsonNode number(int n) {
+        return MAPPER.getNodeFactory().numberNode(n);
+    }
+
+    public static JsonNode number(double n) {
+        return MAPPER.getNodeFactory().numberNode(n);
+    }
+
+    public static JsonNode bool(boolean b) {
+        return MAPPER.getNodeFactory().booleanNode(b);
+    }
+
+    /** A plain value (string, number, boolean) as a JSON node. */
+    public static JsonNode valueOf(Object v) {
+        return MAPPER.valueToTree(v);
+    }
+
     public static ObjectNode object() {
         return MAPPER.createObjectNode();
     }

@@ -21,9 +21,48 @@ import java.util.Optional;
  * @param price     its price (micro-dollars per unit)
  * @param providers each provider that serves it, and that provider's own path or app for it
  * @param licence   what its terms allow, in a line
+ * @param roles     Foley's common name for each of its parameters that has one ({@code prompt} for
+ *                  Kling's {@code sound_effect_prompt}); a parameter without one is the model's own,
+ *                  kept and sent as given
+ * @param fieldNames per provider, the provider's own name for each parameter that differs ({@code ""}:
+ *                  not sent there)
  */
 public record Model(String id, String title, String input, List<Param> params, Limits limits, Output output, Price price,
-        Map<String, String> providers, String licence) {
+        Map<String, String> providers, String licence, Map<String, String> roles, Map<String, Map<String, String>> fieldNames) {
+
+    /** Foley's common names for what most models take (MMAudio's own names). */
+    public static final List<String> COMMON = List.of("video", "prompt", "negative_prompt", "num_inference_steps", "duration",
+            "guidance_scale", "mask_away_clip", "seed", "enable_sync_mode");
+
+    /** The hosted name of the parameter playing {@code common}'s part, if the model has one. */
+    public Optional<String> hosted(String common) {
+        return roles.entrySet().stream().filter(e -> e.getValue().equals(common)).map(Map.Entry::getKey).findFirst();
+    }
+
+    /** Foley's common name for hosted parameter {@code name}, if it has one. */
+    public Optional<String> role(String name) {
+        return Optional.ofNullable(roles.get(name));
+    }
+
+    /** Whether it has a parameter playing {@code common}'s part. */
+    public boolean takes(String common) {
+        return hosted(common).isPresent();
+    }
+
+    /** Provider {@code provider}'s name for hosted parameter {@code name} ({@code ""}: not sent there). */
+    public String fieldAt(String provider, String name) {
+        return fieldNames.getOrDefault(provider, Map.of()).getOrDefault(name, name);
+    }
+
+    /** Whether the model makes several samples in one request itself ({@code num_samples} is its own). */
+    public boolean samplesItself() {
+        return params.stream().anyMatch(p -> p.name().equals("num_samples"));
+    }
+
+    /** Whether the length of its sound follows the video's (it takes no duration): charged by the seconds it made. */
+    public boolean lengthFollowsVideo() {
+        return "video".equals(input) && !takes("duration");
+    }
 
     /**
      * Seconds it takes and makes: {@code minSeconds}–{@code maxSeconds} per request; on the long
@@ -47,6 +86,11 @@ public record Model(String id, String title, String input, List<Param> params, L
                 : Optional.empty();
     }
 
+    /** Whether it has a parameter named {@code name} (its hosted name). */
+    public boolean has(String name) {
+        return params.stream().anyMatch(p -> p.name().equals(name));
+    }
+
     /** Its parameter {@code name}. */
     public Param param(String name) {
         return params.stream().filter(p -> p.name().equals(name)).findFirst()
@@ -68,6 +112,14 @@ public record Model(String id, String title, String input, List<Param> params, L
                 .put("unit", price.unit());
         var by = n.putArray("providers");
         servedBy.forEach(by::add);
-        return n.put("licence", licence);
+        n.put("licence", licence);
+        var names = n.putObject("provider_fields");
+        fieldNames.forEach((provider, m) -> {
+            if (servedBy.contains(provider)) {
+                var o = names.putObject(provider);
+                m.forEach(o::put);
+            }
+        });
+        return n;
     }
 }

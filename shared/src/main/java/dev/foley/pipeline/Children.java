@@ -69,12 +69,10 @@ public final class Children {
         int n = p.takesPerWindow();
         Integer windowSeed = Windows.seedOf(r.seed(), w.index());
         var request = p.hasTakes()
-                ? new PredictionRequest(r.kind(), r.video(), r.prompt(), r.negativePrompt(), r.numInferenceSteps(), r.duration(),
-                        r.guidanceScale(), r.maskAwayClip(), takeSeed(r.seed(), st.index(), randomSeed), false)
-                : new PredictionRequest(Kind.VIDEO,
-                        MediaWork.WORK_REF + MediaWork.windowClipKey(p.id(), w.index()), r.prompt(), r.negativePrompt(),
-                        r.numInferenceSteps(), w.providerDuration(), r.guidanceScale(), r.maskAwayClip(),
-                        n > 1 ? takeSeed(windowSeed, st.index() % n, randomSeed) : windowSeed, false);
+                ? r.child(r.kind(), r.video(), r.duration(), takeSeed(r.seed(), st.index(), randomSeed))
+                : r.child(Kind.VIDEO, MediaWork.WORK_REF + MediaWork.windowClipKey(p.id(), w.index()),
+                        r.spec().takes("duration") ? w.providerDuration() : 0,
+                        n > 1 ? takeSeed(windowSeed, st.index() % n, randomSeed) : windowSeed);
         return Prediction.builder(st.idIn(p.id()), p.keyId(), request, now).dueAt(now).build();
     }
 

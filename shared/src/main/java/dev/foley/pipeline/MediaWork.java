@@ -26,8 +26,14 @@ public interface MediaWork {
      */
     double cut(Prediction p, Deadline until) throws MediaException;
 
-    /** A result made: its keys in our bucket, and each one's sound check (JSON objects; empty when not checked). */
-    record Finished(List<String> keys, List<String> quality) {
+    /**
+     * A result made: its keys in our bucket, each one's sound check (JSON objects; empty when not
+     * checked), and the seconds of sound the model made (its first output; NaN: not measured).
+     */
+    record Finished(List<String> keys, List<String> quality, double seconds) {
+        public Finished(List<String> keys, List<String> quality) {
+            this(keys, quality, Double.NaN);
+        }
     }
 
     /**

@@ -777,7 +777,7 @@ public final class Pipeline {
     /** The media work is done: its outputs (and their sound check, with each take's seed) recorded, completed and charged. */
     private Prediction made(Prediction claimed, MediaWork.Finished made) {
         if (claimed.hasTakes() || claimed.takesPerWindow() > 1) {
-            made = new MediaWork.Finished(made.keys(), withSeeds(claimed, made.quality()));
+            made = new MediaWork.Finished(made.keys(), withSeeds(claimed, made.quality()), made.seconds());
         }
         if (!made.quality().isEmpty()) {
             // The sound check in the prediction's log line and as metrics.
@@ -792,11 +792,11 @@ public final class Pipeline {
                 }
             }
         }
-        return completeWith(claimed, made.keys(), made.quality());
+        return completeWith(claimed, made.keys(), made.quality(), made.seconds());
     }
 
     private Prediction completeWith(Prediction claimed, List<String> keys) {
-        return completeWith(claimed, keys, List.of());
+        return completeWith(claimed, keys, List.of(), Double.NaN);
     }
 
     /** Each take's report with the seed its child was made with (the last attempt's; one the provider never got is not shown). */
@@ -805,7 +805,7 @@ public final class Pipeline {
         java.util.Map<Integer, Integer> attempts = new java.util.HashMap<>();
         for (Prediction child : store.windowsOf(p.id())) {
             var st = WindowRules.startOf(child.id());
-            boolean sent = child.job() == null || providers.byName(child.job().provider()).map(InferenceProvider::takesSeed).orElse(false);
+            boolean sent = child.job() == null || providers.byName(child.job().provider()).map(x -> x.takesSeed(child.request().spec())).orElse(false);
             if (st.attempt() >= attempts.getOrDefault(st.index(), -1)) {
                 attempts.put(st.index(), st.attempt());
                 seeds.put(st.index(), sent ? child.request().seed() : null);
@@ -815,12 +815,12 @@ public final class Pipeline {
     }
 
     /** Completes a claimed prediction with its outputs in our bucket: charged (a window is not), its effects due. */
-    private Prediction completeWith(Prediction claimed, List<String> keys, List<String> quality) {
+    private Prediction completeWith(Prediction claimed, List<String> keys, List<String> quality, double measured) {
         Instant now = clock.instant();
         Notifications owed = owedOnFinish(claimed, now);
         Prediction projected = claimed.toBuilder().phase(Phase.COMPLETED).notifications(owed).build();
-        long charge = claimed.isWindow() ? 0 : pricing.costOf(claimed);
-        Optional<Prediction> done = store.complete(claimed, keys, quality, claimed.isWindow() ? 0 : Pricing.secondsOf(claimed), charge, owed,
+        long charge = claimed.isWindow() ? 0 : pricing.costOf(claimed, measured);
+        Optional<Prediction> done = store.complete(claimed, keys, quality, claimed.isWindow() ? 0 : Pricing.secondsOf(claimed, measured), charge, owed,
                 Lifecycle.effectsDue(projected, now), List.of());
         if (done.isPresent() && claimed.isWindow()) {
             wakeParent(done.get());

@@ -28,6 +28,12 @@ public record MediaOptions(String originalAudio, double originalLevel, String ou
         this(originalAudio, originalLevel, outputFormat, windowSeconds, overlapSeconds, true, null, DEFAULT_TRUE_PEAK, 1);
     }
 
+    /** The same options with {@code n} takes. */
+    public MediaOptions withSamples(int n) {
+        return new MediaOptions(originalAudio, originalLevel, outputFormat, windowSeconds, overlapSeconds, soundCheck, loudnessLufs,
+                truePeakDbtp, n);
+    }
+
     public static final List<String> ORIGINAL_AUDIO = List.of("replace", "mix", "duck");
     public static final List<String> FORMATS = List.of("mp4", "wav", "flac", "mp3", "m4a");
     public static final int DEFAULT_WINDOW = 8;

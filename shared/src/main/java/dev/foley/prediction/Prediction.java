@@ -146,7 +146,8 @@ public record Prediction(
 
     /** Whether the media function has work on this prediction's output (long model, original sound, format). */
     public boolean needsMedia() {
-        return !isWindow() && request.media().needsMedia(kind());
+        // A model whose sound is as long as the video is charged by the seconds it made: measured there.
+        return !isWindow() && (request.media().needsMedia(kind()) || kind() != Kind.LONG && request.spec().lengthFollowsVideo());
     }
 
     /** The job this prediction tracks, or null before one is known. */

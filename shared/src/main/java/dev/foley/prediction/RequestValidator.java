@@ -60,9 +60,17 @@ public final class RequestValidator {
         this.urls = urls;
     }
 
-    /** Validates and fills defaults; throws with every problem found. */
-    public PredictionRequest validate(Kind kind, JsonNode body) throws InvalidRequestException {
-        List<FieldError> errors = new ArrayList<>();
+    /** Validates a request to {@code model} (its id; null: MMAudio v2) and fills defaults; throws with every problem found. */
+    public PredictionRequest validate(Kind kind, String model, JsonNode body) throws InvalidRequestException {
+        dev.foley.model.Model m = model == null ? null : dev.foley.model.Models.byId(model).orElse(null);
+        if (m == null || m.equals(dev.foley.model.Models.MMAUDIO_V2) || m.equals(dev.foley.model.Models.MMAUDIO_V2_TEXT)) {
+            return validate(kind, body);
+        }
+        requireObject(body);
+        return new ModelFields(m, kind, urls).validate(body);
+    }
+
+    static void requireObject(JsonNode body) throws InvalidRequestException {
         if (body == null || body.isMissingNode()) {
             throw new InvalidRequestException(List.of(new FieldError("body", "required: a JSON object")));
         }
@@ -70,6 +78,12 @@ public final class RequestValidator {
             throw new InvalidRequestException(List.of(new FieldError("body",
                     "must be a JSON object, got " + typeName(body))));
         }
+    }
+
+    /** Validates and fills defaults; throws with every problem found. */
+    public PredictionRequest validate(Kind kind, JsonNode body) throws InvalidRequestException {
+        List<FieldError> errors = new ArrayList<>();
+        requireObject(body);
         for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
             String name = it.next();
             if (!VIDEO_FIELDS.contains(name) && !MEDIA_FIELDS.contains(name) && !WINDOW_FIELDS.contains(name)) {
@@ -100,7 +114,7 @@ public final class RequestValidator {
         boolean mask = bool(body, "mask_away_clip", errors);
         Integer seed = body.hasNonNull("seed") ? integer(body, m.param("seed"), errors) : null;
         boolean sync = bool(body, "enable_sync_mode", errors);
-        MediaOptions media = media(kind, body, errors);
+        MediaOptions media = media(kind, kind.spec(), body, errors);
         if (!errors.isEmpty()) {
             throw new InvalidRequestException(errors);
         }
@@ -108,7 +122,8 @@ public final class RequestValidator {
                 steps, duration, guidance, mask, seed, sync, media);
     }
 
-    private static MediaOptions media(Kind kind, JsonNode body, List<FieldError> errors) {
+    /** Foley's extensions (the media function's), with {@code m}'s windows on the long path. */
+    static MediaOptions media(Kind kind, dev.foley.model.Model m, JsonNode body, List<FieldError> errors) {
         String original = "replace";
         double level = 1.0;
         if (kind.hasVideo()) {
@@ -120,16 +135,17 @@ public final class RequestValidator {
             errors.add(new FieldError("output_format", "mp4 needs a video; text-to-audio makes wav, flac, mp3 or m4a"));
             format = null;
         }
-        int window = MediaOptions.DEFAULT_WINDOW;
+        int window = kind == Kind.LONG ? m.limits().bestWindow() : MediaOptions.DEFAULT_WINDOW;
         double overlap = MediaOptions.DEFAULT_OVERLAP;
         if (kind == Kind.LONG) {
-            window = integer(body, "window_seconds", 4, 10, MediaOptions.DEFAULT_WINDOW, errors);
-            overlap = number(body, "overlap_seconds", 0.5, 2, MediaOptions.DEFAULT_OVERLAP, errors);
+            window = integer(body, "window_seconds", m.limits().minWindow(), m.limits().maxWindow(), m.limits().bestWindow(), errors);
+            overlap = number(body, "overlap_seconds", 0.5, Math.min(2, window / 2.0), MediaOptions.DEFAULT_OVERLAP, errors);
         }
         boolean check = !body.has("sound_check") || body.get("sound_check").isNull() || bool(body, "sound_check", errors);
         Double loudness = body.hasNonNull("loudness_lufs") ? number(body, "loudness_lufs", -30, -5, -14, errors) : null;
         double ceiling = number(body, "true_peak_dbtp", -9, 0, MediaOptions.DEFAULT_TRUE_PEAK, errors);
-        int samples = integer(body, "num_samples", 1, MediaOptions.MAX_SAMPLES, 1, errors);
+        // A model that makes several samples itself takes num_samples as its own (not Foley's takes), but on the long path.
+        int samples = m.samplesItself() && kind != Kind.LONG ? 1 : integer(body, "num_samples", 1, MediaOptions.MAX_SAMPLES, 1, errors);
         MediaOptions o = new MediaOptions(original, level, format, window, overlap, check, loudness, ceiling, samples);
         if (samples > 1 && !check) {
             errors.add(new FieldError("num_samples", "takes are ranked by their sound check: not with sound_check false"));
@@ -154,7 +170,7 @@ public final class RequestValidator {
         urls.check(webhook).ifPresent(r -> errors.add(new FieldError("webhook", r)));
     }
 
-    private static String unknownReason(String name) {
+    static String unknownReason(String name) {
         String alias = ALIASES.get(name);
         if (alias != null) {
             return "unknown field; did you mean " + alias + "?";
@@ -167,7 +183,7 @@ public final class RequestValidator {
         return "unknown field";
     }
 
-    private static String string(JsonNode body, String name, boolean required, int max, List<FieldError> errors) {
+    static String string(JsonNode body, String name, boolean required, int max, List<FieldError> errors) {
         JsonNode v = body.get(name);
         if (v == null || v.isNull()) {
             if (required) {
@@ -205,7 +221,7 @@ public final class RequestValidator {
         return number(body, p.name(), p.min(), p.max(), p.defaultValue() instanceof Double d ? d : 0, errors);
     }
 
-    private static int integer(JsonNode body, String name, int min, int max, int dflt, List<FieldError> errors) {
+    static int integer(JsonNode body, String name, int min, int max, int dflt, List<FieldError> errors) {
         JsonNode v = body.get(name);
         if (v == null || v.isNull()) {
             return dflt;
@@ -224,7 +240,7 @@ public final class RequestValidator {
         return d.intValueExact();
     }
 
-    private static double number(JsonNode body, String name, double min, double max, double dflt, List<FieldError> errors) {
+    static double number(JsonNode body, String name, double min, double max, double dflt, List<FieldError> errors) {
         JsonNode v = body.get(name);
         if (v == null || v.isNull()) {
             return dflt;
@@ -238,7 +254,7 @@ public final class RequestValidator {
         return v.doubleValue();
     }
 
-    private static boolean bool(JsonNode body, String name, List<FieldError> errors) {
+    static boolean bool(JsonNode body, String name, List<FieldError> errors) {
         JsonNode v = body.get(name);
         if (v == null || v.isNull()) {
             return false;
@@ -273,7 +289,7 @@ public final class RequestValidator {
         return s.length() > 40 ? s.substring(0, 40) + "..." : s;
     }
 
-    private static String typeName(JsonNode v) {
+    static String typeName(JsonNode v) {
         return switch (v.getNodeType()) {
             case ARRAY -> "an array";
             case STRING -> "a string";
@@ -284,7 +300,7 @@ public final class RequestValidator {
         };
     }
 
-    private static String shorten(String name) {
+    static String shorten(String name) {
         return name.length() > 64 ? name.substring(0, 64) + "..." : name;
     }
 
@@ -303,7 +319,7 @@ public final class RequestValidator {
         return false;
     }
 
-    private static int distance(String a, String b) {
+    static int distance(String a, String b) {
         if (Math.abs(a.length() - b.length()) > 2) {
             return 3;
         }

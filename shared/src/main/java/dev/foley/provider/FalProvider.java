@@ -69,6 +69,9 @@ public final class FalProvider implements InferenceProvider {
     }
 
     static ObjectNode body(PredictionRequest r) {
+        if (!InferenceProvider.isMmaudio(r)) {
+            return InferenceProvider.modelBody(r, NAME); // the model's fields under fal's names (the registry's mapping)
+        }
         ObjectNode b = Json.object();
         if (r.kind() == Kind.VIDEO) {
             b.put("video_url", r.video());
@@ -87,7 +90,8 @@ public final class FalProvider implements InferenceProvider {
 
     @Override
     public ProviderJob submit(PredictionRequest request, Optional<URI> callback, Deadline until) throws ProviderException {
-        String path = "/" + request.kind().spec().providers().get(NAME) // the model's app here, from the registry
+        String app = request.spec().providers().get(NAME);
+        String path = "/" + app // the model's app here, from the registry
                 + callback.map(c -> "?fal_webhook=" + URLEncoder.encode(c.toString(), StandardCharsets.UTF_8)).orElse("");
         byte[] body = Json.write(body(request)).getBytes(StandardCharsets.UTF_8);
         var r = http.call(NAME, () -> authed(ProviderHttp.join(base, path)).header("content-type", "application/json")
@@ -100,7 +104,7 @@ public final class FalProvider implements InferenceProvider {
         }
         // Use the URLs fal hands back (they drop the /text-to-audio subpath), but only on fal's own
         // host: our key goes with every request to them.
-        String root = ProviderHttp.join(base, APP + "/requests/" + id).toString();
+        String root = ProviderHttp.join(base, appRoot(app) + "/requests/" + id).toString();
         return new ProviderJob(NAME, id, Map.of(
                 "status", sameHost(n.path("status_url").asText(null), root + "/status"),
                 "response", sameHost(n.path("response_url").asText(null), root),
@@ -162,15 +166,42 @@ public final class FalProvider implements InferenceProvider {
         }
     }
 
+    /**
+     * The outputs of a fal result: its {@code video} (the clip with its sound) or else its
+     * {@code audio}; a model that makes several samples answers a list of files
+     * ({@code audios}, {@code videos} or {@code outputs}), each kept.
+     */
     static JobStatus output(JsonNode n, long inferenceMs) {
         String url = n.at("/video/url").asText(null);
         if (url == null) {
             url = n.at("/audio/url").asText(null);
         }
-        if (url == null || url.isBlank()) {
+        List<String> urls = new java.util.ArrayList<>();
+        if (url != null && !url.isBlank()) {
+            urls.add(url);
+        } else {
+            for (String list : List.of("videos", "audios", "outputs", "audio", "video")) {
+                n.path(list).forEach(f -> {
+                    String u = f.isTextual() ? f.asText() : f.path("url").asText("");
+                    if (!u.isBlank()) {
+                        urls.add(u);
+                    }
+                });
+                if (!urls.isEmpty()) {
+                    break;
+                }
+            }
+        }
+        if (urls.isEmpty()) {
             return new JobStatus.Failed("the inference provider finished the job without an output");
         }
-        return new JobStatus.Done(List.of(url), inferenceMs, List.of(false));
+        return new JobStatus.Done(urls, inferenceMs, urls.stream().map(u -> false).toList());
+    }
+
+    /** A fal app's queue root: its owner and first name ({@code fal-ai/kling-video} for {@code fal-ai/kling-video/video-to-audio}). */
+    static String appRoot(String app) {
+        String[] parts = app.split("/");
+        return "/" + parts[0] + (parts.length > 1 ? "/" + parts[1] : "");
     }
 
     /** {@code PUT .../requests/{id}/cancel}: {@code OK} or {@code CANCELLATION_REQUESTED}, {@code ALREADY_COMPLETED}, {@code NOT_FOUND}. */

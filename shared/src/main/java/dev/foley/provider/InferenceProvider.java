@@ -107,9 +107,35 @@ public interface InferenceProvider {
         return Optional.empty();
     }
 
-    /** Whether the provider's API takes a seed (WaveSpeed's does not: its takes differ by its own randomness). */
-    default boolean takesSeed() {
-        return true;
+    /** Whether the provider's API takes a seed for {@code m} (WaveSpeed's MMAudio does not: its takes differ by its own randomness). */
+    default boolean takesSeed(dev.foley.model.Model m) {
+        return m.takes("seed");
+    }
+
+    /**
+     * The body {@code provider} receives for a model other than MMAudio v2 (whose bodies each adapter
+     * writes itself): every parameter of the model that has a value, under the provider's own name
+     * for it ({@link dev.foley.model.Model#fieldAt}); {@code enable_sync_mode} is Foley's to honour.
+     */
+    static com.fasterxml.jackson.databind.node.ObjectNode modelBody(PredictionRequest r, String provider) {
+        var b = dev.foley.json.Json.object();
+        dev.foley.model.Model m = r.spec();
+        for (dev.foley.model.Param p : m.params()) {
+            String field = m.fieldAt(provider, p.name());
+            var v = r.value(p.name());
+            if (v != null && !field.isEmpty() && !p.name().equals("enable_sync_mode")) {
+                b.set(field, v);
+            }
+        }
+        if (m.samplesItself() && r.value("num_samples") == null) {
+            b.put(m.fieldAt(provider, "num_samples"), 1); // a window (or a take) of the long path: one sample, Foley's takes being its own jobs
+        }
+        return b;
+    }
+
+    /** Whether {@code r} is to MMAudio v2 (the adapters' own bodies) rather than another model of the registry. */
+    static boolean isMmaudio(PredictionRequest r) {
+        return r.model().equals(dev.foley.model.Models.MMAUDIO_V2.id()) || r.model().equals(dev.foley.model.Models.MMAUDIO_V2_TEXT.id());
     }
 
     /**

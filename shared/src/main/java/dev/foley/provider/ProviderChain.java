@@ -35,13 +35,34 @@ public final class ProviderChain {
     }
 
     private final List<InferenceProvider> order;
+    private final dev.foley.model.Catalog catalog;
     private volatile InputStaging staging = InputStaging.NONE;
 
     public ProviderChain(List<InferenceProvider> order) {
+        this(order, dev.foley.model.Catalog.of(order.stream().map(InferenceProvider::name).toList()));
+    }
+
+    /** The providers in order, and which of them serve each model ({@code catalog}). */
+    public ProviderChain(List<InferenceProvider> order, dev.foley.model.Catalog catalog) {
         if (order.isEmpty()) {
             throw new IllegalArgumentException("at least one provider");
         }
         this.order = List.copyOf(order);
+        this.catalog = catalog;
+    }
+
+    /** The models served, and by which providers. */
+    public dev.foley.model.Catalog catalog() {
+        return catalog;
+    }
+
+    /** The providers that serve {@code request}'s model, first to last. */
+    List<InferenceProvider> candidates(PredictionRequest request) {
+        List<InferenceProvider> out = new ArrayList<>();
+        for (String name : catalog.providersFor(request.spec())) {
+            byName(name).ifPresent(out::add);
+        }
+        return out;
     }
 
     /** How inputs the providers cannot fetch reach them (set once, at wiring). */
@@ -66,7 +87,11 @@ public final class ProviderChain {
     public Outcome submit(PredictionRequest request, Function<String, Optional<URI>> callbackFor, Deadline until) {
         List<String> attempts = new ArrayList<>();
         Optional<Duration> retryAfter = Optional.empty();
-        for (InferenceProvider p : order) {
+        List<InferenceProvider> serving = candidates(request);
+        if (serving.isEmpty()) {
+            return new Outcome.Rejected("the model " + request.path() + " is not served by this deployment", attempts);
+        }
+        for (InferenceProvider p : serving) {
             if (until.passed()) {
                 attempts.add(p.name() + ": not tried, out of time");
                 break;

@@ -41,7 +41,8 @@ public final class Providers {
         for (String name : names) {
             chain.add(build(name, env, extras, http, policies, clock));
         }
-        return new ProviderChain(chain);
+        return new ProviderChain(chain, dev.foley.model.Catalog.fromEnv(List.copyOf(names), env.get("FOLEY_MODELS"),
+                env.get("FOLEY_MODEL_PROVIDERS")));
     }
 
     private static InferenceProvider build(String name, Map<String, String> env, Map<String, Supplier<InferenceProvider>> extras,

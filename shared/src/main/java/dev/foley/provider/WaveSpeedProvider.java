@@ -48,8 +48,9 @@ public final class WaveSpeedProvider implements InferenceProvider {
     }
 
     @Override
-    public boolean takesSeed() {
-        return false; // the hosted contract has no seed; Foley's is not sent
+    public boolean takesSeed(dev.foley.model.Model m) {
+        // MMAudio's hosted contract has no seed (Foley's is not sent); the other models' pages list one
+        return !m.equals(dev.foley.model.Models.MMAUDIO_V2) && !m.equals(dev.foley.model.Models.MMAUDIO_V2_TEXT) && m.takes("seed");
     }
 
     @Override
@@ -59,6 +60,9 @@ public final class WaveSpeedProvider implements InferenceProvider {
 
     /** The body WaveSpeed receives: the hosted fields, nothing else. */
     static ObjectNode body(PredictionRequest r) {
+        if (!InferenceProvider.isMmaudio(r)) {
+            return InferenceProvider.modelBody(r, NAME); // the hosted names are WaveSpeed's own
+        }
         ObjectNode b = Json.object();
         if (r.video() != null) {
             b.put("video", r.video());
@@ -74,7 +78,7 @@ public final class WaveSpeedProvider implements InferenceProvider {
 
     @Override
     public ProviderJob submit(PredictionRequest request, Optional<URI> callback, Deadline until) throws ProviderException {
-        String path = "/api/v3/" + request.kind().spec().providers().get(NAME) // the model's path here, from the registry
+        String path = "/api/v3/" + request.spec().providers().get(NAME) // the model's path here, from the registry
                 + callback.map(c -> "?webhook=" + URLEncoder.encode(c.toString(), StandardCharsets.UTF_8)).orElse("");
         byte[] body = Json.write(body(request)).getBytes(StandardCharsets.UTF_8);
         var r = http.call(NAME, () -> authed(path).header("content-type", "application/json")

@@ -37,7 +37,7 @@ final class PhaseEvents {
         if (after.isWindow()) {
             return;
         }
-        String model = after.kind().model();
+        String model = after.request().path();
         String provider = after.job() == null ? "-" : after.job().provider();
         switch (after.phase()) {
             case SUBMITTED -> Metrics.put(Metric.PredictionsSubmitted, 1, "Model", model, "Provider", provider);
@@ -61,7 +61,7 @@ final class PhaseEvents {
             f.put("parent_id", p.parentId());
         }
         f.put("key_id", p.keyId());
-        f.put("model", p.kind().model());
+        f.put("model", p.request().path());
         if (p.job() != null) {
             f.put("provider", p.job().provider());
         }

@@ -42,6 +42,8 @@ final class PredictionItems {
     static final String ID = "id";
     static final String KEY_HASH = "key_hash";
     static final String KIND = "kind";
+    /** The model's id, for every model but MMAudio v2 (whose predictions predate the attribute). */
+    static final String MODEL = "model";
     static final String INPUT = "input";
     static final String WEBHOOK = "webhook";
     static final String INGEST_KEY = "ingest_key";
@@ -110,6 +112,9 @@ final class PredictionItems {
         }
         item.put(KIND, s(p.kind().code()));
         item.put(INPUT, s(Json.write(p.request().toJson())));
+        if (!p.request().model().equals(p.kind() == Kind.TEXT ? dev.foley.model.Models.MMAUDIO_V2_TEXT.id() : dev.foley.model.Models.MMAUDIO_V2.id())) {
+            item.put(MODEL, s(p.request().model()));
+        }
         putIf(item, WEBHOOK, p.webhook());
         putIf(item, KEY_HASH, p.keyHash());
         putIf(item, INGEST_KEY, p.ingestKey());
@@ -234,7 +239,8 @@ final class PredictionItems {
         ProviderJob winner = item.containsKey(PROVIDER_JOB) ? ProviderJob.fromJson(str(item, PROVIDER_JOB)) : null;
         Lease lease = item.containsKey(LEASE_UNTIL)
                 ? new Lease(String.valueOf(str(item, LEASE_OWNER)), instant(item, LEASE_UNTIL)) : null;
-        return Prediction.builder(str(item, ID), str(item, KEY_ID), PredictionRequest.fromJson(kind, input), instant(item, CREATED_AT))
+        return Prediction.builder(str(item, ID), str(item, KEY_ID), PredictionRequest.fromJson(kind, str(item, MODEL), input),
+                        instant(item, CREATED_AT))
                 .keyHash(str(item, KEY_HASH))
                 .webhook(str(item, WEBHOOK))
                 .ingestKey(str(item, INGEST_KEY))

@@ -28,7 +28,7 @@ public final class PredictionView {
     public static ObjectNode data(Prediction p, String baseUrl, OutputLinks links) {
         ObjectNode d = Json.object();
         d.put("id", p.id());
-        d.put("model", p.kind().model());
+        d.put("model", p.request().path());
         ArrayNode outputs = d.putArray("outputs");
         if (p.phase() == dev.foley.prediction.Phase.COMPLETED) {
             links.urls(p).forEach(outputs::add);

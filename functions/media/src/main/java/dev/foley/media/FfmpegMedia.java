@@ -2,6 +2,7 @@ package dev.foley.media;
 
 import dev.foley.net.PinnedHttp;
 import dev.foley.pipeline.MediaWork;
+import dev.foley.model.Model;
 import dev.foley.prediction.Kind;
 import dev.foley.prediction.MediaOptions;
 import dev.foley.prediction.Prediction;
@@ -61,9 +62,15 @@ public final class FfmpegMedia implements MediaWork {
             Ffmpeg.Probe probe = probeVideo(source);
             int asked = p.request().duration();
             double seconds = asked > 0 ? Math.min(asked, probe.seconds()) : probe.seconds();
-            if (asked == 0 && probe.seconds() > RequestValidator.MAX_LONG_SECONDS + 0.05) {
+            int most = p.request().spec().limits().longMaxSeconds();
+            if (asked == 0 && probe.seconds() > most + 0.05) {
                 throw new MediaException(String.format(Locale.ROOT, "video: the clip is %.1f s long; %s takes at most %d s "
-                        + "(set duration to cover part of it)", probe.seconds(), Kind.LONG.model(), RequestValidator.MAX_LONG_SECONDS), false);
+                        + "(set duration to cover part of it)", probe.seconds(), p.request().path(), most), false);
+            }
+            int least = p.request().spec().limits().minSeconds();
+            if (seconds < least - 0.05) {
+                throw new MediaException(String.format(Locale.ROOT, "video: %.1f s to cover; %s makes sound for at least %d s",
+                        seconds, p.request().spec().title(), least), false);
             }
             MediaOptions o = p.request().media();
             List<Windows.Window> plan = Windows.plan(seconds, o.windowSeconds(), o.overlapSeconds());
@@ -105,7 +112,9 @@ public final class FfmpegMedia implements MediaWork {
             }
             String format = o.formatFor(kind);
             Path video = videoFor(p, dir, until);
-            float[][] original = video == null || "replace".equals(o.originalAudio()) ? null : originalSound(video, o.originalAudio());
+            Model.Output out = p.request().spec().output();
+            float[][] original = video == null || "replace".equals(o.originalAudio()) ? null
+                    : originalSound(video, o.originalAudio(), out.sampleRate());
             if (kind == Kind.LONG) {
                 WindowJoin.Joined joined = new WindowJoin(bucket).joined(p, sources, dir);
                 Made made = shaped(p, joined.sound(), original, video, dir, "result");
@@ -131,7 +140,7 @@ public final class FfmpegMedia implements MediaWork {
                 } else {
                     fetch(sources.get(i), f, until, what);
                 }
-                float[] track = soundOf(f, what);
+                float[][] track = soundOf(f, what, out.sampleRate(), out.channels());
                 Files.deleteIfExists(f);
                 made.add(shaped(p, track, original, video, dir, "result-" + i));
             }
@@ -144,6 +153,7 @@ public final class FfmpegMedia implements MediaWork {
             }
             List<String> keys = new ArrayList<>();
             List<String> quality = new ArrayList<>();
+            double seconds = made.isEmpty() ? Double.NaN : made.get(0).seconds();
             for (int rank = 0; rank < order.size(); rank++) {
                 Made m = made.get(order.get(rank));
                 String key = OutputStore.keyOf(p.id(), rank, "." + format);
@@ -156,7 +166,7 @@ public final class FfmpegMedia implements MediaWork {
                     quality.add(dev.foley.json.Json.write(m.check().json()));
                 }
             }
-            return new Finished(keys, quality);
+            return new Finished(keys, quality, seconds);
         } catch (Ffmpeg.UnreadableException e) {
             throw new MediaException(e.getMessage(), false);
         } catch (UncheckedIOException | IOException | StoreUnavailableException e) {
@@ -167,7 +177,7 @@ public final class FfmpegMedia implements MediaWork {
     }
 
     /** A result made in {@code dir}: its file and its check (null when the check is off). */
-    private record Made(Path file, ResultCheck.Checked check) {
+    private record Made(Path file, ResultCheck.Checked check, double seconds) {
     }
 
     /**
@@ -175,41 +185,45 @@ public final class FfmpegMedia implements MediaWork {
      * ducked under it, the whole brought to the loudness target, checked (the sync on the model's
      * sound, the rest on the result), and written as the format asked (over the clip's picture for mp4).
      */
-    private Made shaped(Prediction p, float[] model, float[][] original, Path video, Path dir, String name)
+    private Made shaped(Prediction p, float[][] model, float[][] original, Path video, Path dir, String name)
             throws IOException, MediaException {
         MediaOptions o = p.request().media();
         Kind kind = p.kind();
-        int total = model.length;
-        // The new sound is mono (as the model makes it); with the clip's own sound kept, the result has the clip's channels.
-        float[][] sound = {model};
+        int rate = p.request().spec().output().sampleRate();
+        int total = model[0].length;
+        // The new sound in the model's own rate and channels (MMAudio: 44.1 kHz mono; HunyuanVideo-Foley: 48 kHz stereo);
+        // with the clip's own sound kept, the result has as many channels as the more of the two.
+        float[][] sound = model;
         if (original != null) {
-            sound = "duck".equals(o.originalAudio()) ? Sound.duck(model, original, o.originalLevel(), Ffmpeg.RATE)
+            sound = "duck".equals(o.originalAudio()) ? Sound.duck(model, original, o.originalLevel(), rate)
                     : Sound.mix(model, original, o.originalLevel());
         }
         boolean missed = false;
         if (o.loudnessLufs() != null) {
             // The whole result (the mix, with mix or duck) to the target, under the ceiling; measured after.
-            LoudnessTarget.Result r = LoudnessTarget.apply(sound, Ffmpeg.RATE, o.loudnessLufs(), o.truePeakDbtp());
+            LoudnessTarget.Result r = LoudnessTarget.apply(sound, rate, o.loudnessLufs(), o.truePeakDbtp());
             sound = r.channels();
             missed = r.missed(o.loudnessLufs());
         }
         // The check (the picture's motion decoded, the sync search) runs while the result is encoded: both only read the sound.
         float[][] made = sound;
         boolean targetMissed = missed;
-        var checking = o.soundCheck() ? java.util.concurrent.CompletableFuture.supplyAsync(() -> ResultCheck.check(made, model, video, total, o, targetMissed))
+        float[] modelMono = SoundCheck.mono(model);
+        var checking = o.soundCheck() ? java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> ResultCheck.check(made, modelMono, rate, video, total, o, targetMissed))
                 : java.util.concurrent.CompletableFuture.<ResultCheck.Checked>completedFuture(null);
         String format = o.formatFor(kind);
         Path result = dir.resolve(name + "." + format);
         if ("mp4".equals(format)) {
             Path track = dir.resolve(name + "-sound.m4a");
-            Ffmpeg.encode(sound, Ffmpeg.RATE, "m4a", track);
-            Ffmpeg.mux(video, track, total / (double) Ffmpeg.RATE, result);
+            Ffmpeg.encode(sound, rate, "m4a", track);
+            Ffmpeg.mux(video, track, total / (double) rate, result);
             Files.deleteIfExists(track);
         } else {
-            Ffmpeg.encode(sound, Ffmpeg.RATE, format, result);
+            Ffmpeg.encode(sound, rate, format, result);
         }
         try {
-            return new Made(result, checking.join());
+            return new Made(result, checking.join(), total / (double) rate);
         } catch (java.util.concurrent.CompletionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         }
@@ -246,6 +260,7 @@ public final class FfmpegMedia implements MediaWork {
         record Take(int index, Path file, String ext, SoundCheck check) {
         }
         List<Take> takes = new ArrayList<>();
+        double seconds = Double.NaN;
         for (int i = 0; i < keys.size(); i++) {
             Path f = dir.resolve("take-" + i);
             if (!bucket.download(keys.get(i), f)) {
@@ -253,7 +268,11 @@ public final class FfmpegMedia implements MediaWork {
             }
             SoundCheck c;
             try {
-                Path picture = pictureFor(p, f, Ffmpeg.probe(f), dir, until);
+                Ffmpeg.Probe probe = Ffmpeg.probe(f);
+                if (i == 0) {
+                    seconds = probe.seconds();
+                }
+                Path picture = pictureFor(p, f, probe, dir, until);
                 c = SoundCheck.of(f, java.util.Optional.ofNullable(picture));
             } catch (Ffmpeg.UnreadableException e) {
                 c = new SoundCheck(new SoundCheck.Sync(null, null, "unreadable: " + e.getMessage()),
@@ -273,7 +292,7 @@ public final class FfmpegMedia implements MediaWork {
             q.putObject("take").put("index", t.index()).put("score", t.check().score()); // its seed: added by the pipeline
             quality.add(dev.foley.json.Json.write(q));
         }
-        return new Finished(out, quality);
+        return new Finished(out, quality, seconds);
     }
 
     /**
@@ -296,17 +315,21 @@ public final class FfmpegMedia implements MediaWork {
 
     /**
      * Outputs that need no media work but their sound check: each fetched, checked as it is (its own
-     * picture, or the client's video for a sound file), and kept byte for byte. An output that cannot
-     * be read as sound is kept all the same, and its check says so.
+     * picture, or the client's video for a sound file), and kept byte for byte. Several outputs of
+     * one request (a model that makes several samples itself) are put best first, as takes are. An
+     * output that cannot be read as sound is kept all the same, and its check says so.
      */
     private Finished checkedAsTheyAre(Prediction p, List<String> sources, Path dir, Deadline until)
             throws MediaException, IOException {
-        List<String> keys = new ArrayList<>();
-        List<String> quality = new ArrayList<>();
+        record Output(int index, Path file, String ext, com.fasterxml.jackson.databind.node.ObjectNode quality, double score) {
+        }
+        List<Output> outputs = new ArrayList<>();
+        double seconds = Double.NaN;
         for (int i = 0; i < sources.size(); i++) {
             Path f = dir.resolve("output-" + i);
             fetch(sources.get(i), f, until, "the provider's output");
-            String q;
+            com.fasterxml.jackson.databind.node.ObjectNode q;
+            double score = Double.NEGATIVE_INFINITY;
             try {
                 Ffmpeg.Probe probe = Ffmpeg.probe(f);
                 if (!probe.hasAudio()) {
@@ -314,33 +337,51 @@ public final class FfmpegMedia implements MediaWork {
                 }
                 Path picture = pictureFor(p, f, probe, dir, until);
                 float[][] sound = Ffmpeg.audio(f, Ffmpeg.RATE, 2);
-                q = dev.foley.json.Json.write(ResultCheck.check(sound, SoundCheck.mono(sound), picture, sound[0].length, p.request().media(), false).json());
+                if (i == 0) {
+                    seconds = sound[0].length / (double) Ffmpeg.RATE;
+                }
+                ResultCheck.Checked c = ResultCheck.check(sound, SoundCheck.mono(sound), picture, sound[0].length, p.request().media(), false);
+                q = c.json();
+                score = c.score();
             } catch (Ffmpeg.UnreadableException e) {
-                q = dev.foley.json.Json.write(dev.foley.view.Quality.json(p.kind().hasVideo()
+                q = dev.foley.view.Quality.json(p.kind().hasVideo()
                         ? new dev.foley.view.Quality.Sync(null, null, "unreadable: the output could not be read as sound (" + e.getMessage() + ")")
-                        : null, null, Double.NEGATIVE_INFINITY, 0, List.of("unreadable")));
+                        : null, null, Double.NEGATIVE_INFINITY, 0, List.of("unreadable"));
             }
-            String key = OutputStore.keyOf(p.id(), i, OutputStore.extension(sources.get(i)));
-            put(key, f, null);
-            keys.add(key);
-            quality.add(q);
+            outputs.add(new Output(i, f, OutputStore.extension(sources.get(i)), q, score));
         }
-        return new Finished(keys, quality);
+        if (outputs.size() > 1) {
+            outputs.sort(Comparator.comparingDouble((Output o) -> -o.score()).thenComparingInt(Output::index));
+        }
+        List<String> keys = new ArrayList<>();
+        List<String> quality = new ArrayList<>();
+        for (int rank = 0; rank < outputs.size(); rank++) {
+            Output o = outputs.get(rank);
+            String key = OutputStore.keyOf(p.id(), rank, o.ext());
+            put(key, o.file(), null);
+            keys.add(key);
+            if (outputs.size() > 1) {
+                o.quality().putObject("take").put("index", o.index()).put("score", Double.isFinite(o.score()) ? o.score() : 0);
+            }
+            quality.add(dev.foley.json.Json.write(o.quality()));
+        }
+        return new Finished(keys, quality, seconds);
     }
 
     /** The clip's own sound, for mix or duck, in its own channels (surround mixed down to stereo); null when it has none. */
-    private static float[][] originalSound(Path video, String asked) throws MediaException {
+    private static float[][] originalSound(Path video, String asked, int rate) throws MediaException {
         try {
-            return Ffmpeg.audio(video, Ffmpeg.RATE, 2);
+            return Ffmpeg.audio(video, rate, 2);
         } catch (Ffmpeg.UnreadableException e) {
             throw new MediaException("video: " + e.getMessage() + "; original_audio " + asked + " needs it (replace does not)", false);
         }
     }
 
-    static float[] soundOf(Path file, String what) throws MediaException {
+    /** A model's output decoded at {@code rate}, in at most {@code channels} (its own, as the model makes them). */
+    static float[][] soundOf(Path file, String what, int rate, int channels) throws MediaException {
         try {
-            float[] t = Ffmpeg.audio(file, Ffmpeg.RATE);
-            if (t == null || t.length == 0) {
+            float[][] t = Ffmpeg.audio(file, rate, channels);
+            if (t == null || t.length == 0 || t[0].length == 0) {
                 throw new MediaException(what + " has no sound", false);
             }
             return t;

@@ -29,16 +29,21 @@ final class ResultCheck {
      * picture that cannot be read says so), its loudness and flags, as the JSON clients read, and its score.
      */
     static Checked check(float[][] sound, float[] modelSound, Path video, int total, MediaOptions o, boolean missed) {
+        return check(sound, modelSound, Ffmpeg.RATE, video, total, o, missed);
+    }
+
+    /** The same, of sound at {@code rate} Hz (the model's own). */
+    static Checked check(float[][] sound, float[] modelSound, int rate, Path video, int total, MediaOptions o, boolean missed) {
         SoundCheck.Sync sync = null;
         if (video != null) {
             try {
-                var motion = MotionAnalysis.of(video, Math.max(1, total / (double) Ffmpeg.RATE));
-                sync = SoundCheck.sync(motion.onsets(), SoundCheck.onsets(modelSound, Ffmpeg.RATE));
+                var motion = MotionAnalysis.of(video, Math.max(1, total / (double) rate));
+                sync = SoundCheck.sync(motion.onsets(), SoundCheck.onsets(modelSound, rate));
             } catch (MotionAnalysis.UnreadableVideoException e) {
                 sync = new SoundCheck.Sync(null, null, "no_motion: the picture could not be read (" + e.getMessage() + ")");
             }
         }
-        SoundCheck c = SoundCheck.of(sound, Ffmpeg.RATE, sync);
+        SoundCheck c = SoundCheck.of(sound, rate, sync);
         List<String> flags = new ArrayList<>(c.flags());
         if (missed) {
             flags.add("loudness_target_missed");

@@ -63,6 +63,20 @@ public final class Sound {
         return out;
     }
 
+    /**
+     * {@link #join} channel by channel: each window's sound in its own channels (a mono window in
+     * every channel), the result in as many channels as the most any window has.
+     */
+    public static float[][] joinChannels(List<Windows.Window> plan, List<float[][]> tracks, int rate, int total, double crossfade) {
+        int channels = tracks.stream().mapToInt(t -> t.length).max().orElse(1);
+        float[][] out = new float[channels][];
+        for (int c = 0; c < channels; c++) {
+            int ch = c;
+            out[c] = join(plan, tracks.stream().map(t -> t[Math.min(ch, t.length - 1)]).toList(), rate, total, crossfade);
+        }
+        return out;
+    }
+
     /** {@code mix}: both tracks, the original at {@code level}. */
     public static float[] mix(float[] generated, float[] original, double level) {
         return mix(generated, new float[][] {original}, level)[0];
@@ -73,11 +87,20 @@ public final class Sound {
      * the original's own stereo image kept.
      */
     public static float[][] mix(float[] generated, float[][] original, double level) {
-        float[][] out = new float[original.length][];
+        return mix(new float[][] {generated}, original, level);
+    }
+
+    /**
+     * {@code mix} of a new sound in its own channels (a stereo model stays stereo) with the
+     * original's: as many channels as the more of the two has; a mono one is in every channel.
+     */
+    public static float[][] mix(float[][] generated, float[][] original, double level) {
+        float[][] out = new float[Math.max(generated.length, original.length)][];
         for (int c = 0; c < out.length; c++) {
-            out[c] = generated.clone();
-            for (int i = 0; i < out[c].length && i < original[c].length; i++) {
-                out[c][i] += (float) (level * original[c][i]);
+            out[c] = generated[Math.min(c, generated.length - 1)].clone();
+            float[] o = original[Math.min(c, original.length - 1)];
+            for (int i = 0; i < out[c].length && i < o.length; i++) {
+                out[c][i] += (float) (level * o[i]);
             }
         }
         return limited(out);
@@ -94,11 +117,19 @@ public final class Sound {
 
     /** {@code duck} keeping the original's channels; the new sound follows the level of all of them together. */
     public static float[][] duck(float[] generated, float[][] original, double level, int rate) {
-        float[] gain = duckGain(downmix(original), generated.length, rate);
-        float[][] out = new float[original.length][generated.length];
+        return duck(new float[][] {generated}, original, level, rate);
+    }
+
+    /** {@code duck} of a new sound in its own channels, as {@link #mix(float[][], float[][], double)} lays them out. */
+    public static float[][] duck(float[][] generated, float[][] original, double level, int rate) {
+        int length = generated[0].length;
+        float[] gain = duckGain(downmix(original), length, rate);
+        float[][] out = new float[Math.max(generated.length, original.length)][length];
         for (int c = 0; c < out.length; c++) {
-            for (int i = 0; i < generated.length; i++) {
-                out[c][i] = gain[i] * generated[i] + (i < original[c].length ? (float) (level * original[c][i]) : 0f);
+            float[] g = generated[Math.min(c, generated.length - 1)];
+            float[] o = original[Math.min(c, original.length - 1)];
+            for (int i = 0; i < length; i++) {
+                out[c][i] = gain[i] * g[i] + (i < o.length ? (float) (level * o[i]) : 0f);
             }
         }
         return limited(out);

@@ -26,20 +26,22 @@ final class WindowJoin {
     }
 
     /** A long video's model sound, its windows joined; with takes, each window's best take, and the report of the choice. */
-    record Joined(float[] sound, com.fasterxml.jackson.databind.node.ArrayNode windows) {
+    record Joined(float[][] sound, com.fasterxml.jackson.databind.node.ArrayNode windows) {
     }
 
     /** A long video's windows joined into one sound: each window's own, or with takes the best of its takes. */
     Joined joined(Prediction p, List<String> keys, Path dir) throws MediaException, IOException {
         MediaOptions o = p.request().media();
         List<Windows.Window> plan = Windows.plan(p.windows().seconds(), o.windowSeconds(), o.overlapSeconds());
-        int total = (int) Math.round(p.windows().seconds() * Ffmpeg.RATE);
+        var out = p.request().spec().output();
+        int rate = out.sampleRate();
+        int total = (int) Math.round(p.windows().seconds() * rate);
         int n = p.takesPerWindow();
         if (n == 1) {
-            List<float[]> tracks = inParallel(keys.size(), i -> windowSound(keys.get(i), dir, "window " + (i + 1) + "'s"));
-            return new Joined(Sound.join(plan, tracks, Ffmpeg.RATE, total, o.overlapSeconds()), null);
+            List<float[][]> tracks = inParallel(keys.size(), i -> windowSound(keys.get(i), dir, "window " + (i + 1) + "'s", rate, out.channels()));
+            return new Joined(Sound.joinChannels(plan, tracks, rate, total, o.overlapSeconds()), null);
         }
-        record Best(float[] track, com.fasterxml.jackson.databind.node.ObjectNode report) {
+        record Best(float[][] track, com.fasterxml.jackson.databind.node.ObjectNode report) {
         }
         List<Best> best = inParallel(plan.size(), w -> {
             Windows.Window win = plan.get(w);
@@ -57,14 +59,14 @@ final class WindowJoin {
             }
             var report = dev.foley.json.Json.object().put("index", w).put("start", win.start()).put("end", win.end());
             var takes = report.putArray("takes");
-            float[] chosen = null;
+            float[][] chosen = null;
             int chosenIndex = -1;
             double chosenScore = Double.NEGATIVE_INFINITY;
             for (int t = 0; t < n; t++) {
-                float[] track = windowSound(keys.get(w * n + t), dir, "window " + (w + 1) + ", take " + (t + 1) + "'s");
+                float[][] track = windowSound(keys.get(w * n + t), dir, "window " + (w + 1) + ", take " + (t + 1) + "'s", rate, out.channels());
                 SoundCheck.Sync sync = motion == null ? new SoundCheck.Sync(null, null, noMotion)
-                        : SoundCheck.sync(motion, SoundCheck.onsets(track, Ffmpeg.RATE));
-                SoundCheck c = SoundCheck.of(new float[][] {track}, Ffmpeg.RATE, sync);
+                        : SoundCheck.sync(motion, SoundCheck.onsets(SoundCheck.mono(track), rate));
+                SoundCheck c = SoundCheck.of(track, rate, sync);
                 takes.addObject().put("index", t).put("score", c.score()).set("quality", ResultCheck.qualityOf(c, List.of()));
                 if (c.score() > chosenScore) { // the first take first among equals
                     chosen = track;
@@ -76,23 +78,23 @@ final class WindowJoin {
             return new Best(chosen, report);
         });
         var windows = dev.foley.json.Json.MAPPER.createArrayNode();
-        List<float[]> tracks = new ArrayList<>();
+        List<float[][]> tracks = new ArrayList<>();
         for (Best b : best) {
             tracks.add(b.track());
             windows.add(b.report());
         }
         best.clear();
-        return new Joined(Sound.join(plan, tracks, Ffmpeg.RATE, total, o.overlapSeconds()), windows);
+        return new Joined(Sound.joinChannels(plan, tracks, rate, total, o.overlapSeconds()), windows);
     }
 
     /** A window's (or a window take's) sound, fetched from our bucket and decoded. */
-    private float[] windowSound(String key, Path dir, String whose) throws MediaException, IOException {
+    private float[][] windowSound(String key, Path dir, String whose, int rate, int channels) throws MediaException, IOException {
         Path f = Files.createTempFile(dir, "window", "");
         try {
             if (!bucket.download(key, f)) {
                 throw new MediaException(whose + " sound is missing from our bucket", true);
             }
-            return FfmpegMedia.soundOf(f, whose + " output");
+            return FfmpegMedia.soundOf(f, whose + " output", rate, channels);
         } finally {
             Files.deleteIfExists(f);
         }

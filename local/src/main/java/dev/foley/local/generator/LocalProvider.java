@@ -134,6 +134,7 @@ public final class LocalProvider implements InferenceProvider, AutoCloseable {
             Path jobDir = Files.createDirectories(dir.resolve(id));
             ObjectNode job = Json.object();
             job.put("kind", request.kind().name());
+            job.put("model", request.model());
             job.set("request", request.toJson());
             writeAtomically(jobDir.resolve(JOB_FILE), Json.write(job));
         } catch (IOException | RuntimeException e) {
@@ -158,6 +159,8 @@ public final class LocalProvider implements InferenceProvider, AutoCloseable {
                 case JobStatus.Done d -> {
                     String url = d.outputs().get(0);
                     n.put("file", url.substring(url.lastIndexOf('/') + 1));
+                    var files = n.putArray("files"); // every output (a model that makes several samples)
+                    d.outputs().forEach(u -> files.add(u.substring(u.lastIndexOf('/') + 1)));
                     n.put("inference_ms", d.inferenceMs());
                 }
                 case JobStatus.Failed f -> n.put("failed", f.reason());
@@ -190,15 +193,20 @@ public final class LocalProvider implements InferenceProvider, AutoCloseable {
         try {
             if (Files.isRegularFile(jobDir.resolve(STATUS_FILE))) {
                 JsonNode n = Json.parse(Files.readString(jobDir.resolve(STATUS_FILE)));
+                List<String> urls = new java.util.ArrayList<>();
+                n.path("files").forEach(f -> urls.add(baseUrl() + "/outputs/" + id + "/" + f.asText()));
+                if (urls.isEmpty()) {
+                    urls.add(baseUrl() + "/outputs/" + id + "/" + n.path("file").asText());
+                }
                 JobStatus status = n.hasNonNull("failed") ? new JobStatus.Failed(n.get("failed").asText())
-                        : new JobStatus.Done(List.of(baseUrl() + "/outputs/" + id + "/" + n.path("file").asText()),
-                                n.path("inference_ms").asLong(), List.of(false));
+                        : new JobStatus.Done(urls, n.path("inference_ms").asLong(), urls.stream().map(u -> false).toList());
                 jobs.putIfAbsent(id, new State.Finished(status));
                 return Optional.of(jobs.get(id));
             }
             if (Files.isRegularFile(jobDir.resolve(JOB_FILE))) {
                 JsonNode job = Json.parse(Files.readString(jobDir.resolve(JOB_FILE)));
-                start(id, PredictionRequest.fromJson(Kind.valueOf(job.path("kind").asText()), job.path("request")));
+                start(id, PredictionRequest.fromJson(Kind.valueOf(job.path("kind").asText()),
+                        job.path("model").asText(null), job.path("request")));
                 return Optional.of(jobs.get(id));
             }
         } catch (IOException | RuntimeException unreadable) {
@@ -252,8 +260,15 @@ public final class LocalProvider implements InferenceProvider, AutoCloseable {
         try {
             Files.createDirectories(jobDir);
             long seed = r.seed() != null ? r.seed() : Long.parseLong(id.substring(0, 12), 16);
-            SoundDesign design = SoundDesign.of(r.prompt(), r.negativePrompt());
+            // Kling's background music prompt joins its sound effect prompt: the design hears both.
+            String prompt = r.extra().hasNonNull("bgm_prompt") ? (r.prompt() + " " + r.extra().get("bgm_prompt").asText()).strip() : r.prompt();
+            SoundDesign design = SoundDesign.of(prompt, r.negativePrompt());
+            dev.foley.model.Model spec = r.spec();
+            MediaWriter.Shape shape = new MediaWriter.Shape(spec.output().sampleRate(), spec.output().channels());
             String file;
+            if (!spec.equals(dev.foley.model.Models.MMAUDIO_V2) && !spec.equals(dev.foley.model.Models.MMAUDIO_V2_TEXT) && r.kind() != Kind.TEXT) {
+                return runModel(id, r, jobDir, attempt, seed, design, shape, t0);
+            }
             if (r.kind() == Kind.TEXT) {
                 float[] audio = Synth.render(design, List.of(), r.duration(), r.guidanceScale(), seed);
                 file = "audio.flac";
@@ -286,6 +301,36 @@ public final class LocalProvider implements InferenceProvider, AutoCloseable {
         } catch (Exception e) {
             return new JobStatus.Failed("the local generator failed: " + dev.foley.media.Ffmpeg.firstLine(e));
         }
+    }
+
+    /**
+     * A job for a model other than MMAudio v2: its sound as long as it asks (or as the video, up to
+     * its limit), in its own rate and channels, over the picture or as sound alone as the model
+     * makes it; a model that makes several samples makes each with its own seed.
+     */
+    private JobStatus runModel(String id, PredictionRequest r, Path jobDir, String attempt, long seed, SoundDesign design,
+            MediaWriter.Shape shape, long t0) throws Exception {
+        dev.foley.model.Model spec = r.spec();
+        Path video = fetch(URI.create(r.video()), jobDir.resolve(attempt + "-input"));
+        double asked = r.duration() > 0 ? r.duration() : spec.limits().maxSeconds();
+        MotionAnalysis motion = MotionAnalysis.of(video, asked);
+        double seconds = Math.min(asked, motion.seconds());
+        int samples = r.extra().path("num_samples").asInt(1);
+        List<String> outputs = new java.util.ArrayList<>();
+        for (int i = 0; i < samples; i++) {
+            float[] audio = Synth.render(design, r.maskAwayClip() ? List.of() : motion.onsets(), seconds, r.guidanceScale(), seed + 7919L * i);
+            String file = "video".equals(spec.output().media()) ? "video-" + i + ".mp4" : "audio-" + i + ".flac";
+            Path tmp = jobDir.resolve(attempt + "-" + file);
+            if (file.endsWith(".mp4")) {
+                MediaWriter.writeVideo(video, audio, seconds, tmp, shape);
+            } else {
+                MediaWriter.writeFlac(audio, tmp, shape);
+            }
+            Files.move(tmp, jobDir.resolve(file), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            outputs.add(baseUrl() + "/outputs/" + id + "/" + file);
+        }
+        Files.deleteIfExists(video);
+        return new JobStatus.Done(outputs, (System.nanoTime() - t0) / 1_000_000, outputs.stream().map(o -> false).toList());
     }
 
     static final class FetchException extends Exception {

@@ -27,8 +27,21 @@ public final class MediaWriter {
     private MediaWriter() {
     }
 
+    /** The sound a model makes: at this rate, in this many channels (two: the second a little quieter, so they differ). */
+    public record Shape(int rate, int channels) {
+        public static final Shape MMAUDIO = new Shape(Synth.RATE, 1);
+    }
+
+    private static final ThreadLocal<Shape> SHAPE = ThreadLocal.withInitial(() -> Shape.MMAUDIO);
+
     public static void writeVideo(Path input, float[] audio, double seconds, Path output) throws Exception {
+        writeVideo(input, audio, seconds, output, Shape.MMAUDIO);
+    }
+
+    /** The video's picture with {@code audio} (made at {@link Synth#RATE}) as its sound, in {@code shape}. */
+    public static void writeVideo(Path input, float[] audio, double seconds, Path output, Shape shape) throws Exception {
         dev.foley.media.Ffmpeg.init();
+        SHAPE.set(shape);
         try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(input.toFile())) {
             g.start();
             if (g.getVideoCodec() == AV_CODEC_ID_H264 && !g.hasAudio()) {
@@ -37,6 +50,8 @@ public final class MediaWriter {
                 g.stop();
                 transcode(input, audio, seconds, output);
             }
+        } finally {
+            SHAPE.remove();
         }
     }
 
@@ -44,9 +59,9 @@ public final class MediaWriter {
         try (FFmpegFrameRecorder r = new FFmpegFrameRecorder(output.toFile(), g.getImageWidth(), g.getImageHeight(), 1)) {
             r.setFormat("mp4");
             r.setAudioCodec(AV_CODEC_ID_AAC);
-            r.setSampleRate(Synth.RATE);
-            r.setAudioBitrate(160_000);
-            r.setAudioChannels(1);
+            r.setSampleRate(SHAPE.get().rate());
+            r.setAudioBitrate(160_000 * SHAPE.get().channels());
+            r.setAudioChannels(SHAPE.get().channels());
             r.setOption("movflags", "+faststart");
             r.start(g.getFormatContext());
             AVPacket p;
@@ -76,9 +91,9 @@ public final class MediaWriter {
                 r.setFrameRate(g.getFrameRate() > 0 ? g.getFrameRate() : 25);
                 r.setVideoBitrate(Math.max(500_000, Math.min(8_000_000, w * h * 4)));
                 r.setAudioCodec(AV_CODEC_ID_AAC);
-                r.setSampleRate(Synth.RATE);
-                r.setAudioBitrate(160_000);
-                r.setAudioChannels(1);
+                r.setSampleRate(SHAPE.get().rate());
+                r.setAudioBitrate(160_000 * SHAPE.get().channels());
+                r.setAudioChannels(SHAPE.get().channels());
                 r.setOption("movflags", "+faststart");
                 r.start();
                 Frame f;
@@ -103,21 +118,42 @@ public final class MediaWriter {
     }
 
     public static void writeFlac(float[] audio, Path output) throws Exception {
+        writeFlac(audio, output, Shape.MMAUDIO);
+    }
+
+    /** {@code audio} (made at {@link Synth#RATE}) as FLAC in {@code shape}. */
+    public static void writeFlac(float[] audio, Path output, Shape shape) throws Exception {
         dev.foley.media.Ffmpeg.init();
-        try (FFmpegFrameRecorder r = new FFmpegFrameRecorder(output.toFile(), 1)) {
+        SHAPE.set(shape);
+        try (FFmpegFrameRecorder r = new FFmpegFrameRecorder(output.toFile(), shape.channels())) {
             r.setFormat("flac");
             r.setAudioCodec(AV_CODEC_ID_FLAC);
-            r.setSampleRate(Synth.RATE);
-            r.setAudioChannels(1);
+            r.setSampleRate(shape.rate());
+            r.setAudioChannels(shape.channels());
             r.start();
             samples(r, audio);
             r.stop();
+        } finally {
+            SHAPE.remove();
         }
     }
 
     private static void samples(FFmpegFrameRecorder r, float[] audio) throws Exception {
+        boolean stereo = SHAPE.get().channels() > 1;
+        float[] right = null;
+        if (stereo) { // the second channel a little quieter: a stereo image that a mono fold-down would lose
+            right = new float[audio.length];
+            for (int i = 0; i < audio.length; i++) {
+                right[i] = audio[i] * 0.7f;
+            }
+        }
         for (int off = 0; off < audio.length; off += CHUNK) {
-            r.recordSamples(Synth.RATE, 1, FloatBuffer.wrap(audio, off, Math.min(CHUNK, audio.length - off)));
+            int len = Math.min(CHUNK, audio.length - off);
+            if (stereo) {
+                r.recordSamples(Synth.RATE, 2, FloatBuffer.wrap(audio, off, len), FloatBuffer.wrap(right, off, len));
+            } else {
+                r.recordSamples(Synth.RATE, 1, FloatBuffer.wrap(audio, off, len));
+            }
         }
         // Drain the encoder: with an input context the recorder's own flush skips audio.
         while (r.recordSamples(0, 0, (Buffer[]) null)) {

@@ -160,6 +160,20 @@ final class RunningStack implements AutoCloseable {
         return Json.parse(r.getBody()).get("data");
     }
 
+    /** A POST as a client sends it: its status and its whole answer, whatever it is. */
+    java.util.Map.Entry<Integer, JsonNode> post(String path, String body) {
+        var e = ApiEvents.of("POST", path, "", Map.of("authorization", "Bearer " + KEY, "content-type", "application/json"), body, false);
+        var r = Lambdas.api(api, e);
+        return java.util.Map.entry(r.getStatusCode(), Json.parse(r.getBody()));
+    }
+
+    /** {@code GET /api/v3/predictions}'s data: the key's predictions. */
+    JsonNode list() {
+        var r = Lambdas.api(api, ApiEvents.authed(KEY, "GET", "/api/v3/predictions", null));
+        assertEquals(200, r.getStatusCode(), r.getBody());
+        return Json.parse(r.getBody()).get("data");
+    }
+
     JsonNode submitVideo(String body) {
         return submit(FoleyApi.SUBMIT_VIDEO, body, null);
     }

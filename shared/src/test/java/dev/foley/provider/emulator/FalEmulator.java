@@ -45,17 +45,18 @@ public final class FalEmulator extends ProviderEmulator {
         if (method.equals("POST") && path.equals("/storage/upload/initiate")) {
             return Op.UPLOAD;
         }
-        if (method.equals("POST") && path.startsWith("/fal-ai/mmaudio-v2")) {
-            return Op.SUBMIT;
-        }
-        if (path.matches("/fal-ai/mmaudio-v2/requests/[^/]+/status")) {
+        // Any app: POST /{owner}/{app}[/{path}] queues; /{owner}/{app}/requests/{id}[/status|/cancel] follow it.
+        if (path.matches("/[^/]+/[^/]+/requests/[^/]+/status")) {
             return Op.STATUS;
         }
-        if (path.matches("/fal-ai/mmaudio-v2/requests/[^/]+/cancel")) {
+        if (path.matches("/[^/]+/[^/]+/requests/[^/]+/cancel")) {
             return Op.CANCEL;
         }
-        if (path.matches("/fal-ai/mmaudio-v2/requests/[^/]+")) {
+        if (path.matches("/[^/]+/[^/]+/requests/[^/]+")) {
             return Op.RESULT;
+        }
+        if (method.equals("POST") && path.matches("/[^/]+/[^/]+(/.*)?") && !path.startsWith("/storage/") && !path.startsWith("/.well-known/")) {
+            return Op.SUBMIT;
         }
         return Op.OTHER;
     }
@@ -88,9 +89,11 @@ public final class FalEmulator extends ProviderEmulator {
                 if (unreachable(Json.parse(new String(body, StandardCharsets.UTF_8)).path("video_url").asText(null))) {
                     yield Fault.status(422, "{\"detail\":[{\"loc\":[\"body\",\"video_url\"],\"msg\":\"Failed to download the file\",\"type\":\"file_download_error\"}]}");
                 }
+                String app = path.substring(1);
                 String id = newJob(Json.parse(new String(body, StandardCharsets.UTF_8)),
-                        path.endsWith("/text-to-audio") ? "text" : "video");
-                String root = baseUrl() + "/fal-ai/mmaudio-v2/requests/" + id;
+                        path.endsWith("/text-to-audio") ? "text" : app.startsWith("fal-ai/mmaudio-v2") ? "video" : app);
+                String[] seg = path.split("/");
+                String root = baseUrl() + "/" + seg[1] + "/" + seg[2] + "/requests/" + id;
                 yield Fault.status(200, Json.write(Json.object().put("request_id", id).put("response_url", root)
                         .put("status_url", root + "/status").put("cancel_url", root + "/cancel")));
             }
@@ -135,6 +138,16 @@ public final class FalEmulator extends ProviderEmulator {
 
     ObjectNode result(Job j) {
         ObjectNode r = Json.object();
+        if (j.kind.startsWith("mirelo-ai/")) { // several samples: a list of videos
+            var list = r.putArray("video");
+            for (int i = 0; i < j.input.path("num_samples").asInt(2); i++) {
+                list.addObject().put("url", outputUrl(j.id + "-" + i, "mp4")).put("content_type", "video/mp4");
+            }
+            return r;
+        }
+        if (j.kind.startsWith("fal-ai/kling-video/")) { // Kling answers the video and its sound as an MP3
+            r.putObject("audio").put("url", outputUrl(j.id + "-audio", "mp3")).put("content_type", "audio/mpeg");
+        }
         String name = j.kind.equals("text") ? "audio" : "video";
         String ext = j.kind.equals("text") ? "wav" : "mp4";
         r.putObject(name).put("url", outputUrl(j.id, ext)).put("content_type", name + "/" + ext)

@@ -19,8 +19,9 @@ public final class WaveSpeedEmulator extends ProviderEmulator {
 
     @Override
     protected Op classify(String method, String path) {
-        if (method.equals("POST") && path.startsWith("/api/v3/wavespeed-ai/")) {
-            return Op.SUBMIT;
+        if (method.equals("POST") && path.startsWith("/api/v3/") && !path.startsWith("/api/v3/predictions")
+                && !path.startsWith("/api/v3/media/") && !path.startsWith("/api/v3/webhook")) {
+            return Op.SUBMIT; // any model path: wavespeed-ai/..., kwaivgi/..., mirelo-ai/...
         }
         if (method.equals("GET") && path.matches("/api/v3/predictions/[^/]+/result")) {
             return Op.STATUS;
@@ -144,8 +145,13 @@ public final class WaveSpeedEmulator extends ProviderEmulator {
         var outputs = d.putArray("outputs");
         var nsfw = d.putArray("has_nsfw_contents");
         if (status.equals("completed")) {
-            outputs.add(outputUrl(j.id, j.kind.endsWith("text-to-audio") ? "flac" : "mp4"));
-            nsfw.add(false);
+            // Mirelo's video-to-audio answers num_samples sound files; the others one file, audio or the video with its sound.
+            boolean several = j.kind.startsWith("mirelo-ai/");
+            int n = several ? j.input.path("num_samples").asInt(2) : 1;
+            for (int i = 0; i < n; i++) {
+                outputs.add(outputUrl(n == 1 ? j.id : j.id + "-" + i, j.kind.endsWith("text-to-audio") ? "flac" : several ? "wav" : "mp4"));
+                nsfw.add(false);
+            }
         }
         d.putObject("urls").put("get", baseUrl() + "/api/v3/predictions/" + j.id + "/result");
         d.put("status", status);
