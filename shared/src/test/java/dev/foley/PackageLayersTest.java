@@ -42,7 +42,7 @@ class PackageLayersTest {
             Map.entry("provider", Set.of("json", "prediction", "time", "net", "model")),
             Map.entry("pipeline", Set.of("net", "provider", "key", "json", "lifecycle", "store", "view", "time", "prediction", "obs", "model")),
             Map.entry("admission", Set.of("key", "json", "lifecycle", "store", "time", "prediction", "pipeline", "obs")),
-            Map.entry("ingest", Set.of("key", "json", "admission", "store", "view", "time", "prediction")),
+            Map.entry("ingest", Set.of("model", "key", "json", "admission", "store", "view", "time", "prediction")),
             Map.entry("api", Set.of("provider", "key", "json", "admission", "store", "view", "time", "prediction", "pipeline",
                     "net", "config", "obs", "model")));
 

@@ -336,6 +336,12 @@ public final class FoleyCli implements Callable<Integer> {
         String truePeak;
         @Option(names = "--samples", paramLabel = "N", description = "takes (1 to 4): each checked; the best is written, all are listed")
         String samples;
+        @Option(names = "--model", paramLabel = "ID", description = "the model (default wavespeed-ai/mmaudio-v2; ./foley models lists them): "
+                + "wavespeed-ai/hunyuan-video-foley, wavespeed-ai/think-sound, kwaivgi/kling-video-to-audio, mirelo-ai/sfx-v1/video-to-audio")
+        String model;
+        @Option(names = "--param", paramLabel = "NAME=VALUE", description = "a field of the model's own, as its API names it "
+                + "(repeatable), e.g. --param bgm_prompt=\"tense strings\" --param asmr_mode=true")
+        Map<String, String> params = new java.util.LinkedHashMap<>();
         @Option(names = "--provider", paramLabel = "NAME",
                 description = "local (default: the offline generator), or the real model at wavespeed, fal or replicate "
                         + "(key from WAVESPEED_API_KEY, FAL_KEY or REPLICATE_API_TOKEN; a local clip is uploaded to it first)")
@@ -379,7 +385,7 @@ public final class FoleyCli implements Callable<Integer> {
                 out.println("local stack up (provider " + foley.providers().primary().name() + ")");
                 return dev.foley.local.Generate.run(foley, new dev.foley.local.Generate.Request(video, prompt, negativePrompt,
                         duration, seed, guidance, steps, maskAwayClip, outFile, originalAudio, format, longModel, windowSeconds,
-                        overlapSeconds, loudness, truePeak, samples), out);
+                        overlapSeconds, loudness, truePeak, samples, model, params), out);
             } finally {
                 if (moto != null) {
                     moto.close();

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -32,7 +33,18 @@ final class Generate {
     /** The command's options; numbers stay as typed, so the API itself judges them (and names what is wrong). */
     record Request(String video, String prompt, String negativePrompt, String duration, String seed, String guidance,
             String steps, boolean maskAwayClip, Path out, String originalAudio, String format, boolean longModel,
-            String windowSeconds, String overlapSeconds, String loudness, String truePeak, String samples) {
+            String windowSeconds, String overlapSeconds, String loudness, String truePeak, String samples, String model,
+            Map<String, String> params) {
+        Request {
+            params = params == null ? Map.of() : params;
+        }
+
+        Request(String video, String prompt, String negativePrompt, String duration, String seed, String guidance, String steps,
+                boolean maskAwayClip, Path out, String originalAudio, String format, boolean longModel, String windowSeconds,
+                String overlapSeconds, String loudness, String truePeak, String samples) {
+            this(video, prompt, negativePrompt, duration, seed, guidance, steps, maskAwayClip, out, originalAudio, format, longModel,
+                    windowSeconds, overlapSeconds, loudness, truePeak, samples, null, Map.of());
+        }
     }
 
     /** The hosted models cut at this many seconds; a longer local clip goes to the long model by itself. */
@@ -40,15 +52,23 @@ final class Generate {
 
     static int run(LocalFoley foley, Request r, PrintStream out) throws Exception {
         String videoUrl = null;
+        var known = dev.foley.model.Models.byId(r.model() == null ? dev.foley.model.Models.MMAUDIO_V2.id() : r.model().strip());
+        if (known.isEmpty()) {
+            out.println("--model: unknown model '" + r.model() + "'; Foley knows " + String.join(", ",
+                    dev.foley.model.Models.ALL.stream().map(dev.foley.model.Model::id).toList()));
+            return 2;
+        }
+        dev.foley.model.Model model = known.get();
+        double limit = model.equals(dev.foley.model.Models.MMAUDIO_V2) ? HOSTED_LIMIT : model.limits().maxSeconds();
         boolean longModel = r.longModel() || r.windowSeconds() != null || r.overlapSeconds() != null;
         if (r.video() != null && !isUrl(r.video())) {
             try {
                 double seconds = dev.foley.media.Ffmpeg.probe(Path.of(r.video())).seconds();
-                if (seconds > HOSTED_LIMIT + 0.05 && !longModel && (r.duration() == null || !r.duration().matches("[0-9]+")
-                        || Integer.parseInt(r.duration()) > HOSTED_LIMIT)) {
+                if (seconds > limit + 0.05 && !longModel && model.longPath().isPresent() && (r.duration() == null
+                        || !r.duration().matches("[0-9]+") || Integer.parseInt(r.duration()) > limit)) {
                     longModel = true;
-                    out.printf(Locale.ROOT, "the clip is %.1f s long, past the hosted models' %d s: using %s%n", seconds,
-                            (int) HOSTED_LIMIT, dev.foley.prediction.Kind.LONG.model());
+                    out.printf(Locale.ROOT, "the clip is %.1f s long, past %s's %d s: using %s%n", seconds, model.title(),
+                            (int) limit, model.longPath().orElseThrow());
                 }
             } catch (dev.foley.media.Ffmpeg.UnreadableException e) {
                 // the API's media step says what is wrong with it, as it would for any client
@@ -74,14 +94,27 @@ final class Generate {
         if (videoUrl != null) {
             body.put("video", videoUrl);
         }
-        body.put("prompt", r.prompt() == null ? DEFAULT_PROMPT : r.prompt());
+        // Foley's common options under the model's own names (Kling's prompt is its sound_effect_prompt).
+        body.put(model.hosted("prompt").orElse("prompt"), r.prompt() == null ? DEFAULT_PROMPT : r.prompt());
         if (r.negativePrompt() != null) {
-            body.put("negative_prompt", r.negativePrompt());
+            body.put(model.hosted("negative_prompt").orElse("negative_prompt"), r.negativePrompt());
         }
         number(body, "duration", r.duration());
-        number(body, "seed", r.seed());
-        number(body, "guidance_scale", r.guidance());
-        number(body, "num_inference_steps", r.steps());
+        number(body, model.hosted("seed").orElse("seed"), r.seed());
+        number(body, model.hosted("guidance_scale").orElse("guidance_scale"), r.guidance());
+        number(body, model.hosted("num_inference_steps").orElse("num_inference_steps"), r.steps());
+        r.params().forEach((name, value) -> {
+            JsonNode v;
+            try {
+                v = Json.parse(value);
+                if (v.isContainerNode()) {
+                    v = Json.text(value);
+                }
+            } catch (RuntimeException notJson) {
+                v = Json.text(value);
+            }
+            body.set(name, v);
+        });
         if (r.maskAwayClip()) {
             body.put("mask_away_clip", true);
         }
@@ -97,8 +130,8 @@ final class Generate {
         number(body, "true_peak_dbtp", r.truePeak());
         number(body, "num_samples", r.samples());
         HttpClient http = HttpClient.newHttpClient();
-        String path = videoUrl == null ? dev.foley.api.FoleyApi.SUBMIT_TEXT
-                : longModel ? dev.foley.api.FoleyApi.SUBMIT_LONG : dev.foley.api.FoleyApi.SUBMIT_VIDEO;
+        String path = videoUrl == null && model.equals(dev.foley.model.Models.MMAUDIO_V2) ? dev.foley.api.FoleyApi.SUBMIT_TEXT
+                : "/api/v3/" + (longModel ? model.longPath().orElse(model.id()) : model.id());
         HttpResponse<String> submitted = http.send(HttpRequest.newBuilder(URI.create(foley.baseUrl() + path))
                 .header("Authorization", "Bearer " + foley.apiKey()).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))).build(), HttpResponse.BodyHandlers.ofString());

@@ -309,7 +309,16 @@ class ApiHttpTest {
         JsonNode models = r.data().get("models");
         List<String> ids = new ArrayList<>();
         models.forEach(m -> ids.add(m.get("id").asText()));
-        assertEquals(List.of("wavespeed-ai/mmaudio-v2", "wavespeed-ai/mmaudio-v2/text-to-audio"), ids);
+        assertEquals(List.of("wavespeed-ai/mmaudio-v2", "wavespeed-ai/mmaudio-v2/text-to-audio", "wavespeed-ai/hunyuan-video-foley",
+                "wavespeed-ai/think-sound", "kwaivgi/kling-video-to-audio", "mirelo-ai/sfx-v1/video-to-audio"), ids,
+                "WaveSpeed serves every model Foley knows");
+        JsonNode kling = models.get(4);
+        assertEquals("0.035", kling.at("/price/usd").asText());
+        assertEquals("video", kling.at("/price/unit").asText());
+        assertEquals("window", kling.at("/price/long_path_unit").asText(), "a per-video price is per window on the long path");
+        assertEquals("/api/v3/foley/kling-video-to-audio-long", kling.get("long_path").asText());
+        assertEquals(48_000, models.get(2).at("/output/sample_rate").asInt());
+        assertEquals(2, models.get(2).at("/output/channels").asInt());
         JsonNode video = models.get(0);
         assertEquals("/api/v3/wavespeed-ai/mmaudio-v2", video.get("path").asText());
         assertEquals("/api/v3/foley/mmaudio-v2-long", video.get("long_path").asText());

@@ -58,7 +58,10 @@ class IngestTest {
                 Thread.sleep(200);
             }
         }
-        throw new AssertionError("nothing appeared at " + key);
+        String error = key.endsWith(".result.json") && exists(key.replace(".result.json", ".error.json"))
+                ? ": " + new String(s3.getObjectAsBytes(r -> r.bucket(bucket).key(key.replace(".result.json", ".error.json"))).asByteArray())
+                : "";
+        throw new AssertionError("nothing appeared at " + key + error);
     }
 
     static boolean exists(String key) {
@@ -84,6 +87,18 @@ class IngestTest {
         assertEquals(4.0, p.audioSeconds(), 0.05);
         assertTrue(p.onsets().stream().anyMatch(t -> Math.abs(t - 1.5) <= 0.08), p.onsets().toString());
         assertFalse(exists("outputs/shots/take 1 é.mp4.error.json"));
+    }
+
+    @Test
+    void anUploadCanAskForAnotherModelInItsOwnFields() throws Exception {
+        s3.putObject(r -> r.bucket(bucket).key("inputs/kling.mp4").metadata(Map.of("model", "kwaivgi/kling-video-to-audio",
+                "sound-effect-prompt", "a ball bouncing on a wooden floor", "asmr-mode", "true")), CLIP);
+        JsonNode result = Json.parse(new String(await("outputs/kling.mp4.result.json")));
+        assertEquals("completed", result.at("/data/status").asText(), result.toString());
+        assertEquals("kwaivgi/kling-video-to-audio", result.at("/data/model").asText());
+        s3.putObject(r -> r.bucket(bucket).key("inputs/nomodel.mp4").metadata(Map.of("model", "acme/nothing", "prompt", "x")), CLIP);
+        JsonNode err = Json.parse(new String(await("outputs/nomodel.mp4.error.json")));
+        assertTrue(err.get("message").asText().contains("model: must be a video model's path or its long path"), err.toString());
     }
 
     @Test

@@ -49,6 +49,10 @@ public final class Ingest {
             "guidance-scale", "guidance_scale", "num-inference-steps", "num_inference_steps",
             "mask-away-clip", "mask_away_clip", "seed", "seed");
 
+    /** The other models' own fields, as metadata may carry them (x-amz-meta-bgm-prompt). */
+    private static final java.util.Set<String> OTHER_FIELDS = dev.foley.model.Models.ALL.stream()
+            .flatMap(m -> m.params().stream()).map(dev.foley.model.Param::name).collect(java.util.stream.Collectors.toUnmodifiableSet());
+
     /** What happened to one object event. */
     public enum Outcome { STARTED, REPLAYED, REJECTED, IGNORED }
 
@@ -92,6 +96,24 @@ public final class Ingest {
         List<FieldError> errors = new ArrayList<>();
         ObjectNode body = parameters(key, upload.get().metadata(), errors);
         String webhook = body.has("webhook") ? body.remove("webhook").asText() : null;
+        // The model (x-amz-meta-model, or "model" in the sidecar): a model path or its long path; MMAudio v2 by default.
+        JsonNode asked = body.remove("model");
+        Kind kind = Kind.VIDEO;
+        String model = null;
+        if (asked != null && !asked.isNull()) {
+            String path = asked.asText("").strip();
+            var video = dev.foley.model.Models.byId(path).filter(m -> "video".equals(m.input()));
+            var longOf = dev.foley.model.Models.byLongPath(path);
+            if (video.isPresent()) {
+                model = video.get().equals(dev.foley.model.Models.MMAUDIO_V2) ? null : video.get().id();
+            } else if (longOf.isPresent()) {
+                kind = Kind.LONG;
+                model = longOf.get().equals(dev.foley.model.Models.MMAUDIO_V2) ? null : longOf.get().id();
+            } else {
+                errors.add(new FieldError("model", "must be a video model's path or its long path (GET /api/v3/models lists them), got '"
+                        + (path.length() > 80 ? path.substring(0, 80) + "..." : path) + "'"));
+            }
+        }
         body.put("video", uploads.downloadUrl(key));
         Optional<ApiKey> account = ingestAccount();
         if (account.isEmpty()) {
@@ -100,8 +122,8 @@ public final class Ingest {
                     : "names no API key (see ./foley keys list)"));
         }
         String idempotencyKey = "s3:" + KeyMaterial.sha256Hex(key + "#" + upload.get().version());
-        Admission.Outcome outcome = admission.admit(new Admission.Application(Kind.VIDEO, body, webhook, account.orElse(null),
-                idempotencyKey, key, null, errors), Optional.empty(), Deadline.at(clock, clock.instant().plus(SUBMIT_BUDGET)));
+        Admission.Outcome outcome = admission.admit(new Admission.Application(kind, body, webhook, account.orElse(null),
+                idempotencyKey, key, null, errors, model), Optional.empty(), Deadline.at(clock, clock.instant().plus(SUBMIT_BUDGET)));
         return switch (outcome) {
             case Admission.Outcome.Admitted a -> Outcome.STARTED;
             case Admission.Outcome.Replayed r -> Outcome.REPLAYED;
@@ -159,10 +181,14 @@ public final class Ingest {
         boolean fromMetadata = false;
         for (var e : metadata.entrySet()) {
             String name = e.getKey().toLowerCase(Locale.ROOT);
-            if (name.equals("webhook")) {
-                body.put("webhook", e.getValue());
+            if (name.equals("webhook") || name.equals("model")) {
+                body.put(name, e.getValue());
             } else if (METADATA.containsKey(name)) {
                 body.set(METADATA.get(name), typed(METADATA.get(name), e.getValue()));
+                fromMetadata = true;
+            } else if (OTHER_FIELDS.contains(name.replace('-', '_'))) {
+                // another model's own field (x-amz-meta-sound-effect-prompt, x-amz-meta-num-samples, ...)
+                body.set(name.replace('-', '_'), typed(name.replace('-', '_'), e.getValue()));
                 fromMetadata = true;
             }
         }
@@ -194,11 +220,10 @@ public final class Ingest {
     /** Metadata is text: numbers and booleans written as text become JSON numbers and booleans. */
     private static JsonNode typed(String field, String value) {
         String v = value.strip();
-        if (field.equals("mask_away_clip") && (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false"))) {
+        if ((v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) && !field.endsWith("prompt")) {
             return Json.MAPPER.getNodeFactory().booleanNode(Boolean.parseBoolean(v.toLowerCase(Locale.ROOT)));
         }
-        if ((field.equals("duration") || field.equals("num_inference_steps") || field.equals("seed") || field.equals("guidance_scale"))
-                && v.matches("-?\\d+(\\.\\d+)?")) {
+        if (!field.endsWith("prompt") && v.matches("-?\\d+(\\.\\d+)?")) {
             return Json.parse(v);
         }
         return Json.MAPPER.getNodeFactory().textNode(value);

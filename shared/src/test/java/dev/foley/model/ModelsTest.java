@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.foley.prediction.Kind;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -64,5 +65,27 @@ class ModelsTest {
         assertEquals(50, steps.get("maximum").asInt());
         assertEquals(25, steps.get("default").asInt());
         assertEquals(44_100, n.at("/output/sample_rate").asInt());
+    }
+
+    @Test
+    void everyRoleIsACommonPartOfAParameterTheModelHasAndEveryProviderNameIsForOne() {
+        for (Model m : Models.ALL) {
+            m.roles().forEach((hosted, common) -> {
+                assertTrue(m.has(hosted), m.id() + ": role of " + hosted + ", which it does not take");
+                assertTrue(Model.COMMON.contains(common), m.id() + ": " + common + " is not a common part");
+            });
+            assertEquals(m.roles().size(), new HashSet<>(m.roles().values()).size(), m.id() + ": one parameter per part");
+            m.fieldNames().forEach((provider, names) -> {
+                assertTrue(m.providers().containsKey(provider), m.id() + ": names for " + provider + ", which does not serve it");
+                names.keySet().forEach(n -> assertTrue(m.has(n), m.id() + ": " + provider + " renames " + n + ", which it does not take"));
+            });
+            if ("video".equals(m.input())) {
+                assertTrue(m.longPath().isPresent() && m.limits().minWindow() <= m.limits().bestWindow()
+                        && m.limits().bestWindow() <= m.limits().maxWindow(), m.id() + ": its windows");
+            }
+        }
+        assertEquals(List.of("video", "sound_effect_prompt"), Models.KLING.roles().entrySet().stream()
+                .filter(e -> !e.getKey().equals("enable_sync_mode")).map(java.util.Map.Entry::getKey).sorted(java.util.Comparator.reverseOrder()).toList(),
+                "Kling's prompt is its sound effect prompt; its music prompt is its own");
     }
 }

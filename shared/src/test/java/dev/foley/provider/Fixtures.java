@@ -25,4 +25,36 @@ final class Fixtures {
 
     private Fixtures() {
     }
+
+    /** A provider that only records that it was asked to submit (for which provider a chain asks, not what it sends). */
+    static InferenceProvider recording(String name, java.util.List<String> seen) {
+        return new InferenceProvider() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public dev.foley.prediction.ProviderJob submit(PredictionRequest request, java.util.Optional<java.net.URI> callback,
+                    dev.foley.time.Deadline until) {
+                seen.add(name);
+                return new dev.foley.prediction.ProviderJob(name, "job-" + seen.size(), java.util.Map.of());
+            }
+
+            @Override
+            public JobStatus check(dev.foley.prediction.ProviderJob job, dev.foley.time.Deadline until) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public CancelOutcome cancel(dev.foley.prediction.ProviderJob job, dev.foley.time.Deadline until) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public JobUpdate verifyCallback(java.util.Map<String, String> headers, byte[] body) {
+                throw new UnsupportedOperationException();
+            }
+        };
+    }
 }

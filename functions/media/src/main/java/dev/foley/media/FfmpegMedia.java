@@ -67,11 +67,6 @@ public final class FfmpegMedia implements MediaWork {
                 throw new MediaException(String.format(Locale.ROOT, "video: the clip is %.1f s long; %s takes at most %d s "
                         + "(set duration to cover part of it)", probe.seconds(), p.request().path(), most), false);
             }
-            int least = p.request().spec().limits().minSeconds();
-            if (seconds < least - 0.05) {
-                throw new MediaException(String.format(Locale.ROOT, "video: %.1f s to cover; %s makes sound for at least %d s",
-                        seconds, p.request().spec().title(), least), false);
-            }
             MediaOptions o = p.request().media();
             List<Windows.Window> plan = Windows.plan(seconds, o.windowSeconds(), o.overlapSeconds());
             // The copy for the join goes up while the windows are cut (it is not needed before the last window is done).
@@ -86,6 +81,12 @@ public final class FfmpegMedia implements MediaWork {
                 put(MediaWork.windowClipKey(p.id(), i), clip, "video/mp4");
                 Files.deleteIfExists(clip);
             });
+            // After the cut, so a video that cannot be decoded says that first.
+            int least = p.request().spec().limits().minSeconds();
+            if (seconds < least - 0.05) {
+                throw new MediaException(String.format(Locale.ROOT, "video: %.1f s to cover; %s makes sound for at least %d s",
+                        seconds, p.request().spec().title(), least), false);
+            }
             try {
                 keep.join();
             } catch (java.util.concurrent.CompletionException e) {

@@ -410,7 +410,7 @@ public final class LocalProvider implements InferenceProvider, AutoCloseable {
         try (ex) {
             String[] parts = ex.getRequestURI().getPath().split("/");
             // /outputs/<job>/<file>
-            if (parts.length != 4 || !parts[2].matches("[0-9a-f]{32}") || !parts[3].matches("(video\\.mp4|audio\\.flac)")) {
+            if (parts.length != 4 || !parts[2].matches("[0-9a-f]{32}") || !parts[3].matches("(video|audio)(-[0-9]{1,2})?\\.(mp4|flac)")) {
                 ex.sendResponseHeaders(404, -1);
                 return;
             }

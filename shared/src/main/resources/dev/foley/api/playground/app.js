@@ -334,7 +334,7 @@ async function refresh() {
   }
   for (const p of list.json.data.items) {
     const tr = document.createElement('tr');
-    const cells = [p.created_at.replace('T', ' ').slice(0, 19), p.status, p.input?.prompt ?? '', String(p.input?.duration ?? ''),
+    const cells = [p.created_at.replace('T', ' ').slice(0, 19), p.status, p.input?.prompt ?? p.input?.sound_effect_prompt ?? '', String(p.input?.duration ?? ''),
       usd(p.cost_usd || 0)];
     cells.forEach((t, i) => {
       const td = document.createElement('td');
@@ -395,7 +395,11 @@ async function main() {
     b.type = 'button';
     b.className = 'chip';
     b.textContent = text;
-    b.addEventListener('click', () => { fields.get('prompt').input.value = text; check(fields.get('prompt')); });
+    b.addEventListener('click', () => {
+      // the model's prompt, under whatever name it takes it (Kling: sound_effect_prompt)
+      const name = [...fields.keys()].find((k) => k === 'prompt') ?? [...fields.keys()].find((k) => k.endsWith('_prompt') && k !== 'negative_prompt');
+      if (name) { fields.get(name).input.value = text; check(fields.get(name)); }
+    });
     $('examples').append(b);
   }
   const onModel = () => {

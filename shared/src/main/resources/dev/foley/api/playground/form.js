@@ -1,7 +1,8 @@
 // The parameter form, generated from the API's own OpenAPI document: a parameter added to the API
 // appears here without editing the page. Everything shown is set as text, never as HTML.
 
-const TEXTAREAS = new Set(['prompt', 'negative_prompt']);
+// Prompts (MMAudio's prompt, Kling's sound_effect_prompt and bgm_prompt, ...) are written in a text area.
+const isPrompt = (name) => name === 'prompt' || name.endsWith('_prompt');
 
 /**
  * The models the API offers, from its OpenAPI document: every POST that takes a JSON request
@@ -14,7 +15,8 @@ export async function loadModels() {
     const ref = ops.post?.requestBody?.content?.['application/json']?.schema?.$ref;
     if (!ref || !ref.startsWith('#/components/schemas/')) continue;
     const schema = resolve(doc, doc.components.schemas[ref.split('/').pop()]);
-    if (!schema.properties?.prompt) continue; // a model takes a prompt (uploads and the like do not)
+    // a model takes a video or a prompt under some name (uploads and the like take neither)
+    if (!Object.keys(schema.properties || {}).some((k) => k === 'video' || isPrompt(k))) continue;
     models.push({ id: ops.post.operationId, path, summary: ops.post.summary, schema });
   }
   return models;
@@ -74,7 +76,7 @@ export function buildFields(container, schema, previous) {
         input = el('select', { id, name, 'aria-describedby': `${hintId} ${errId}` });
         if (p.default === undefined) input.append(el('option', { value: '' }, '(model default)'));
         for (const v of p.enum) input.append(el('option', { value: v }, String(v)));
-      } else if (p.type === 'string' && TEXTAREAS.has(name)) {
+      } else if (p.type === 'string' && isPrompt(name)) {
         input = el('textarea', { id, name, maxlength: p.maxLength, 'aria-describedby': `${hintId} ${errId}` });
       } else if (p.type === 'integer' || p.type === 'number') {
         input = el('input', { id, name, type: 'number', min: p.minimum, max: p.maximum,
