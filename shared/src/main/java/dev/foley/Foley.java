@@ -22,6 +22,7 @@ import dev.foley.pipeline.OutputCopy;
 import dev.foley.pipeline.Pipeline;
 import dev.foley.pipeline.Poller;
 import dev.foley.pipeline.WebhookSender;
+import dev.foley.ingest.IngestResults;
 import dev.foley.prediction.IdGenerator;
 import dev.foley.prediction.Pricing;
 import dev.foley.prediction.RequestValidator;
@@ -46,17 +47,33 @@ public final class Foley {
 
     /**
      * What a runtime brings: its settings, AWS clients for its endpoint, its providers, how it tells
-     * the time and waits for it, how it names predictions, and where work handed off the request
-     * path runs (empty: in this process, at once).
+     * the time and waits for it, how it names predictions, where work handed off the request path
+     * runs (completion, media steps; each given the pipeline it is for; empty: in this process, at
+     * once), and the media work it does itself (the media function, local mode; empty: none).
      */
     public record Parts(Settings settings, AwsClients clients, ProviderChain providers, Clock clock, Sleeper sleeper,
-            IdGenerator ids, Optional<Pipeline.CompletionTrigger> completion, Optional<Pipeline.CompletionTrigger> mediaTrigger) {
+            IdGenerator ids, Optional<Handoff> completion, Optional<Handoff> mediaTrigger, Optional<MediaMaker> media) {
 
-        /** A runtime whose media steps run in this process (local mode, tests), where media work is given to the pipeline. */
+        /** A runtime without a media step of its own, completion where {@code completion} says. */
         public Parts(Settings settings, AwsClients clients, ProviderChain providers, Clock clock, Sleeper sleeper,
-                IdGenerator ids, Optional<Pipeline.CompletionTrigger> completion) {
-            this(settings, clients, providers, clock, sleeper, ids, completion, Optional.empty());
+                IdGenerator ids, Optional<Handoff> completion) {
+            this(settings, clients, providers, clock, sleeper, ids, completion, Optional.empty(), Optional.empty());
         }
+    }
+
+    /** Where work for a pipeline is handed off to (an async invoke, a thread of this process). */
+    public interface Handoff {
+        Pipeline.CompletionTrigger to(Pipeline pipeline);
+
+        /** A hand-off that needs no pipeline (an async invoke of another function). */
+        static Handoff of(Pipeline.CompletionTrigger trigger) {
+            return p -> trigger;
+        }
+    }
+
+    /** The media work of this process, made from Foley's bucket, its settings and its own storage hosts. */
+    public interface MediaMaker {
+        dev.foley.pipeline.MediaWork make(dev.foley.store.OutputStore bucket, Settings settings, java.util.List<String> ownStorage);
     }
 
     private final Settings settings;
@@ -119,18 +136,28 @@ public final class Foley {
         var lifecycle = new Lifecycle(s.deadline(), s.callbackBase().isPresent() || s.strictUrls());
         var copy = new OutputCopy(outputs, fetcher);
         var webhooks = new WebhookSender(fetcher, keys, clock, outputs::links, s.publicBaseUrl().orElse(""));
+        // Everything the pipeline hands work to is given when it is built: no setters after, no cycle
+        // (the ingest side's result files are their own part, apart from the ingest that needs the pipeline).
+        var handoffs = Pipeline.Handoffs.here().sized(outputs::workLink, s::windowConcurrencyFor, s::maxInFlightFor)
+                .resultFilesBy(new IngestResults(uploads, s.outputsBucket(), outputs::links)::writeResult);
+        if (parts.completion().isPresent()) {
+            handoffs = handoffs.completionBy(parts.completion().get()::to);
+        }
+        if (parts.mediaTrigger().isPresent()) {
+            handoffs = handoffs.mediaBy(parts.mediaTrigger().get()::to);
+        }
+        if (parts.media().isPresent()) {
+            handoffs = handoffs.mediaWork(parts.media().get().make(outputs, s, ownStorage(s, parts.providers())));
+        }
         var pipeline = new Pipeline(predictions, attempts, parts.providers(), copy, webhooks, clock, parts.sleeper(), lifecycle,
-                s.callbackBase(), pricing, s.owner());
-        parts.completion().ifPresent(pipeline::completionBy);
-        parts.mediaTrigger().ifPresent(pipeline::mediaBy);
-        pipeline.workLinksBy(outputs::workLink).windowConcurrencyBy(s::windowConcurrencyFor).maxInFlightBy(s::maxInFlightFor);
+                s.callbackBase(), pricing, s.owner(), handoffs);
 
         // Links the upload-ticket endpoint hands out point into our own uploads bucket: a video there is
         // ours to fetch even under strict URLs (local mode's S3 is on 127.0.0.1).
         var validator = new RequestValidator(new UrlPolicy(s.strictUrls(), UrlPolicy.under(uploads.linkBase())));
         var admission = new Admission(predictions, keys, validator, pipeline, pricing, parts.ids(), clock, s.keyLimits());
-        var ingest = new Ingest(admission, keys, uploads, s.outputsBucket(), outputs::links, clock, s.ingestKeyId());
-        pipeline.resultFilesBy(ingest::writeResult);
+        var ingest = new Ingest(admission, keys, uploads, new IngestResults(uploads, s.outputsBucket(), outputs::links), clock,
+                s.ingestKeyId());
 
         var api = new FoleyApi(new KeyAuthenticator(keys, clock, s.keyCacheTtl()).withDefaultLimits(s.keyLimits()),
                 new SubmitRoute(admission, predictions, pipeline, outputs::links, clock, parts.sleeper(), s.publicBaseUrl(),
@@ -153,19 +180,24 @@ public final class Foley {
      * at start-up, saying which.
      */
     public static Foley fromEnvironment(Map<String, String> processEnv) {
+        return fromEnvironment(processEnv, Optional.empty());
+    }
+
+    /** The same, for a function that does media work itself (the media function: {@code media}). */
+    public static Foley fromEnvironment(Map<String, String> processEnv, Optional<MediaMaker> media) {
         Settings s = Settings.fromEnv(processEnv);
         Clock clock = Clock.systemUTC();
         AwsClients clients = AwsClients.fromSettings(s);
         Map<String, String> env = Secrets.resolve(processEnv, path -> dev.foley.aws.SsmParameters.under(clients, path));
         Sleeper sleeper = Sleeper.of(clock);
         ProviderChain providers = Providers.fromEnv(env, Map.of(), ProviderHttp.standard(clock, sleeper), ProviderHttp.Policies.DEFAULT, clock);
-        Optional<Pipeline.CompletionTrigger> completion = s.completionFunction()
+        Optional<Handoff> completion = s.completionFunction()
                 .filter(fn -> !fn.equals(s.owner()))
-                .map(fn -> new LambdaCompletionTrigger(clients, fn)::trigger);
-        Optional<Pipeline.CompletionTrigger> mediaTrigger = s.mediaFunction()
+                .map(fn -> Handoff.of(new LambdaCompletionTrigger(clients, fn)::trigger));
+        Optional<Handoff> mediaTrigger = s.mediaFunction()
                 .filter(fn -> !fn.equals(s.owner()))
-                .map(fn -> new LambdaCompletionTrigger(clients, fn)::trigger);
-        return wire(new Parts(s, clients, providers, clock, sleeper, IdGenerator.random(), completion, mediaTrigger));
+                .map(fn -> Handoff.of(new LambdaCompletionTrigger(clients, fn)::trigger));
+        return wire(new Parts(s, clients, providers, clock, sleeper, IdGenerator.random(), completion, mediaTrigger, media));
     }
 
     public FoleyApi api() {

@@ -186,7 +186,7 @@ final class Generate {
         for (int i = 0; i < takes.size(); i++) {
             JsonNode t = takes.get(i);
             out.printf(Locale.ROOT, "  take %d (asked %d, seed %s): score %s, sync %s ms, confidence %s%s%n", i + 1,
-                    t.path("index").asInt() + 1, t.path("seed").isNull() ? "-" : t.path("seed").asText(), t.path("score").asText(),
+                    t.path("index").asInt() + 1, t.path("seed").isNull() || t.path("seed").isMissingNode() ? "-" : t.path("seed").asText(), t.path("score").asText(),
                     t.at("/quality/sync/offset_ms").asText("-"), t.at("/quality/sync/confidence").asText("-"),
                     i == 0 ? "  (written)" : "  (outputs[" + i + "])");
         }

@@ -105,19 +105,24 @@ public final class LocalFoley implements AutoCloseable {
      * real clock; work handed off the request path runs on {@code completion} (empty: at once, in
      * the caller's thread).
      */
-    public static Foley wire(Settings settings, ProviderChain providers, Optional<Pipeline.CompletionTrigger> completion) {
-        Clock clock = Clock.systemUTC();
-        return Foley.wire(new Foley.Parts(settings, clients(settings), providers, clock, Sleeper.of(clock), IdGenerator.random(),
-                completion));
+    public static Foley wire(Settings settings, ProviderChain providers, Optional<Foley.Handoff> completion) {
+        return wire(settings, providers, completion, Optional.empty(), Optional.empty());
     }
 
-    /** Gives {@code foley}'s pipeline the media function's own FFmpeg work, its files under {@code dir}. */
-    public static Foley withMedia(Foley foley, Path dir) {
+    /** The same, with media steps handed to {@code mediaTrigger} and done by {@code media} in this process. */
+    public static Foley wire(Settings settings, ProviderChain providers, Optional<Foley.Handoff> completion,
+            Optional<Foley.Handoff> mediaTrigger, Optional<Foley.MediaMaker> media) {
+        Clock clock = Clock.systemUTC();
+        return Foley.wire(new Foley.Parts(settings, clients(settings), providers, clock, Sleeper.of(clock), IdGenerator.random(),
+                completion, mediaTrigger, media));
+    }
+
+    /** The media function's own FFmpeg work, its files under {@code dir}. */
+    public static Foley.MediaMaker media(Path dir) {
         // Under --strict-urls, local mode's own S3 and generator (on 127.0.0.1) stay readable: an uploaded video
         // and the generator's sound live there.
-        foley.pipeline().mediaWork(new dev.foley.media.FfmpegMedia(foley.outputStore(),
-                new dev.foley.net.PinnedHttp(foley.settings().strictUrls(), foley.ownStorage()), dir));
-        return foley;
+        return (bucket, settings, own) -> new dev.foley.media.FfmpegMedia(bucket,
+                new dev.foley.net.PinnedHttp(settings.strictUrls(), own), dir);
     }
 
     /** The table (built from {@code template.yaml}) and both buckets, made if missing. */
@@ -155,13 +160,10 @@ public final class LocalFoley implements AutoCloseable {
         // before another's work; every fetch is bounded (a rate floor, a total cap).
         ExecutorService mediaThreads = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().name("foley-media-", 0).factory());
         owned.add(mediaThreads::shutdownNow);
-        Foley[] self = new Foley[1];
-        Clock clock = Clock.systemUTC();
-        Foley foley = Foley.wire(new Foley.Parts(settings, clients(settings), providers, clock, Sleeper.of(clock), IdGenerator.random(),
-                Optional.of(id -> completions.submit(() -> self[0].pipeline().runToRest(id))),
-                Optional.of(id -> mediaThreads.submit(() -> self[0].pipeline().runMedia(id)))));
-        self[0] = foley;
-        withMedia(foley, o.dataDir().resolve("media"));
+        Foley foley = wire(settings, providers,
+                Optional.of(pipeline -> id -> completions.submit(() -> pipeline.runToRest(id))),
+                Optional.of(pipeline -> id -> mediaThreads.submit(() -> pipeline.runMedia(id))),
+                Optional.of(media(o.dataDir().resolve("media"))));
         LocalPoller poller = new LocalPoller(foley.poller(16, Duration.ofSeconds(60)));
         owned.add(0, poller);
         owned.add(0, LocalIngestFeed.start(sqs(settings), sdkS3(settings), settings.uploadsBucket(),

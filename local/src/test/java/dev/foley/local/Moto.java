@@ -94,12 +94,19 @@ public final class Moto implements BeforeAllCallback {
 
     public static dev.foley.Foley foley(Settings s, software.amazon.awssdk.services.dynamodb.DynamoDbClient dynamo,
             dev.foley.provider.ProviderChain providers, java.time.Clock clock) {
+        return foley(s, providers, clock, java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.empty());
+    }
+
+    /** The same, with completion and media steps handed to these, and media work done by {@code media}. */
+    public static dev.foley.Foley foley(Settings s, dev.foley.provider.ProviderChain providers, java.time.Clock clock,
+            java.util.Optional<dev.foley.Foley.Handoff> completion, java.util.Optional<dev.foley.Foley.Handoff> mediaTrigger,
+            java.util.Optional<dev.foley.Foley.MediaMaker> media) {
         var clients = LocalFoley.clients(s);
         LocalFoley.ensureBucket(clients, s.outputsBucket());
         LocalFoley.ensureBucket(clients, s.uploadsBucket());
         // The same wiring as Lambda's and local mode's; the clock (and the sleeper on it) is the test's.
         return dev.foley.Foley.wire(new dev.foley.Foley.Parts(s, clients, providers, clock, dev.foley.time.Sleeper.of(clock),
-                dev.foley.prediction.IdGenerator.random(), java.util.Optional.empty()));
+                dev.foley.prediction.IdGenerator.random(), completion, mediaTrigger, media));
     }
 
     /** Providers built from an environment exactly as Lambda builds them. */

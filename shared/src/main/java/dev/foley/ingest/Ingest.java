@@ -8,14 +8,11 @@ import dev.foley.key.ApiKey;
 import dev.foley.key.KeyMaterial;
 import dev.foley.prediction.FieldError;
 import dev.foley.prediction.Kind;
-import dev.foley.prediction.Phase;
 import dev.foley.prediction.Prediction;
 import dev.foley.prediction.Pricing;
 import dev.foley.store.ApiKeyStore;
 import dev.foley.store.UploadStore;
 import dev.foley.time.Deadline;
-import dev.foley.view.Envelope;
-import dev.foley.view.PredictionView;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -59,20 +56,18 @@ public final class Ingest {
     private final Admission admission;
     private final ApiKeyStore keys;
     private final UploadStore uploads;
-    private final String outputsBucket;
-    private final PredictionView.OutputLinks links;
+    private final IngestResults results;
     private final Clock clock;
     private final Optional<String> ingestKeyId;
     private volatile String cachedHash;
     private volatile Instant cachedAt = Instant.MIN;
 
-    public Ingest(Admission admission, ApiKeyStore keys, UploadStore uploads, String outputsBucket, PredictionView.OutputLinks links,
-            Clock clock, Optional<String> ingestKeyId) {
+    public Ingest(Admission admission, ApiKeyStore keys, UploadStore uploads, IngestResults results, Clock clock,
+            Optional<String> ingestKeyId) {
         this.admission = admission;
         this.keys = keys;
         this.uploads = uploads;
-        this.outputsBucket = outputsBucket;
-        this.links = links;
+        this.results = results;
         this.clock = clock;
         this.ingestKeyId = ingestKeyId;
     }
@@ -159,23 +154,6 @@ public final class Ingest {
         return hash == null ? Optional.empty() : keys.findByHash(hash).filter(a -> !a.disabled());
     }
 
-    /**
-     * Writes the result beside the upload when an S3-triggered prediction ends (the pipeline's
-     * worker calls it, and calls it again later if it throws).
-     */
-    public void writeResult(Prediction p) {
-        if (p.ingestKey() == null) {
-            return;
-        }
-        if (p.phase() == Phase.COMPLETED && !p.outputKeys().isEmpty()) {
-            String target = OUTPUTS + p.ingestKey().substring(INPUTS.length());
-            uploads.copyFrom(outputsBucket, p.outputKeys().get(0), target);
-            uploads.putJson(target + ".result.json", Envelope.ok(PredictionView.data(p, "", links)));
-        } else if (p.phase().terminal()) {
-            writeError(p.ingestKey(), 200, p.error(), List.of(), PredictionView.data(p, "", PredictionView.OutputLinks.NONE));
-        }
-    }
-
     private ObjectNode parameters(String key, Map<String, String> metadata, List<FieldError> errors) {
         ObjectNode body = Json.object();
         boolean fromMetadata = false;
@@ -252,11 +230,6 @@ public final class Ingest {
     }
 
     private void writeError(String inputKey, int code, String message, List<FieldError> errors, ObjectNode data) {
-        String target = OUTPUTS + inputKey.substring(INPUTS.length()) + ".error.json";
-        JsonNode env = Json.parse(Envelope.error(code, message, errors));
-        if (data != null) {
-            ((ObjectNode) env).set("data", data);
-        }
-        uploads.putJson(target, Json.write(env));
+        results.writeError(inputKey, code, message, errors, data);
     }
 }

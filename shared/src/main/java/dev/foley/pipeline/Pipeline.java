@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.ToIntFunction;
 import java.util.function.UnaryOperator;
 
@@ -105,13 +106,19 @@ public final class Pipeline {
     private final Optional<String> callbackBase;
     private final Pricing pricing;
     private final String owner;
-    private volatile CompletionTrigger completion;
-    private volatile ResultFiles resultFiles = p -> { };
-    private volatile Optional<MediaWork> media = Optional.empty();
-    private volatile CompletionTrigger mediaTrigger;
-    private volatile UnaryOperator<String> workLinks = ref -> ref;
-    private volatile ToIntFunction<String> windowConcurrency = provider -> 4;
-    private volatile ToIntFunction<String> maxInFlight = provider -> 0;
+    private final CompletionTrigger completion;
+    private final ResultFiles resultFiles;
+    private final Optional<MediaWork> media;
+    private final CompletionTrigger mediaTrigger;
+    private final UnaryOperator<String> workLinks;
+    private final ToIntFunction<String> windowConcurrency;
+    private final ToIntFunction<String> maxInFlight;
+    /**
+     * Whether this deployment has the media function (or local mode's media work): then every
+     * result is checked there ({@code sound_check}, on by default). Without it (a stack wired without
+     * media, as some tests are) results that need no other media work are copied as they are.
+     */
+    private final boolean mediaDeployed;
     /**
      * Providers found full here lately, until when: meanwhile waiters are not sent to ask again (a
      * refusal we already know of costs no write), and a newcomer queues at once.
@@ -121,9 +128,51 @@ public final class Pipeline {
     /** A waiter asks for a slot again after this long (the poller's ticks carry it). */
     static final Duration WAIT_RETRY = Duration.ofSeconds(1);
 
+    /**
+     * What the pipeline hands work to and how it sizes it, fixed when it is built: where completion
+     * and media steps run (each given the pipeline it runs for; by default here, at once), the media
+     * work this process does itself, how a window's clip becomes a link the provider can fetch, how
+     * many windows and predictions may be at each provider at once ({@code FOLEY_WINDOW_CONCURRENCY},
+     * {@code FOLEY_PROVIDER_MAX_IN_FLIGHT}; 0: no cap), and how S3-triggered predictions' result
+     * files are written. {@code mediaDeployed}: a media step exists (the media function, or local
+     * mode's): every result is then checked there.
+     */
+    public record Handoffs(Function<Pipeline, CompletionTrigger> completion, Function<Pipeline, CompletionTrigger> media,
+            Optional<MediaWork> work, boolean mediaDeployed, UnaryOperator<String> workLinks, ToIntFunction<String> windowConcurrency,
+            ToIntFunction<String> maxInFlight, ResultFiles resultFiles) {
+
+        /** Everything here, at once; no media step, no caps, no result files. */
+        public static Handoffs here() {
+            return new Handoffs(p -> p::runToRest, p -> p::runMedia, Optional.empty(), false, ref -> ref, provider -> 4, provider -> 0,
+                    p -> { });
+        }
+
+        public Handoffs completionBy(Function<Pipeline, CompletionTrigger> c) {
+            return new Handoffs(c, media, work, mediaDeployed, workLinks, windowConcurrency, maxInFlight, resultFiles);
+        }
+
+        /** Media steps handed to {@code m} (the media function, or threads of this process): a media step exists. */
+        public Handoffs mediaBy(Function<Pipeline, CompletionTrigger> m) {
+            return new Handoffs(completion, m, work, true, workLinks, windowConcurrency, maxInFlight, resultFiles);
+        }
+
+        /** The media work this process does itself (the media function, local mode): a media step exists. */
+        public Handoffs mediaWork(MediaWork w) {
+            return new Handoffs(completion, media, Optional.of(w), true, workLinks, windowConcurrency, maxInFlight, resultFiles);
+        }
+
+        public Handoffs sized(UnaryOperator<String> links, ToIntFunction<String> windows, ToIntFunction<String> inFlight) {
+            return new Handoffs(completion, media, work, mediaDeployed, links, windows, inFlight, resultFiles);
+        }
+
+        public Handoffs resultFilesBy(ResultFiles files) {
+            return new Handoffs(completion, media, work, mediaDeployed, workLinks, windowConcurrency, maxInFlight, files);
+        }
+    }
+
     public Pipeline(PredictionStore store, WebhookAttempts webhookAttempts, ProviderChain providers, OutputCopy outputs,
             WebhookSender webhooks, Clock clock, dev.foley.time.Sleeper sleeper, Lifecycle lifecycle, Optional<String> callbackBase,
-            Pricing pricing, String owner) {
+            Pricing pricing, String owner, Handoffs handoffs) {
         this.sleeper = sleeper;
         this.store = store;
         this.webhookAttempts = webhookAttempts;
@@ -135,57 +184,23 @@ public final class Pipeline {
         this.callbackBase = callbackBase;
         this.pricing = pricing;
         this.owner = owner;
-        this.completion = id -> runToRest(id);
-        this.mediaTrigger = id -> runMedia(id);
+        this.media = handoffs.work();
+        this.mediaDeployed = handoffs.mediaDeployed();
+        this.workLinks = handoffs.workLinks();
+        this.windowConcurrency = handoffs.windowConcurrency();
+        this.maxInFlight = handoffs.maxInFlight();
+        this.resultFiles = handoffs.resultFiles();
+        // The triggers only keep the pipeline to call it later: nothing runs before it is built.
+        this.completion = handoffs.completion().apply(this);
+        this.mediaTrigger = handoffs.media().apply(this);
     }
-
-    /**
-     * How many predictions (and windows) may be at each provider at once, across all keys
-     * ({@code FOLEY_PROVIDER_MAX_IN_FLIGHT}); 0: no cap. Beyond it a prediction waits
-     * {@code created}, handed over oldest first as slots free.
-     */
-    public Pipeline maxInFlightBy(ToIntFunction<String> perProvider) {
-        this.maxInFlight = perProvider;
-        return this;
-    }
-
-    /** The media work this process can do itself (the media function, local mode); without it, media steps are handed on. */
-    public Pipeline mediaWork(MediaWork work) {
-        this.media = Optional.of(work);
-        this.mediaDeployed = true;
-        return this;
-    }
-
-    /** Where media steps run (an async invoke of the media function, or a local thread); by default here, at once. */
-    public Pipeline mediaBy(CompletionTrigger trigger) {
-        this.mediaTrigger = trigger;
-        this.mediaDeployed = true;
-        return this;
-    }
-
-    /**
-     * Whether this deployment has the media function (or local mode's media work): then every
-     * result is checked there ({@code sound_check}, on by default). Without it (a stack wired without
-     * media, as some tests are) results that need no other media work are copied as they are.
-     */
-    private volatile boolean mediaDeployed;
 
     /** Whether {@code p}'s result goes through the media step: media work asked for, or its sound check. */
     boolean viaMedia(Prediction p) {
         return p.needsMedia() || mediaDeployed && !p.isWindow() && p.request().media().soundCheck();
     }
 
-    /** How a window's {@link MediaWork#WORK_REF} input becomes a link the provider can fetch (presigned at submit time). */
-    public Pipeline workLinksBy(UnaryOperator<String> links) {
-        this.workLinks = links;
-        return this;
-    }
 
-    /** How many windows of one long prediction may be at a provider at once. */
-    public Pipeline windowConcurrencyBy(ToIntFunction<String> perProvider) {
-        this.windowConcurrency = perProvider;
-        return this;
-    }
 
     /** The media function's work: everything due for this prediction now, media steps included. */
     public Prediction runMedia(String predictionId) {
@@ -193,17 +208,7 @@ public final class Pipeline {
         return found.map(p -> advance(p, Mode.MEDIA, Deadline.in(clock, Lifecycle.MEDIA_LEASE))).orElse(null);
     }
 
-    /** Where completion (and every effect) runs; by default in this process, at once. */
-    public Pipeline completionBy(CompletionTrigger trigger) {
-        this.completion = trigger;
-        return this;
-    }
 
-    /** How S3-triggered predictions' result files are written (by the ingest side). */
-    public Pipeline resultFilesBy(ResultFiles files) {
-        this.resultFiles = files;
-        return this;
-    }
 
     /** Who claims steps here (kept on each lease, for operators). */
     public String owner() {

@@ -98,12 +98,10 @@ public final class CheckBench {
             Map<String, String> env = Map.of("FOLEY_PUBLIC_BASE_URL", "http://127.0.0.1:" + port, "FOLEY_CALLBACK_BASE_URL",
                     "http://127.0.0.1:" + port);
             java.util.concurrent.ExecutorService media = java.util.concurrent.Executors.newFixedThreadPool(2);
-            try (PipelineBench.Stack st = PipelineBench.stack(endpoint, "checklag", env);
+            try (PipelineBench.Stack st = PipelineBench.stack(endpoint, "checklag", env, java.util.Optional.of(dir.resolve("work")), media);
                     dev.foley.local.LocalServer server = dev.foley.local.LocalServer.start(port, st.api())) {
                 st.provider().behave(java.time.Duration.ZERO, java.time.Duration.ofSeconds(2), PipelineBench.SECRET);
                 st.provider().fileContents(Files.readAllBytes(answer));
-                dev.foley.local.LocalFoley.withMedia(st.foley(), dir.resolve("work"));
-                st.foley().pipeline().mediaBy(id -> media.submit(() -> st.foley().pipeline().runMedia(id)));
                 String key = "bench/" + System.nanoTime() + ".mp4";
                 try (var in = Files.newInputStream(clip)) {
                     st.foley().outputStore().put(key, in, "video/mp4");

@@ -162,11 +162,10 @@ public final class MediaBench {
         Map<String, String> env = Map.of("FOLEY_PUBLIC_BASE_URL", "http://127.0.0.1:" + port, "FOLEY_CALLBACK_BASE_URL",
                 "http://127.0.0.1:" + port, "FOLEY_WINDOW_CONCURRENCY", "wavespeed=" + p);
         ExecutorService media = Executors.newFixedThreadPool(2);
-        try (PipelineBench.Stack st = PipelineBench.stack(endpoint, "media", env); LocalServer server = LocalServer.start(port, st.api())) {
+        try (PipelineBench.Stack st = PipelineBench.stack(endpoint, "media", env, java.util.Optional.of(dir.resolve("work")), media);
+                LocalServer server = LocalServer.start(port, st.api())) {
             st.provider().behave(Duration.ZERO, Duration.ofSeconds(t), PipelineBench.SECRET);
             st.provider().fileContents(answer);
-            LocalFoley.withMedia(st.foley(), dir.resolve("work"));
-            st.foley().pipeline().mediaBy(id -> media.submit(() -> st.foley().pipeline().runMedia(id)));
             String key = "bench/" + System.nanoTime() + ".mp4";
             try (InputStream in = Files.newInputStream(clip)) {
                 st.foley().outputStore().put(key, in, "video/mp4");

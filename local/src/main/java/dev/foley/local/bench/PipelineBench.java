@@ -70,6 +70,12 @@ public final class PipelineBench {
 
     /** A stack with {@code extra} on top of the bench's environment. */
     public static Stack stack(URI endpoint, String name, Map<String, String> extra) throws Exception {
+        return stack(endpoint, name, extra, java.util.Optional.empty(), null);
+    }
+
+    /** The same with media work (FFmpeg, files under {@code mediaDir}), each media step on {@code mediaThreads}. */
+    public static Stack stack(URI endpoint, String name, Map<String, String> extra, java.util.Optional<Path> mediaDir,
+            ExecutorService mediaThreads) throws Exception {
         ProviderStandIn provider = new ProviderStandIn();
         Map<String, String> env = new HashMap<>();
         env.put("FOLEY_TABLE", name + "-" + System.nanoTime());
@@ -88,10 +94,10 @@ public final class PipelineBench {
         LocalFoley.prepare(s, dev.foley.local.FoleyCli.home().resolve("template.yaml"));
         List<AutoCloseable> owned = new ArrayList<>();
         ExecutorService completions = Executors.newVirtualThreadPerTaskExecutor();
-        Foley[] self = new Foley[1];
         Foley foley = LocalFoley.wire(s, LocalFoley.providers(env, dev.foley.local.FoleyCli.home().resolve(".foley"), owned),
-                java.util.Optional.of(id -> completions.submit(() -> self[0].pipeline().runToRest(id))));
-        self[0] = foley;
+                java.util.Optional.of(pipeline -> id -> completions.submit(() -> pipeline.runToRest(id))),
+                mediaDir.map(d -> (Foley.Handoff) pipeline -> id -> mediaThreads.submit(() -> pipeline.runMedia(id))),
+                mediaDir.map(LocalFoley::media));
         String keyId = foley.keys().create("bench", KEY).key().keyId();
         return new Stack(s, dynamo, foley, provider, new ApiHandler(foley.api()), completions, keyId);
     }

@@ -58,6 +58,9 @@ class PipelineEndToEndTest {
     static WaveSpeedEmulator emu;
     static WebhookReceiver receiver;
     static TestClock clock = new TestClock();
+    /** Where completion is handed (a test sets it to nothing: a lost async invoke). */
+    static final java.util.concurrent.atomic.AtomicReference<dev.foley.pipeline.Pipeline.CompletionTrigger> completion =
+            new java.util.concurrent.atomic.AtomicReference<>(id -> PipelineEndToEndTest.foley.pipeline().complete(id));
     static Settings settings;
     static Foley foley;
     static ApiHandler api;
@@ -76,7 +79,9 @@ class PipelineEndToEndTest {
         env.put("FOLEY_OUTPUTS_BUCKET", "outputs-" + Moto.tableName("b").toLowerCase());
         settings = Moto.settings(Moto.tableName("pipe"), env);
         var dynamo = Moto.freshTable(settings);
-        foley = Moto.foley(settings, dynamo, Moto.providers(env), clock);
+        // Completion at once, here, unless a test loses it (the hand-off is the test's to switch).
+        foley = Moto.foley(settings, Moto.providers(env), clock,
+                java.util.Optional.of(pipeline -> id -> completion.get().trigger(id)), java.util.Optional.empty(), java.util.Optional.empty());
         api = new ApiHandler(foley.api());
         poller = foley.poller(8, Duration.ofSeconds(60));
         keys = foley.keys();
@@ -98,7 +103,7 @@ class PipelineEndToEndTest {
 
     @AfterEach
     void restoreCompletion() {
-        foley.pipeline().completionBy(id -> foley.pipeline().complete(id));
+        completion.set(id -> foley.pipeline().complete(id));
     }
 
     // ---- helpers ----
@@ -319,12 +324,12 @@ class PipelineEndToEndTest {
 
     @Test
     void aLostCompletionIsHandedOverAgainAndChargedOnce() {
-        foley.pipeline().completionBy(id -> { }); // the async invoke is lost
+        completion.set(id -> { }); // the async invoke is lost
         String id = submit(BODY, receiver.url("/crash2")).get("id").asText();
         driveTo(id, Phase.UPSTREAM_DONE);
         poller.tickAndWait();
         assertEquals(Phase.UPSTREAM_DONE, prediction(id).phase(), "nothing happens before the grace period");
-        foley.pipeline().completionBy(x -> foley.pipeline().complete(x));
+        completion.set(x -> foley.pipeline().complete(x));
         Prediction done = drive(id);
         assertEquals(Phase.COMPLETED, done.phase());
         foley.pipeline().complete(id); // a late duplicate invoke
@@ -334,7 +339,7 @@ class PipelineEndToEndTest {
 
     @Test
     void aCrashAfterTheCopyDoesNotCopyOrChargeTwice() throws Exception {
-        foley.pipeline().completionBy(id -> { });
+        completion.set(id -> { });
         String id = submit(BODY, null).get("id").asText();
         Prediction upstreamDone = driveTo(id, Phase.UPSTREAM_DONE);
         foley.outputs().copy(upstreamDone, Deadline.NONE); // copied, then the completion died
@@ -349,7 +354,7 @@ class PipelineEndToEndTest {
 
     @Test
     void aCrashAfterTheChargeStillDeliversTheWebhook() {
-        foley.pipeline().completionBy(id -> { });
+        completion.set(id -> { });
         String id = submit(BODY, receiver.url("/crash3")).get("id").asText();
         Prediction upstreamDone = driveTo(id, Phase.UPSTREAM_DONE);
         // The state right after completion's transaction, before its webhook went out: completed,

@@ -39,15 +39,30 @@ final class RunningStack implements AutoCloseable {
     final Foley foley;
     final ApiHandler api;
     final LocalServer server;
-    private final ExecutorService completions = Executors.newVirtualThreadPerTaskExecutor();
+    private final dev.foley.provider.ProviderChain providers;
+    private final ExecutorService completions;
     private final List<Thread> pollers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean running = true;
 
-    private RunningStack(Settings settings, Foley foley, ApiHandler api, LocalServer server) {
+    private RunningStack(Settings settings, dev.foley.provider.ProviderChain providers, ExecutorService completions,
+            ExecutorService media, java.util.Optional<java.nio.file.Path> mediaDir, int port) throws Exception {
         this.settings = settings;
-        this.foley = foley;
-        this.api = api;
-        this.server = server;
+        this.providers = providers;
+        this.completions = completions;
+        this.media = media;
+        // Wired as local mode is: completion and media work each on their own threads, handed the pipeline they run for.
+        this.foley = Moto.foley(settings, providers, Clock.systemUTC(),
+                java.util.Optional.of(pipeline -> id -> completions.submit(() -> pipeline.runToRest(id))),
+                mediaDir.map(d -> (Foley.Handoff) pipeline -> id -> media.submit(() -> pipeline.runMedia(id))),
+                mediaDir.map(dev.foley.local.LocalFoley::media));
+        this.api = new ApiHandler(foley.api());
+        this.server = LocalServer.start(port, api);
+    }
+
+    private static RunningStack wired(Settings s, dev.foley.provider.ProviderChain providers, java.util.Optional<java.nio.file.Path> mediaDir,
+            int port) throws Exception {
+        return new RunningStack(s, providers, Executors.newVirtualThreadPerTaskExecutor(),
+                Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().factory()), mediaDir, port);
     }
 
     /**
@@ -79,11 +94,7 @@ final class RunningStack implements AutoCloseable {
         String keyId = new dev.foley.store.ApiKeyStore(dynamo, first.table(), Clock.systemUTC()).create("stack", KEY).key().keyId();
         all.put("INGEST_KEY_ID", keyId);
         Settings s = Moto.settings(first.table(), all);
-        Foley foley = Moto.foley(s, dynamo, providers.apply(all));
-        ApiHandler api = new ApiHandler(foley.api());
-        RunningStack st = new RunningStack(s, foley, api, LocalServer.start(port, api));
-        foley.pipeline().completionBy(id -> st.completions.submit(() -> foley.pipeline().runToRest(id)));
-        return st;
+        return wired(s, providers.apply(all), java.util.Optional.empty(), port);
     }
 
     /**
@@ -91,12 +102,7 @@ final class RunningStack implements AutoCloseable {
      * processes (pollers, completion, media), nothing carried over but what is stored.
      */
     RunningStack restarted(dev.foley.provider.ProviderChain providers) throws Exception {
-        var dynamo = Moto.dynamo(settings);
-        Foley again = Moto.foley(settings, dynamo, providers);
-        ApiHandler api2 = new ApiHandler(again.api());
-        RunningStack st = new RunningStack(settings, again, api2, LocalServer.start(0, api2));
-        again.pipeline().completionBy(id -> st.completions.submit(() -> again.pipeline().runToRest(id)));
-        return st;
+        return wired(settings, providers, java.util.Optional.empty(), 0);
     }
 
     /**
@@ -116,15 +122,25 @@ final class RunningStack implements AutoCloseable {
 
     private final List<AutoCloseable> owned = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    /** Media work as the media function does it (FFmpeg, files under {@code dir}), on its own threads. */
-    RunningStack withMedia(java.nio.file.Path dir) {
-        dev.foley.local.LocalFoley.withMedia(foley, dir);
-        foley.pipeline().mediaBy(id -> media.submit(() -> foley.pipeline().runMedia(id)));
-        return this;
+    /**
+     * This stack wired again with media work as the media function does it (FFmpeg, files under
+     * {@code dir}), each hand-over on its own thread, on the same port: the pipeline is given its
+     * hand-offs when it is built, so a stack with media is a stack built with it. Call it first.
+     */
+    RunningStack withMedia(java.nio.file.Path dir) throws Exception {
+        if (!pollers.isEmpty()) {
+            throw new IllegalStateException("withMedia before withPollers: the stack is built again");
+        }
+        int port = server.port();
+        server.close();
+        completions.shutdownNow();
+        media.shutdownNow();
+        return new RunningStack(settings, providers, completions.isShutdown() ? Executors.newVirtualThreadPerTaskExecutor() : completions,
+                Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().factory()), java.util.Optional.of(dir), port);
     }
 
     /** As local mode (and Lambda): each hand-over on its own thread. */
-    private final ExecutorService media = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().factory());
+    private final ExecutorService media;
 
     /** Starts {@code n} pollers, each ticking on its own thread as local mode's does. */
     RunningStack withPollers(int n) {

@@ -30,9 +30,9 @@ public final class MediaHandler implements RequestHandler<Map<String, Object>, S
     }
 
     private static Pipeline wire(Map<String, String> env) {
-        Foley foley = Foley.fromEnvironment(env);
-        return foley.pipeline().mediaWork(new FfmpegMedia(foley.outputStore(), new PinnedHttp(foley.settings().strictUrls()),
-                Path.of("/tmp/foley-media")));
+        // The media work is this function's own, given to the pipeline when it is built.
+        return Foley.fromEnvironment(env, java.util.Optional.of((bucket, settings, own) -> new FfmpegMedia(bucket,
+                new PinnedHttp(settings.strictUrls()), Path.of("/tmp/foley-media")))).pipeline();
     }
 
     @Override
