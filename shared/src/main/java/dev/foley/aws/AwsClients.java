@@ -14,19 +14,28 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 /**
  * The one way Foley builds AWS clients, each with an explicit region, its credentials, and an
  * endpoint override when one is configured, so the same code talks to moto, LocalStack or AWS:
- * DynamoDB through its SDK client (on the small URL-connection HTTP client, no netty); S3, Lambda
- * and SSM through {@link SignedHttp}, the SDK's signer without their SDK modules.
+ * DynamoDB and S3 through their SDK clients (on the small URL-connection HTTP client, no netty;
+ * S3's presigner beside it); Lambda's async invoke and SSM's parameter read, two small calls,
+ * through {@link SignedHttp}, the SDK's signer without their SDK modules.
  */
 public final class AwsClients {
 
     private final Settings settings;
     private final AwsCredentialsProvider credentials;
     private final Lazy<SignedHttp> signed;
+    private final Lazy<S3> s3;
 
     public AwsClients(Settings settings, AwsCredentialsProvider credentials) {
+        this(settings, credentials, java.time.Clock.systemUTC(), dev.foley.time.Sleeper.of(java.time.Clock.systemUTC()));
+    }
+
+    /** The same, the signed calls' retries waiting through {@code sleeper}. */
+    public AwsClients(Settings settings, AwsCredentialsProvider credentials, java.time.Clock clock, dev.foley.time.Sleeper sleeper) {
         this.settings = settings;
         this.credentials = credentials;
-        this.signed = Lazy.of(() -> new SignedHttp(credentials, settings.region(), Duration.ofSeconds(2), Duration.ofSeconds(30)));
+        this.signed = Lazy.of(() -> new SignedHttp(credentials, settings.region(), Duration.ofSeconds(2), Duration.ofSeconds(30), clock,
+                sleeper));
+        this.s3 = Lazy.of(this::buildS3);
     }
 
     /** Credentials from the default chain (the Lambda role on AWS). */
@@ -44,9 +53,26 @@ public final class AwsClients {
         return b.build();
     }
 
-    /** S3: virtual-hosted on AWS, path-style against a configured endpoint (moto, LocalStack). */
+    /** S3: virtual-hosted on AWS, path-style against a configured endpoint (moto, LocalStack); one client per process. */
     public S3 s3() {
-        return new S3(signed.get(), settings.endpointFor(settings.s3Endpoint()));
+        return s3.get();
+    }
+
+    private S3 buildS3() {
+        Optional<URI> endpoint = settings.endpointFor(settings.s3Endpoint());
+        var config = software.amazon.awssdk.services.s3.S3Configuration.builder().pathStyleAccessEnabled(endpoint.isPresent()).build();
+        var client = software.amazon.awssdk.services.s3.S3Client.builder()
+                .httpClient(UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(2)).socketTimeout(Duration.ofSeconds(30))
+                        .build())
+                .region(Region.of(settings.region())).credentialsProvider(credentials).serviceConfiguration(config)
+                .crossRegionAccessEnabled(endpoint.isEmpty());
+        var presigner = software.amazon.awssdk.services.s3.presigner.S3Presigner.builder().region(Region.of(settings.region()))
+                .credentialsProvider(credentials).serviceConfiguration(config);
+        endpoint.ifPresent(e -> {
+            client.endpointOverride(e);
+            presigner.endpointOverride(e);
+        });
+        return new S3(client.build(), presigner.build());
     }
 
     /** Where Lambda's API is: the configured endpoint, or the region's. */

@@ -20,11 +20,13 @@ import software.amazon.awssdk.http.auth.aws.signer.AwsV4FamilyHttpSigner;
 import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 
 /**
- * AWS calls made with the SDK's own SigV4 signer ({@code http-auth-aws}, which every zip carries
- * for DynamoDB anyway) and the JDK's HTTP client, instead of a whole SDK module per service: the
- * S3, Lambda and SSM modules would add 13 MB to zips that use a handful of their calls. Requests
- * are signed over their payload; failures of the service (5xx, throttling) and of the connection
- * are retried three times with jittered backoff.
+ * The two small AWS calls Foley makes without their SDK modules: Lambda's async invoke (a hand-off
+ * to the completion or media function) and SSM's GetParametersByPath (the provider keys, once at
+ * start-up). Each is one JSON POST; the Lambda and SSM modules would add about 5 MB to every zip
+ * (and their start-up) for it. Signed with the SDK's own SigV4 signer ({@code http-auth-aws}, which
+ * every zip carries for DynamoDB and S3 anyway) over the JDK's HTTP client. Failures of the service
+ * (5xx, throttling) and of the connection are retried three times with jittered backoff, waiting
+ * through the injected sleeper. S3 goes through the SDK's own client ({@link S3}).
  */
 public final class SignedHttp {
 
@@ -67,11 +69,21 @@ public final class SignedHttp {
     private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
     private final HttpClient http;
     private final Duration timeout;
+    private final java.time.Clock clock;
+    private final dev.foley.time.Sleeper sleeper;
 
     public SignedHttp(AwsCredentialsProvider credentials, String region, Duration connectTimeout, Duration timeout) {
+        this(credentials, region, connectTimeout, timeout, java.time.Clock.systemUTC(), dev.foley.time.Sleeper.of(java.time.Clock.systemUTC()));
+    }
+
+    /** The same, waiting between attempts through {@code sleeper} on {@code clock} (a test's moves its clock). */
+    public SignedHttp(AwsCredentialsProvider credentials, String region, Duration connectTimeout, Duration timeout,
+            java.time.Clock clock, dev.foley.time.Sleeper sleeper) {
         this.credentials = credentials;
         this.region = region;
         this.timeout = timeout;
+        this.clock = clock;
+        this.sleeper = sleeper;
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER).build();
     }
@@ -111,21 +123,6 @@ public final class SignedHttp {
         throw last;
     }
 
-    /** A presigned URL: {@code method} on {@code uri} with {@code headers} bound into the signature, valid for {@code ttl}. */
-    public URI presign(String service, String method, URI uri, Map<String, String> headers, Duration ttl) {
-        SdkHttpRequest.Builder b = SdkHttpRequest.builder().method(SdkHttpMethod.fromValue(method)).uri(uri);
-        headers.forEach(b::putHeader);
-        var signed = signer.sign(r -> r.identity(credentials.resolveCredentials())
-                .request(b.build())
-                .putProperty(AwsV4FamilyHttpSigner.SERVICE_SIGNING_NAME, service)
-                .putProperty(AwsV4HttpSigner.REGION_NAME, region)
-                .putProperty(AwsV4FamilyHttpSigner.AUTH_LOCATION, AwsV4FamilyHttpSigner.AuthLocation.QUERY_STRING)
-                .putProperty(AwsV4FamilyHttpSigner.EXPIRATION_DURATION, ttl)
-                .putProperty(AwsV4FamilyHttpSigner.PAYLOAD_SIGNING_ENABLED, false)
-                .putProperty(AwsV4FamilyHttpSigner.DOUBLE_URL_ENCODE, !service.equals("s3"))
-                .putProperty(AwsV4FamilyHttpSigner.NORMALIZE_PATH, !service.equals("s3")));
-        return signed.request().getUri();
-    }
 
     private HttpRequest signed(String service, String method, URI uri, Map<String, String> headers, byte[] buf, int off, int len) {
         SdkHttpRequest.Builder b = SdkHttpRequest.builder().method(SdkHttpMethod.fromValue(method)).uri(uri);
@@ -173,9 +170,10 @@ public final class SignedHttp {
         return out;
     }
 
-    private static void backOff(int attempt) {
+    /** Waits before attempt {@code attempt} (50-200 ms, doubling), through the sleeper. */
+    private void backOff(int attempt) {
         try {
-            Thread.sleep(ThreadLocalRandom.current().nextLong(50L << attempt, 200L << attempt));
+            sleeper.sleepUntil(clock.instant().plusMillis(ThreadLocalRandom.current().nextLong(50L << attempt, 200L << attempt)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

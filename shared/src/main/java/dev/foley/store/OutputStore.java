@@ -4,12 +4,8 @@ import dev.foley.prediction.Prediction;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -25,12 +21,6 @@ import dev.foley.aws.S3;
  */
 public final class OutputStore {
 
-    /** S3 stored something else than what was read: the object is not kept; trying again can help. */
-    public static final class ChecksumMismatchException extends IOException {
-        public ChecksumMismatchException(String message) {
-            super(message);
-        }
-    }
 
     static final int PART = 8 * 1024 * 1024;
     private static final String DONE_MARK = "foley-copied";
@@ -127,39 +117,24 @@ public final class OutputStore {
         String type = contentType == null ? guessType(key) : contentType;
         String uploadId = S3Calls.guarded(() -> s3.startMultipart(bucket, key, type, Map.of(DONE_MARK, "1")));
         try {
+            // Each part goes with its CRC32, which S3 checks before it keeps the part: a part damaged on the
+            // way is refused, never stored (an ETag is no MD5 under SSE-KMS, so it is not what we check).
             byte[] buf = new byte[PART];
             List<S3.Part> parts = new ArrayList<>();
-            MessageDigest md5OfMd5s = md5();
             int partNumber = 1;
             while (true) {
                 int n = in.readNBytes(buf, 0, PART);
                 if (n == 0 && partNumber > 1) {
                     break;
                 }
-                MessageDigest partMd5 = md5();
-                partMd5.update(buf, 0, n);
-                byte[] md5 = partMd5.digest();
-                md5OfMd5s.update(md5);
                 int pn = partNumber;
-                String etag = S3Calls.guarded(() -> s3.uploadPart(bucket, key, uploadId, pn, buf, n, Base64.getEncoder().encodeToString(md5)));
-                if (!unquote(etag).equalsIgnoreCase(HexFormat.of().formatHex(md5))) {
-                    throw new ChecksumMismatchException("S3 stored part " + pn + " with another checksum");
-                }
-                parts.add(new S3.Part(pn, etag));
+                parts.add(S3Calls.guarded(() -> s3.uploadPart(bucket, key, uploadId, pn, buf, n)));
                 partNumber++;
                 if (n < PART) {
                     break;
                 }
             }
-            String finalEtag = S3Calls.guarded(() -> s3.completeMultipart(bucket, key, uploadId, parts));
-            String expected = HexFormat.of().formatHex(md5OfMd5s.digest()) + "-" + parts.size();
-            if (!unquote(finalEtag).equalsIgnoreCase(expected)) {
-                S3Calls.guarded(() -> {
-                    s3.delete(bucket, key);
-                    return null;
-                });
-                throw new ChecksumMismatchException("the copied object's checksum does not match what was read");
-            }
+            S3Calls.guarded(() -> s3.completeMultipart(bucket, key, uploadId, parts));
         } catch (IOException | RuntimeException e) {
             try {
                 s3.abortMultipart(bucket, key, uploadId);
@@ -170,17 +145,7 @@ public final class OutputStore {
         }
     }
 
-    private static String unquote(String etag) {
-        return etag == null ? "" : etag.replace("\"", "");
-    }
 
-    private static MessageDigest md5() {
-        try {
-            return MessageDigest.getInstance("MD5");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     /** The extension of a URL's path ({@code .mp4}), or empty. */
     public static String extension(String url) {
