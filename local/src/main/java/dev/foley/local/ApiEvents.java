@@ -20,31 +20,6 @@ public final class ApiEvents {
                 .withRequestContext(ctx).build();
     }
 
-    /**
-     * The same request as the map the API handler receives: the payload 2.0 JSON that the Lambda
-     * runtime reads into nested maps. The benchmarks call the handler with this, as the runtime
-     * does, so no event library's serializer is timed.
-     */
-    public static Map<String, Object> map(String method, String path, String rawQuery, Map<String, String> headers,
-            String body, boolean base64) {
-        Map<String, Object> e = new HashMap<>();
-        e.put("version", "2.0");
-        e.put("routeKey", "$default");
-        e.put("rawPath", path);
-        e.put("rawQueryString", rawQuery);
-        e.put("headers", new HashMap<>(headers));
-        e.put("body", body);
-        e.put("isBase64Encoded", base64);
-        e.put("requestContext", Map.of("http", Map.of("method", method, "path", path), "domainName", "local.test",
-                "requestId", "req-" + System.nanoTime()));
-        return e;
-    }
-
-    /** An authenticated JSON request, as the map the handler receives. */
-    public static Map<String, Object> authedMap(String key, String method, String path, String body) {
-        return map(method, path, "", Map.of("authorization", "Bearer " + key, "content-type", "application/json"), body, false);
-    }
-
     /** An authenticated JSON request. */
     public static APIGatewayV2HTTPEvent authed(String key, String method, String path, String body) {
         return of(method, path, "", Map.of("authorization", "Bearer " + key, "content-type", "application/json"), body, false);

@@ -16,9 +16,8 @@ import java.util.Map;
 
 /**
  * Calls a handler as the Lambda runtime does: the typed event (what API Gateway or S3 sends) is
- * written as the JSON Lambda delivers, read into the map the handler takes, and the handler's
- * answer read back into the typed response. Local mode and the tests use the typed events; the
- * functions' zips carry no event library.
+ * written as the JSON Lambda delivers and read back with the runtime's own serializers into the
+ * type the handler takes ({@link APIGatewayV2HTTPEvent}, {@link S3Event}); the answer likewise.
  */
 public final class Lambdas {
 
@@ -33,26 +32,24 @@ public final class Lambdas {
     }
 
     public static APIGatewayV2HTTPResponse api(ApiHandler handler, APIGatewayV2HTTPEvent event, Context context) {
-        Map<String, Object> out = handler.handleRequest(asMap(event, APIGatewayV2HTTPEvent.class), context);
-        try {
-            return LambdaEventSerializers.serializerFor(APIGatewayV2HTTPResponse.class, LOADER).fromJson(JSON.writeValueAsString(out));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return roundTrip(handler.handleRequest(roundTrip(event, APIGatewayV2HTTPEvent.class), context), APIGatewayV2HTTPResponse.class);
     }
 
     public static String ingest(IngestHandler handler, S3Event event) {
-        return handler.handleRequest(asMap(event, S3Event.class), null);
+        return handler.handleRequest(roundTrip(event, S3Event.class), null);
     }
 
-    /** A notification's JSON as it arrives (an SQS body, say), handed over as the runtime would. */
-    @SuppressWarnings("unchecked")
+    /** A notification's JSON as it arrives (an SQS body, say), read into the event as the runtime would. */
     public static String ingest(IngestHandler handler, String json, Context context) {
-        try {
-            return handler.handleRequest(JSON.readValue(json, Map.class), context);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return handler.handleRequest(LambdaEventSerializers.serializerFor(S3Event.class, LOADER).fromJson(json), context);
+    }
+
+    /** {@code value} written as the JSON Lambda carries and read back as the runtime reads it. */
+    public static <T> T roundTrip(T value, Class<T> type) {
+        var serializer = LambdaEventSerializers.serializerFor(type, LOADER);
+        ByteArrayOutputStream json = new ByteArrayOutputStream();
+        serializer.toJson(value, json);
+        return serializer.fromJson(json.toString(StandardCharsets.UTF_8));
     }
 
     /** The event as the runtime hands it to a handler taking a map: its JSON, read into nested maps. */

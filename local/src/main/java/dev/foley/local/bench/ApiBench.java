@@ -149,17 +149,17 @@ public final class ApiBench {
 
     /** Calls the handler as the Lambda runtime does: with the event's JSON read into a map. */
     static String submit(ApiHandler h, String body) {
-        Map<String, Object> r = h.handleRequest(ApiEvents.authedMap(KEY, "POST", FoleyApi.SUBMIT_VIDEO, body), null);
-        if (!Integer.valueOf(200).equals(r.get("statusCode"))) {
-            throw new IllegalStateException("submit answered " + r.get("statusCode") + ": " + r.get("body"));
+        var r = h.handleRequest(ApiEvents.authed(KEY, "POST", FoleyApi.SUBMIT_VIDEO, body), null);
+        if (r.getStatusCode() != 200) {
+            throw new IllegalStateException("submit answered " + r.getStatusCode() + ": " + r.getBody());
         }
-        return Json.parse((String) r.get("body")).at("/data/id").asText();
+        return Json.parse(r.getBody()).at("/data/id").asText();
     }
 
     static void result(ApiHandler h, String id) {
-        Map<String, Object> r = h.handleRequest(ApiEvents.authedMap(KEY, "GET", "/api/v3/predictions/" + id + "/result", null), null);
-        if (!Integer.valueOf(200).equals(r.get("statusCode"))) {
-            throw new IllegalStateException("result answered " + r.get("statusCode"));
+        var r = h.handleRequest(ApiEvents.authed(KEY, "GET", "/api/v3/predictions/" + id + "/result", null), null);
+        if (r.getStatusCode() != 200) {
+            throw new IllegalStateException("result answered " + r.getStatusCode());
         }
     }
 

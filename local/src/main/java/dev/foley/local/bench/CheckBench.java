@@ -111,10 +111,10 @@ public final class CheckBench {
                 Thread loop = PipelineBench.inBackground(poller, java.time.Duration.ofMillis(100));
                 List<String> ids = new ArrayList<>();
                 for (int i = 0; i < 12; i++) {
-                    var r = st.api().handleRequest(dev.foley.local.ApiEvents.authedMap(PipelineBench.KEY, "POST",
+                    var r = st.api().handleRequest(dev.foley.local.ApiEvents.authed(PipelineBench.KEY, "POST",
                             dev.foley.api.FoleyApi.SUBMIT_VIDEO, "{\"video\":\"" + video + "\",\"prompt\":\"bench\",\"duration\":8,"
                                     + "\"sound_check\":" + check + "}"), null);
-                    ids.add(dev.foley.json.Json.parse((String) r.get("body")).at("/data/id").asText());
+                    ids.add(dev.foley.json.Json.parse(r.getBody()).at("/data/id").asText());
                     Thread.sleep(400); // arrivals spread out, as clients send them
                 }
                 List<Long> lags = new ArrayList<>();

@@ -26,22 +26,39 @@ public final class HandlerStartup {
     public static void main(String[] args) throws Exception {
         Class<?> c = Class.forName(args[0]);
         Object handler = c.getConstructor().newInstance();
-        // The JSON the runtime would hand over, as the maps a handler taking Map receives.
+        // What the runtime would hand over: the API's and S3's typed events (from the zip's own events
+        // library), the schedule's and an async invoke's JSON as maps.
         Object event = switch (args[1]) {
-            case "api" -> Map.of("rawPath", "/api/v3/wavespeed-ai/mmaudio-v2", "rawQueryString", "",
-                    "headers", Map.of("authorization", "Bearer " + PipelineBench.KEY, "content-type", "application/json"),
-                    "body", "{\"video\":\"https://cdn.example.com/a.mp4\",\"prompt\":\"first\",\"duration\":4}",
-                    "isBase64Encoded", false,
-                    "requestContext", Map.of("http", Map.of("method", "POST"), "domainName", "bench", "requestId", "r"));
+            case "api" -> Typed.api();
             case "poller" -> Map.of("source", "aws.events", "detail-type", "Scheduled Event");
             case "completion" -> Map.of("prediction_id", "0123456789abcdef0123456789abcdef");
-            default -> Map.of("Records", List.of());
+            default -> Typed.s3();
         };
         Object out = c.getMethod("handleRequest", Object.class, com.amazonaws.services.lambda.runtime.Context.class)
                 .invoke(handler, event, null);
         long ms = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
         System.out.println("STARTUP ms=" + ms + " classes=" + ManagementFactory.getClassLoadingMXBean().getLoadedClassCount()
                 + " answer=" + String.valueOf(out).substring(0, Math.min(60, String.valueOf(out).length())).replace('\n', ' '));
+    }
+
+    /** The typed events, apart: loaded only in the JVMs whose zip carries the events library. */
+    static final class Typed {
+        static Object api() {
+            return com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent.builder()
+                    .withRawPath("/api/v3/wavespeed-ai/mmaudio-v2").withRawQueryString("")
+                    .withHeaders(Map.of("authorization", "Bearer " + PipelineBench.KEY, "content-type", "application/json"))
+                    .withBody("{\"video\":\"https://cdn.example.com/a.mp4\",\"prompt\":\"first\",\"duration\":4}")
+                    .withIsBase64Encoded(false)
+                    .withRequestContext(com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent.RequestContext.builder()
+                            .withHttp(com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent.RequestContext.Http.builder()
+                                    .withMethod("POST").build())
+                            .withDomainName("bench").withRequestId("r").build())
+                    .build();
+        }
+
+        static Object s3() {
+            return new com.amazonaws.services.lambda.runtime.events.S3Event(List.of());
+        }
     }
 
     public static void run(URI endpoint, PrintStream out) throws Exception {

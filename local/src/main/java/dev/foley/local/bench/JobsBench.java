@@ -112,7 +112,7 @@ public final class JobsBench {
             st.provider().outage(true);
             java.util.Map<String, java.time.Instant> cancelledAt = new java.util.HashMap<>();
             for (String id : ids) {
-                st.api().handleRequest(ApiEvents.authedMap(PipelineBench.KEY, "POST", "/api/v3/predictions/" + id + "/cancel", null), null);
+                st.api().handleRequest(ApiEvents.authed(PipelineBench.KEY, "POST", "/api/v3/predictions/" + id + "/cancel", null), null);
                 cancelledAt.put(id, java.time.Instant.now());
             }
             java.time.Instant outageStart = java.time.Instant.now();
@@ -160,10 +160,10 @@ public final class JobsBench {
     static List<String> submitAll(PipelineBench.Stack st, int n, String query) throws Exception {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            var r = st.api().handleRequest(ApiEvents.map("POST", FoleyApi.SUBMIT_VIDEO, query, Map.of("authorization", "Bearer "
+            var r = st.api().handleRequest(ApiEvents.of("POST", FoleyApi.SUBMIT_VIDEO, query, Map.of("authorization", "Bearer "
                     + PipelineBench.KEY, "content-type", "application/json"),
                     "{\"video\":\"https://cdn.example.com/a.mp4\",\"prompt\":\"bench\",\"duration\":4}", false), null);
-            ids.add(Json.parse((String) r.get("body")).at("/data/id").asText());
+            ids.add(Json.parse(r.getBody()).at("/data/id").asText());
         }
         return ids;
     }
@@ -199,9 +199,9 @@ public final class JobsBench {
                 List<Future<String>> fs = new ArrayList<>();
                 for (int i = 0; i < N; i++) {
                     fs.add(ex.submit(() -> {
-                        var r = st.api().handleRequest(ApiEvents.authedMap(PipelineBench.KEY, "POST", FoleyApi.SUBMIT_VIDEO,
+                        var r = st.api().handleRequest(ApiEvents.authed(PipelineBench.KEY, "POST", FoleyApi.SUBMIT_VIDEO,
                                 "{\"video\":\"https://cdn.example.com/a.mp4\",\"prompt\":\"bench\",\"duration\":4}"), null);
-                        return Json.parse((String) r.get("body")).at("/data/id").asText();
+                        return Json.parse(r.getBody()).at("/data/id").asText();
                     }));
                 }
                 for (Future<String> f : fs) {

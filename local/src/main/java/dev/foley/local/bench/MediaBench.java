@@ -172,9 +172,9 @@ public final class MediaBench {
             }
             String video = st.foley().outputStore().workLink(key);
             long t0 = System.nanoTime();
-            var resp = st.api().handleRequest(ApiEvents.authedMap(PipelineBench.KEY, "POST", FoleyApi.SUBMIT_LONG,
+            var resp = st.api().handleRequest(ApiEvents.authed(PipelineBench.KEY, "POST", FoleyApi.SUBMIT_LONG,
                     "{\"video\":\"" + video + "\",\"prompt\":\"bench\",\"num_samples\":" + takes + "}"), null);
-            String id = Json.parse((String) resp.get("body")).at("/data/id").asText();
+            String id = Json.parse(resp.getBody()).at("/data/id").asText();
             Prediction pr = st.foley().predictions().get(id).orElseThrow();
             long end = System.nanoTime() + Duration.ofMinutes(5).toNanos();
             while (!pr.phase().terminal() && System.nanoTime() < end) {

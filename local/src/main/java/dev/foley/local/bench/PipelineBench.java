@@ -245,10 +245,10 @@ public final class PipelineBench {
                     long ts = Instant.now().getEpochSecond();
                     var headers = Map.of("webhook-id", "m-" + job, "webhook-timestamp", Long.toString(ts),
                             "webhook-signature", WebhookSignatures.wavespeedSign(SECRET, "m-" + job, ts, body));
-                    var r = st.api().handleRequest(ApiEvents.map("POST", "/internal/callbacks/wavespeed/" + p.id(), "", headers,
+                    var r = st.api().handleRequest(ApiEvents.of("POST", "/internal/callbacks/wavespeed/" + p.id(), "", headers,
                             new String(body, StandardCharsets.UTF_8), false), null);
-                    if (!Integer.valueOf(200).equals(r.get("statusCode"))) {
-                        throw new IllegalStateException("callback refused: " + r.get("body"));
+                    if (r.getStatusCode() != 200) {
+                        throw new IllegalStateException("callback refused: " + r.getBody());
                     }
                     receiver.await(p.id(), Duration.ofSeconds(20));
                 }

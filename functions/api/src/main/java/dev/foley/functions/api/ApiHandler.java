@@ -2,6 +2,8 @@ package dev.foley.functions.api;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.foley.Foley;
 import dev.foley.api.ApiRequest;
 import dev.foley.api.ApiResponse;
@@ -16,10 +18,10 @@ import org.crac.Resource;
 
 /**
  * API Gateway (HTTP API, payload format 2.0) → {@link FoleyApi}. Holds no rule of its own. The
- * event arrives as the runtime reads any JSON event (nested maps), so no event library is needed
- * in the zip; the answer goes back the same way.
+ * event and the answer are the Lambda events library's types ({@link APIGatewayV2HTTPEvent},
+ * {@link APIGatewayV2HTTPResponse}), which the runtime reads and writes.
  */
-public final class ApiHandler implements RequestHandler<Map<String, Object>, Map<String, Object>>, Resource {
+public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, Resource {
 
     private final FoleyApi api;
 
@@ -34,39 +36,32 @@ public final class ApiHandler implements RequestHandler<Map<String, Object>, Map
     }
 
     @Override
-    public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
+    public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
         // Every line this invocation logs carries its Lambda request id (and, for the API, API Gateway's).
-        try (var scope = dev.foley.obs.Log.invocation(context == null ? null : context.getAwsRequestId(), ApiHandler.correlationId(event))) {
-            return handle(event, context);
+        try (var scope = dev.foley.obs.Log.invocation(context == null ? null : context.getAwsRequestId(), correlationId(event))) {
+            ApiResponse r = api.handle(toRequest(event));
+            return APIGatewayV2HTTPResponse.builder().withStatusCode(r.status()).withHeaders(new HashMap<>(r.headers()))
+                    .withBody(r.body()).withIsBase64Encoded(false).build();
         }
     }
 
-    private Map<String, Object> handle(Map<String, Object> event, Context context) {
-        ApiResponse r = api.handle(toRequest(event));
-        Map<String, Object> out = new HashMap<>();
-        out.put("statusCode", r.status());
-        out.put("headers", r.headers());
-        out.put("body", r.body());
-        out.put("isBase64Encoded", false);
-        return out;
-    }
-
-    static String correlationId(Map<String, Object> e) {
-        return map(e.get("requestContext")).get("requestId") instanceof String id ? id : null;
+    static String correlationId(APIGatewayV2HTTPEvent e) {
+        return e == null || e.getRequestContext() == null ? null : e.getRequestContext().getRequestId();
     }
 
     /** The request as API Gateway's payload 2.0 describes it. */
-    static ApiRequest toRequest(Map<String, Object> e) {
-        Map<String, Object> ctx = map(e.get("requestContext"));
-        Map<String, Object> http = map(ctx.get("http"));
-        String method = http.get("method") instanceof String m ? m : "GET";
+    static ApiRequest toRequest(APIGatewayV2HTTPEvent e) {
+        var ctx = e.getRequestContext();
+        String method = ctx != null && ctx.getHttp() != null && ctx.getHttp().getMethod() != null ? ctx.getHttp().getMethod() : "GET";
         Map<String, String> headers = new HashMap<>();
-        map(e.get("headers")).forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.valueOf(v)));
+        if (e.getHeaders() != null) {
+            e.getHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.valueOf(v)));
+        }
         byte[] body;
-        Object raw = e.get("body");
-        if (!(raw instanceof String text)) {
+        String text = e.getBody();
+        if (text == null) {
             body = new byte[0];
-        } else if (Boolean.TRUE.equals(e.get("isBase64Encoded"))) {
+        } else if (e.getIsBase64Encoded()) {
             try {
                 body = Base64.getDecoder().decode(text);
             } catch (IllegalArgumentException bad) {
@@ -75,13 +70,8 @@ public final class ApiHandler implements RequestHandler<Map<String, Object>, Map
         } else {
             body = text.getBytes(StandardCharsets.UTF_8);
         }
-        return new ApiRequest(method, (String) e.get("rawPath"), headers, (String) e.get("rawQueryString"), body,
-                (String) ctx.get("domainName"), ctx.get("requestId") instanceof String id ? id : "-");
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> map(Object o) {
-        return o instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        return new ApiRequest(method, e.getRawPath(), headers, e.getRawQueryString(), body, ctx == null ? null : ctx.getDomainName(),
+                ctx != null && ctx.getRequestId() != null ? ctx.getRequestId() : "-");
     }
 
     /** SnapStart priming: run the real routing, JSON and DynamoDB paths once, with no writes. */

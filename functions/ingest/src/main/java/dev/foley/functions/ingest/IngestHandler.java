@@ -2,6 +2,7 @@ package dev.foley.functions.ingest;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.S3Event;
 import dev.foley.Foley;
 import dev.foley.ingest.Ingest;
 import java.net.URLDecoder;
@@ -13,12 +14,11 @@ import org.crac.Core;
 import org.crac.Resource;
 
 /**
- * S3 {@code ObjectCreated} on {@code inputs/} of the uploads bucket → {@link Ingest}. The event
- * arrives as the runtime reads any JSON event (nested maps: {@code Records[].eventName},
- * {@code .s3.bucket.name}, {@code .s3.object.key}). Keys arrive URL-encoded (spaces as {@code +});
- * they are decoded here, once.
+ * S3 {@code ObjectCreated} on {@code inputs/} of the uploads bucket → {@link Ingest}. The event is
+ * the Lambda events library's {@link S3Event}, which the runtime reads. Keys arrive URL-encoded
+ * (spaces as {@code +}); they are decoded here, once.
  */
-public final class IngestHandler implements RequestHandler<Map<String, Object>, String>, Resource {
+public final class IngestHandler implements RequestHandler<S3Event, String>, Resource {
 
     private final Ingest ingest;
 
@@ -32,35 +32,28 @@ public final class IngestHandler implements RequestHandler<Map<String, Object>, 
     }
 
     @Override
-    public String handleRequest(Map<String, Object> event, Context context) {
+    public String handleRequest(S3Event event, Context context) {
         // Every line this invocation logs carries its Lambda request id (and, for the API, API Gateway's).
         try (var scope = dev.foley.obs.Log.invocation(context == null ? null : context.getAwsRequestId(), null)) {
             return handle(event, context);
         }
     }
 
-    private String handle(Map<String, Object> event, Context context) {
+    private String handle(S3Event event, Context context) {
         List<String> outcomes = new ArrayList<>();
-        if (event == null || !(event.get("Records") instanceof List<?> records)) {
+        if (event == null || event.getRecords() == null) {
             return "[]";
         }
-        for (Object o : records) {
-            Map<String, Object> r = map(o);
-            if (!(r.get("eventName") instanceof String name) || !name.startsWith("ObjectCreated")) {
+        for (var r : event.getRecords()) {
+            if (r == null || r.getEventName() == null || !r.getEventName().startsWith("ObjectCreated") || r.getS3() == null
+                    || r.getS3().getBucket() == null || r.getS3().getObject() == null || r.getS3().getObject().getKey() == null) {
                 outcomes.add("IGNORED");
                 continue;
             }
-            Map<String, Object> s3 = map(r.get("s3"));
-            String bucket = String.valueOf(map(s3.get("bucket")).get("name"));
-            String key = URLDecoder.decode(String.valueOf(map(s3.get("object")).get("key")), StandardCharsets.UTF_8);
-            outcomes.add(ingest.onObjectCreated(bucket, key).name());
+            String key = URLDecoder.decode(r.getS3().getObject().getKey(), StandardCharsets.UTF_8);
+            outcomes.add(ingest.onObjectCreated(r.getS3().getBucket().getName(), key).name());
         }
         return outcomes.toString();
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> map(Object o) {
-        return o instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
     }
 
     @Override
