@@ -67,8 +67,9 @@ final class Generate {
                 if (seconds > limit + 0.05 && !longModel && model.longPath().isPresent() && (r.duration() == null
                         || !r.duration().matches("[0-9]+") || Integer.parseInt(r.duration()) > limit)) {
                     longModel = true;
-                    out.printf(Locale.ROOT, "the clip is %.1f s long, past %s's %d s: using %s%n", seconds, model.title(),
-                            (int) limit, model.longPath().orElseThrow());
+                    out.printf(Locale.ROOT, "the clip is %.1f s long, past %s %d s: using %s%n", seconds,
+                            model.equals(dev.foley.model.Models.MMAUDIO_V2) ? "the hosted models'" : model.title() + "'s", (int) limit,
+                            model.longPath().orElseThrow());
                 }
             } catch (dev.foley.media.Ffmpeg.UnreadableException e) {
                 // the API's media step says what is wrong with it, as it would for any client

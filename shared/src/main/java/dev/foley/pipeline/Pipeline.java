@@ -90,10 +90,6 @@ public final class Pipeline {
     private final Set<String> pushesMissed = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** A step's status check may take this long at most. */
     static final Duration CHECK_BUDGET = Duration.ofSeconds(30);
-    /** A failed cancel or result file is tried again after this long ... */
-    static final Duration EFFECT_RETRY = Duration.ofSeconds(30);
-    /** ... until the prediction is this old; after that the effect is given up (and said so in its log). */
-    static final Duration EFFECTS_GIVE_UP = Duration.ofHours(1);
 
     private final PredictionStore store;
     private final WebhookAttempts webhookAttempts;
@@ -119,6 +115,8 @@ public final class Pipeline {
      * media, as some tests are) results that need no other media work are copied as they are.
      */
     private final boolean mediaDeployed;
+    /** The effects stage: stopping jobs, webhooks, result files. */
+    private final Effects effects;
     /**
      * Providers found full here lately, until when: meanwhile waiters are not sent to ask again (a
      * refusal we already know of costs no write), and a newcomer queues at once.
@@ -190,6 +188,7 @@ public final class Pipeline {
         this.windowConcurrency = handoffs.windowConcurrency();
         this.maxInFlight = handoffs.maxInFlight();
         this.resultFiles = handoffs.resultFiles();
+        this.effects = new Effects(store, providers, webhooks, webhookAttempts, resultFiles, clock, owner, this::recordEffects);
         // The triggers only keep the pipeline to call it later: nothing runs before it is built.
         this.completion = handoffs.completion().apply(this);
         this.mediaTrigger = handoffs.media().apply(this);
@@ -353,12 +352,12 @@ public final class Pipeline {
             case Work.Wait wait -> p;
             case Work.TimeOut t -> finishOf(p, Phase.FAILED, t.reason(), p.phase() == Phase.UPSTREAM_DONE,
                     List.of("deadline passed in phase " + p.phase().code())).orElseGet(() -> reread(p));
-            case Work.StopJobs s -> mode == Mode.REQUEST ? handOff(p) : stopJobs(p, until);
+            case Work.StopJobs s -> mode == Mode.REQUEST ? handOff(p) : effects.stopJobs(p, until);
             case Work.Submit s -> p.kind() == Kind.LONG ? cut(p, mode, until) : p.hasTakes() ? planTakes(p) : submit(p, until);
             case Work.Check c -> p.hasChildren() ? gather(p) : check(p, until, mode == Mode.WORKER);
             case Work.Copy c -> viaMedia(p) ? finishMedia(p, mode, c.due(), until)
                     : mode != Mode.WORKER ? copy(p, until) : c.due() ? handOver(p) : p;
-            case Work.Notify n -> mode == Mode.REQUEST ? handOff(p) : notifyClient(p, until);
+            case Work.Notify n -> mode == Mode.REQUEST ? handOff(p) : effects.notifyClient(p, until);
         };
     }
 
@@ -833,119 +832,7 @@ public final class Pipeline {
         return done.orElseGet(() -> reread(claimed));
     }
 
-    // ---- finished: effects ----
-
-    /** Stops the jobs that should not run on (orphans; all of a failed or cancelled prediction's), under a claim. */
-    private Prediction stopJobs(Prediction p, Deadline until) {
-        Instant leaseEnd = clock.instant().plus(Lifecycle.EFFECTS_LEASE);
-        Optional<Prediction> claimedOpt = store.claim(p, Step.EFFECTS, owner, leaseEnd, false);
-        if (claimedOpt.isEmpty()) {
-            return p; // someone else has it
-        }
-        Prediction claimed = claimedOpt.get();
-        Deadline act = until.orEarlier(leaseEnd.minus(Lifecycle.RECORD_MARGIN));
-        Set<String> stopped = new LinkedHashSet<>();
-        List<String> lines = new ArrayList<>();
-        boolean giveUp = clock.instant().isAfter(claimed.createdAt().plus(EFFECTS_GIVE_UP));
-        int failed = 0;
-        for (ProviderJob job : claimed.jobs().toStop(claimed.phase())) {
-            Optional<InferenceProvider> provider = providers.byName(job.provider());
-            if (provider.isEmpty()) {
-                stopped.add(job.key());
-                lines.add("job " + job.key() + " cannot be stopped: its provider is no longer configured");
-                continue;
-            }
-            try {
-                InferenceProvider.CancelOutcome o = provider.get().cancel(job, act);
-                stopped.add(job.key());
-                lines.add("stopped job " + job.key() + ": " + o.words());
-            } catch (ProviderException e) {
-                failed++;
-                String line = "could not stop job " + job.key() + " (round " + (claimed.jobs().stopAttempts() + 1) + "): "
-                        + e.getMessage() + (giveUp ? " (given up)" : "");
-                lines.add(line);
-                LOG.log(Level.WARNING, "{0}: {1}", p.id(), line);
-                dev.foley.obs.Metrics.put(dev.foley.obs.Metrics.Metric.JobStopFailures, 1, "Provider", job.provider());
-                if (giveUp) {
-                    stopped.add(job.key());
-                }
-            }
-        }
-        Instant now = clock.instant();
-        // A round that failed waits for its backoff step; one that stopped everything clears it.
-        Jobs after = claimed.jobs().withStopped(stopped);
-        int rounds = failed > 0 ? after.stopAttempts() + 1 : 0;
-        after = after.withStopRetry(rounds, after.toStop(claimed.phase()).isEmpty() ? null : Lifecycle.stopRetry(rounds, now));
-        Instant due;
-        if (claimed.phase().terminal()) {
-            due = Lifecycle.effectsDue(claimed.toBuilder().jobs(after).build(), now);
-        } else {
-            // Back to its own work: the step that was due before (or now); the next round of cancels if that comes first.
-            due = p.dueAt() == null || p.dueAt().isBefore(now) ? now : p.dueAt();
-            if (after.stopDueAt() != null && after.stopDueAt().isBefore(due)) {
-                due = after.stopDueAt();
-            }
-        }
-        return recordEffects(claimed, stopped, after, claimed.notifications(), due, lines);
-    }
-
-    /** A webhook attempt (claimed, so one delivery per scheduled attempt) and/or the result file. */
-    private Prediction notifyClient(Prediction p, Deadline until) {
-        Instant now = clock.instant();
-        boolean webhookNow = p.notifications().webhookDueBy(now);
-        Optional<Prediction> claimedOpt = store.claim(p, Step.EFFECTS, owner, now.plus(Lifecycle.EFFECTS_LEASE), webhookNow);
-        if (claimedOpt.isEmpty()) {
-            return p; // someone else has it
-        }
-        Prediction claimed = claimedOpt.get();
-        Notifications n = claimed.notifications();
-        List<String> lines = new ArrayList<>();
-        boolean giveUp = now.isAfter(claimed.createdAt().plus(EFFECTS_GIVE_UP));
-        boolean filePending = n.resultFilePending();
-        Instant fileRetry = null;
-        if (filePending) {
-            try {
-                resultFiles.write(claimed);
-                filePending = false;
-            } catch (Exception e) {
-                LOG.log(Level.ERROR, "could not write the result file of S3-triggered prediction " + p.id(), e);
-                lines.add("result file: " + e.getMessage() + (giveUp ? " (given up)" : ""));
-                filePending = !giveUp;
-                fileRetry = filePending ? now.plus(EFFECT_RETRY) : null;
-            }
-        }
-        WebhookState state = n.webhookState();
-        Instant webhookDue = n.webhookDueAt();
-        if (webhookNow) {
-            int attempt = claimed.webhookAttempts(); // counted by the claim
-            WebhookSender.Attempt a = webhooks.deliver(claimed);
-            PinnedHttp.Result r = a.result();
-            webhookAttempts.record(claimed.id(), new WebhookAttempts.Attempt(attempt, clock.instant(),
-                    String.valueOf(URI.create(claimed.webhook()).getHost()), r.status(), r.latencyMs(), r.error()));
-            Optional<Duration> retry = a.retryable() ? Lifecycle.webhookRetryAfter(attempt) : Optional.empty();
-            dev.foley.obs.Metrics.put(dev.foley.obs.Metrics.Metric.WebhookDeliveries, 1, "Outcome",
-                    r.ok() ? "delivered" : retry.isPresent() ? "failed" : "gave_up");
-            if (r.ok()) {
-                state = WebhookState.DELIVERED;
-                webhookDue = null;
-            } else if (retry.isPresent()) {
-                webhookDue = clock.instant().plus(retry.get());
-            } else {
-                dev.foley.obs.Metrics.put(dev.foley.obs.Metrics.Metric.WebhookGiveUps, 1);
-                state = WebhookState.GAVE_UP;
-                webhookDue = null;
-                LOG.log(Level.WARNING, "gave up delivering the webhook of {0} after {1} attempts", p.id(), attempt);
-            }
-            lines.add("webhook attempt " + attempt + ": " + (r.ok() ? "delivered" : r.status() > 0 ? "HTTP " + r.status() : r.error()));
-        }
-        Notifications owed = new Notifications(state, claimed.webhookAttempts(), webhookDue, filePending);
-        Prediction projected = claimed.toBuilder().notifications(owed).build();
-        Instant due = Lifecycle.effectsDue(projected, clock.instant());
-        if (fileRetry != null) {
-            due = state == WebhookState.PENDING && webhookDue != null && webhookDue.isBefore(fileRetry) ? webhookDue : fileRetry;
-        }
-        return recordEffects(claimed, Set.of(), owed, due, lines);
-    }
+    // ---- finished: effects (the effects stage, Effects) ----
 
     // ---- shared ----
 
