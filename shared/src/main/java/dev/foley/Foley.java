@@ -154,7 +154,7 @@ public final class Foley {
 
         // Links the upload-ticket endpoint hands out point into our own uploads bucket: a video there is
         // ours to fetch even under strict URLs (local mode's S3 is on 127.0.0.1).
-        var validator = new RequestValidator(new UrlPolicy(s.strictUrls(), UrlPolicy.under(uploads.linkBase())));
+        var validator = new RequestValidator(new UrlPolicy(s.strictUrls(), UrlPolicy.under(uploads::linkBase)));
         var admission = new Admission(predictions, keys, validator, pipeline, pricing, parts.ids(), clock, s.keyLimits());
         var ingest = new Ingest(admission, keys, uploads, new IngestResults(uploads, s.outputsBucket(), outputs::links), clock,
                 s.ingestKeyId());

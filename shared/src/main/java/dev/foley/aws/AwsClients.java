@@ -35,7 +35,7 @@ public final class AwsClients {
         this.credentials = credentials;
         this.signed = Lazy.of(() -> new SignedHttp(credentials, settings.region(), Duration.ofSeconds(2), Duration.ofSeconds(30), clock,
                 sleeper));
-        this.s3 = Lazy.of(this::buildS3);
+        this.s3 = Lazy.of(() -> new S3(Lazy.of(this::buildS3Client), Lazy.of(this::buildPresigner)));
     }
 
     /** Credentials from the default chain (the Lambda role on AWS). */
@@ -58,21 +58,27 @@ public final class AwsClients {
         return s3.get();
     }
 
-    private S3 buildS3() {
+    private software.amazon.awssdk.services.s3.S3Configuration s3Config() {
+        return software.amazon.awssdk.services.s3.S3Configuration.builder()
+                .pathStyleAccessEnabled(settings.endpointFor(settings.s3Endpoint()).isPresent()).build();
+    }
+
+    private software.amazon.awssdk.services.s3.S3Client buildS3Client() {
         Optional<URI> endpoint = settings.endpointFor(settings.s3Endpoint());
-        var config = software.amazon.awssdk.services.s3.S3Configuration.builder().pathStyleAccessEnabled(endpoint.isPresent()).build();
         var client = software.amazon.awssdk.services.s3.S3Client.builder()
                 .httpClient(UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(2)).socketTimeout(Duration.ofSeconds(30))
                         .build())
-                .region(Region.of(settings.region())).credentialsProvider(credentials).serviceConfiguration(config)
+                .region(Region.of(settings.region())).credentialsProvider(credentials).serviceConfiguration(s3Config())
                 .crossRegionAccessEnabled(endpoint.isEmpty());
+        endpoint.ifPresent(client::endpointOverride);
+        return client.build();
+    }
+
+    private software.amazon.awssdk.services.s3.presigner.S3Presigner buildPresigner() {
         var presigner = software.amazon.awssdk.services.s3.presigner.S3Presigner.builder().region(Region.of(settings.region()))
-                .credentialsProvider(credentials).serviceConfiguration(config);
-        endpoint.ifPresent(e -> {
-            client.endpointOverride(e);
-            presigner.endpointOverride(e);
-        });
-        return new S3(client.build(), presigner.build());
+                .credentialsProvider(credentials).serviceConfiguration(s3Config());
+        settings.endpointFor(settings.s3Endpoint()).ifPresent(presigner::endpointOverride);
+        return presigner.build();
     }
 
     /** Where Lambda's API is: the configured endpoint, or the region's. */

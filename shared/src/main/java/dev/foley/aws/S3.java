@@ -57,24 +57,28 @@ public final class S3 {
         }
     }
 
-    private final S3Client client;
-    private final S3Presigner presigner;
+    private final Supplier<S3Client> clients;
+    private final Supplier<S3Presigner> presigners;
 
-    public S3(S3Client client, S3Presigner presigner) {
-        this.client = client;
-        this.presigner = presigner;
+    /**
+     * The client and the presigner, each built on first use (a submit, the poller's idle run, a
+     * webhook touch no S3: a fresh JVM does not pay for the S3 module's start-up before it needs it).
+     */
+    public S3(Supplier<S3Client> client, Supplier<S3Presigner> presigner) {
+        this.clients = client;
+        this.presigners = presigner;
     }
 
     // ---- links ----
 
     public String presignGet(String bucket, String key, Duration ttl) {
-        return presigner.presignGetObject(r -> r.signatureDuration(ttl).getObjectRequest(g -> g.bucket(bucket).key(key)))
+        return presigners.get().presignGetObject(r -> r.signatureDuration(ttl).getObjectRequest(g -> g.bucket(bucket).key(key)))
                 .url().toString();
     }
 
     /** A PUT link that S3 honours only with this content type and length (both are in the signature). */
     public String presignPut(String bucket, String key, String contentType, long contentLength, Duration ttl) {
-        return presigner.presignPutObject(r -> r.signatureDuration(ttl)
+        return presigners.get().presignPutObject(r -> r.signatureDuration(ttl)
                 .putObjectRequest(p -> p.bucket(bucket).key(key).contentType(contentType).contentLength(contentLength)))
                 .url().toString();
     }
@@ -82,14 +86,14 @@ public final class S3 {
     // ---- objects ----
 
     public void put(String bucket, String key, byte[] body, String contentType) {
-        call(() -> client.putObject(r -> r.bucket(bucket).key(key).contentType(contentType).checksumAlgorithm(ChecksumAlgorithm.CRC32),
+        call(() -> clients.get().putObject(r -> r.bucket(bucket).key(key).contentType(contentType).checksumAlgorithm(ChecksumAlgorithm.CRC32),
                 RequestBody.fromBytes(body)));
     }
 
     /** The object's bytes, or empty if there is none. */
     public Optional<byte[]> get(String bucket, String key) {
         try {
-            return Optional.of(call(() -> client.getObjectAsBytes(r -> r.bucket(bucket).key(key)).asByteArray()));
+            return Optional.of(call(() -> clients.get().getObjectAsBytes(r -> r.bucket(bucket).key(key)).asByteArray()));
         } catch (S3Exception e) {
             if (e.status() == 404) {
                 return Optional.empty();
@@ -101,7 +105,7 @@ public final class S3 {
     /** The object's head, or empty if there is none. */
     public Optional<Head> head(String bucket, String key) {
         try {
-            var h = call(() -> client.headObject(r -> r.bucket(bucket).key(key)));
+            var h = call(() -> clients.get().headObject(r -> r.bucket(bucket).key(key)));
             Map<String, String> meta = new LinkedHashMap<>();
             h.metadata().forEach((k, v) -> meta.put(k.toLowerCase(java.util.Locale.ROOT), v));
             return Optional.of(new Head(h.versionId(), h.eTag(), h.contentLength() == null ? -1 : h.contentLength(), meta));
@@ -114,13 +118,13 @@ public final class S3 {
     }
 
     public void copy(String sourceBucket, String sourceKey, String bucket, String key) {
-        call(() -> client.copyObject(r -> r.sourceBucket(sourceBucket).sourceKey(sourceKey).destinationBucket(bucket)
+        call(() -> clients.get().copyObject(r -> r.sourceBucket(sourceBucket).sourceKey(sourceKey).destinationBucket(bucket)
                 .destinationKey(key)));
     }
 
     public void delete(String bucket, String key) {
         try {
-            call(() -> client.deleteObject(r -> r.bucket(bucket).key(key)));
+            call(() -> clients.get().deleteObject(r -> r.bucket(bucket).key(key)));
         } catch (S3Exception e) {
             if (e.status() != 404) {
                 throw e;
@@ -131,7 +135,7 @@ public final class S3 {
     /** Keys that start with {@code prefix}, at most {@code max}. */
     public List<String> list(String bucket, String prefix, int max) {
         List<String> keys = new ArrayList<>();
-        call(() -> client.listObjectsV2(r -> r.bucket(bucket).prefix(prefix).maxKeys(max))).contents().forEach(o -> keys.add(o.key()));
+        call(() -> clients.get().listObjectsV2(r -> r.bucket(bucket).prefix(prefix).maxKeys(max))).contents().forEach(o -> keys.add(o.key()));
         return keys;
     }
 
@@ -139,7 +143,7 @@ public final class S3 {
 
     /** Starts a multipart upload whose parts carry CRC32 checksums; returns its id. */
     public String startMultipart(String bucket, String key, String contentType, Map<String, String> metadata) {
-        return call(() -> client.createMultipartUpload(r -> r.bucket(bucket).key(key).contentType(contentType).metadata(metadata)
+        return call(() -> clients.get().createMultipartUpload(r -> r.bucket(bucket).key(key).contentType(contentType).metadata(metadata)
                 .checksumAlgorithm(ChecksumAlgorithm.CRC32))).uploadId();
     }
 
@@ -148,7 +152,7 @@ public final class S3 {
      * before it keeps the part (a part damaged on the way is refused, not stored).
      */
     public Part uploadPart(String bucket, String key, String uploadId, int number, byte[] buf, int len) {
-        var r = call(() -> client.uploadPart(p -> p.bucket(bucket).key(key).uploadId(uploadId).partNumber(number)
+        var r = call(() -> clients.get().uploadPart(p -> p.bucket(bucket).key(key).uploadId(uploadId).partNumber(number)
                 .checksumAlgorithm(ChecksumAlgorithm.CRC32), RequestBody.fromBytes(java.util.Arrays.copyOf(buf, len))));
         return new Part(number, r.eTag(), r.checksumCRC32());
     }
@@ -157,13 +161,13 @@ public final class S3 {
     public String completeMultipart(String bucket, String key, String uploadId, List<Part> parts) {
         List<CompletedPart> done = parts.stream().map(p -> CompletedPart.builder().partNumber(p.number()).eTag(p.eTag())
                 .checksumCRC32(p.crc32()).build()).toList();
-        return call(() -> client.completeMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId)
+        return call(() -> clients.get().completeMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId)
                 .multipartUpload(m -> m.parts(done)))).eTag();
     }
 
     public void abortMultipart(String bucket, String key, String uploadId) {
         try {
-            call(() -> client.abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId)));
+            call(() -> clients.get().abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId)));
         } catch (S3Exception e) {
             if (e.status() != 404) {
                 throw e;

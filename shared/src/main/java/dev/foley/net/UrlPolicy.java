@@ -39,7 +39,25 @@ public final class UrlPolicy {
      * {@code ..} segment: what {@link #checkVideo} accepts as Foley's own.
      */
     public static java.util.function.Predicate<String> under(String base) {
-        return url -> url.startsWith(base) && !url.contains("/../") && !url.contains("/./") && !url.contains("%2e")
+        return under(() -> base);
+    }
+
+    /** The same, {@code base} asked for on first use (the uploads bucket's link base is presigned: not at start-up). */
+    public static java.util.function.Predicate<String> under(java.util.function.Supplier<String> base) {
+        java.util.function.Supplier<String> once = new java.util.function.Supplier<>() {
+            private volatile String value;
+
+            @Override
+            public String get() {
+                String v = value;
+                if (v == null) {
+                    v = base.get();
+                    value = v;
+                }
+                return v;
+            }
+        };
+        return url -> url.startsWith(once.get()) && !url.contains("/../") && !url.contains("/./") && !url.contains("%2e")
                 && !url.contains("%2E");
     }
 
