@@ -109,10 +109,12 @@ public final class HandlerStartup {
     /** A folder holding only this class, so nothing but the zip supplies the function's classes. */
     private static Path harness() throws Exception {
         Path dir = Files.createTempDirectory("foley-harness");
-        Path f = dir.resolve("dev/foley/local/bench/HandlerStartup.class");
-        Files.createDirectories(f.getParent());
-        try (var in = HandlerStartup.class.getResourceAsStream("HandlerStartup.class")) {
-            Files.write(f, in.readAllBytes());
+        for (String name : List.of("HandlerStartup.class", "HandlerStartup$Typed.class")) {
+            Path f = dir.resolve("dev/foley/local/bench/" + name);
+            Files.createDirectories(f.getParent());
+            try (var in = HandlerStartup.class.getResourceAsStream(name)) {
+                Files.write(f, in.readAllBytes());
+            }
         }
         return dir;
     }
