@@ -324,6 +324,28 @@ class ModelFamiliesTest {
 
     static final byte[][] currentOutput = new byte[1][];
 
+    /** Foley's takes on a model beside MMAudio: each take its own job with its own seed, checked, best first, each charged. */
+    @Test
+    void takesWorkForAnotherModelEachChargedAtItsPrice() throws Exception {
+        try (var emu = new WaveSpeedEmulator("ws-key")) {
+            emu.filesFrom(name -> stereo48k6s);
+            try (RunningStack stack = wavespeed(emu, "takes-models")) {
+                String h = stack.submit("/api/v3/" + Models.HUNYUAN_FOLEY.id(), "{\"video\":\"" + media.fileUrl("6s.mp4")
+                        + "\",\"prompt\":\"bounces\",\"seed\":21,\"num_samples\":2}", null).get("id").asText();
+                Prediction p = done(stack, h);
+                var submits = emu.requests(Op.SUBMIT);
+                assertEquals(2, submits.size(), "one job per take");
+                assertEquals(java.util.Set.of(21, dev.foley.prediction.Windows.seedOf(21, 1)),
+                        java.util.Set.of(submits.get(0).json().get("seed").asInt(), submits.get(1).json().get("seed").asInt()),
+                        "take 1 keeps the request's seed; take 2 derives its own");
+                JsonNode shown = stack.result(h);
+                assertEquals(2, shown.get("outputs").size());
+                assertEquals(2, shown.get("takes").size(), shown.toString());
+                assertEquals(120_000, p.chargeMicroUsd(), "two takes of the 6 s it made, at $0.01");
+            }
+        }
+    }
+
     @Test
     void aStereo48kModelStaysStereo48kThroughMix() throws Exception {
         try (var emu = new WaveSpeedEmulator("ws-key")) {
