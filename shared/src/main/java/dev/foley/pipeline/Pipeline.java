@@ -117,6 +117,8 @@ public final class Pipeline {
     private final boolean mediaDeployed;
     /** The effects stage: stopping jobs, webhooks, result files. */
     private final Effects effects;
+    /** The children stage: a long video's windows and a prediction's takes, planned, started, gathered. */
+    private final ChildStage children;
     /**
      * Providers found full here lately, until when: meanwhile waiters are not sent to ask again (a
      * refusal we already know of costs no write), and a newcomer queues at once.
@@ -192,6 +194,8 @@ public final class Pipeline {
         // The triggers only keep the pipeline to call it later: nothing runs before it is built.
         this.completion = handoffs.completion().apply(this);
         this.mediaTrigger = handoffs.media().apply(this);
+        this.children = new ChildStage(store, clock, owner, lifecycle, providers, windowConcurrency, completion, mediaTrigger,
+                this::finishOf, this::lost, this::handOffIfOwed);
     }
 
     /** Whether {@code p}'s result goes through the media step: media work asked for, or its sound check. */
@@ -226,7 +230,7 @@ public final class Pipeline {
             return claimed;
         }
         if (claimed.hasTakes()) {
-            return planTakes(claimed); // each take is a child with its own claimed submit
+            return children.planTakes(claimed); // each take is a child with its own claimed submit
         }
         Prediction after = submitAct(claimed, pushBase, until);
         handOffIfOwed(after);
@@ -353,8 +357,8 @@ public final class Pipeline {
             case Work.TimeOut t -> finishOf(p, Phase.FAILED, t.reason(), p.phase() == Phase.UPSTREAM_DONE,
                     List.of("deadline passed in phase " + p.phase().code())).orElseGet(() -> reread(p));
             case Work.StopJobs s -> mode == Mode.REQUEST ? handOff(p) : effects.stopJobs(p, until);
-            case Work.Submit s -> p.kind() == Kind.LONG ? cut(p, mode, until) : p.hasTakes() ? planTakes(p) : submit(p, until);
-            case Work.Check c -> p.hasChildren() ? gather(p) : check(p, until, mode == Mode.WORKER);
+            case Work.Submit s -> p.kind() == Kind.LONG ? cut(p, mode, until) : p.hasTakes() ? children.planTakes(p) : submit(p, until);
+            case Work.Check c -> p.hasChildren() ? children.gather(p) : check(p, until, mode == Mode.WORKER);
             case Work.Copy c -> viaMedia(p) ? finishMedia(p, mode, c.due(), until)
                     : mode != Mode.WORKER ? copy(p, until) : c.due() ? handOver(p) : p;
             case Work.Notify n -> mode == Mode.REQUEST ? handOff(p) : effects.notifyClient(p, until);
@@ -580,7 +584,7 @@ public final class Pipeline {
                     completion.trigger(p.id());
                 }
                 if (moved.isPresent() && p.isWindow()) {
-                    wakeParent(p); // its provider slot is free: the next window can start while this one is copied
+                    children.wakeParent(p); // its provider slot is free: the next window can start while this one is copied
                 }
                 yield moved.orElseGet(() -> reread(p));
             }
@@ -665,27 +669,7 @@ public final class Pipeline {
         return touched.orElseGet(() -> reread(p));
     }
 
-    /**
-     * Accepted prediction with takes: its plan is N children (as a long video's windows), each the
-     * whole request with a seed of its own, at most the provider's window concurrency at once; no
-     * media work comes first. The parent's claim makes the plan once.
-     */
-    private Prediction planTakes(Prediction p) {
-        Optional<Prediction> claimedOpt = store.claim(p, Step.MEDIA, owner, clock.instant().plus(Lifecycle.SUBMIT_LEASE), false);
-        if (claimedOpt.isEmpty()) {
-            return p;
-        }
-        Prediction claimed = claimedOpt.get();
-        int n = claimed.request().media().samples();
-        var w = new Windows(claimed.request().duration(), n, 0, windowConcurrency.applyAsInt(providers.primary().name()));
-        List<String> lines = List.of(n + " takes, " + w.concurrency() + " at a time");
-        Optional<Prediction> planned = store.recordCut(claimed, w, clock.instant(), lines);
-        planned.ifPresent(x -> completion.trigger(x.id())); // start the takes now, not at the poller's next look
-        return planned.orElseGet(() -> lost(claimed, lines));
-    }
 
-    /** A seed for a take asked without one: random, as the provider's own would be. */
-    private static final java.util.function.IntSupplier RANDOM_SEED = () -> java.util.concurrent.ThreadLocalRandom.current().nextInt(65536);
 
     /** Accepted long video: probe it and cut its windows (under a claim), then start the first windows. */
     private Prediction cut(Prediction p, Mode mode, Deadline until) {
@@ -693,81 +677,12 @@ public final class Pipeline {
             return handToMedia(p, true);
         }
         return claimedStep(p, Step.MEDIA, Lifecycle.MEDIA_LEASE, "cut", false, until, (c, u) -> media.get().cut(c, u),
-                lifecycle::mediaRetry, store::recordCutFailure, this::cutDone);
+                lifecycle::mediaRetry, store::recordCutFailure, children::cutDone);
     }
 
-    /** The video is cut: its windows (and their takes) recorded, to start. */
-    private Prediction cutDone(Prediction claimed, double seconds) {
-        var o = claimed.request().media();
-        int windows = Windows.plan(seconds, o.windowSeconds(), o.overlapSeconds()).size();
-        int takes = claimed.takesPerWindow();
-        var w = new Windows(seconds, windows * takes, 0, windowConcurrency.applyAsInt(providers.primary().name()));
-        List<String> lines = List.of(String.format(Locale.ROOT, "cut %.2f s of video into %d windows of %d s (overlap %.1f s)%s, %d at a time",
-                seconds, windows, o.windowSeconds(), o.overlapSeconds(), takes > 1 ? ", " + takes + " takes of each" : "", w.concurrency()));
-        return store.recordCut(claimed, w, clock.instant(), lines).orElseGet(() -> lost(claimed, lines));
-    }
 
-    /**
-     * A long prediction at work: look at its windows, start the next ones (up to the provider's
-     * concurrency), retry a failed one once; all done: on to the join. Windows are table items made
-     * with a conditional put, so racing steps start each one once; the provider submit is each
-     * window's own claimed step.
-     */
-    private Prediction gather(Prediction p) {
-        var plan = p.windows();
-        var cut = Children.of(p);
-        List<Prediction> windows = store.windowsOf(p.id());
-        Instant now = clock.instant();
-        return switch (WindowRules.gather(plan, cut, windows, i -> Children.name(p, cut, i))) {
-            case WindowRules.Gathered.Fail f -> finishOf(p, Phase.FAILED, f.reason(), false,
-                    List.of(f.reason())).orElseGet(() -> reread(p));
-            case WindowRules.Gathered.AllDone d -> {
-                Optional<Prediction> moved = store.markUpstreamDone(p, d.audio(), List.of(false), d.inferenceMs(),
-                        now.plus(Lifecycle.MEDIA_HANDOVER));
-                moved.ifPresent(m -> mediaTrigger.trigger(m.id()));
-                yield moved.orElseGet(() -> reread(p));
-            }
-            case WindowRules.Gathered.Going g -> {
-                List<String> started = new ArrayList<>();
-                for (var st : g.start()) {
-                    var win = cut.get(st.index());
-                    Prediction child = Children.child(p, st, win, now, RANDOM_SEED);
-                    if (store.createWindow(child)) {
-                        started.add(child.id());
-                        completion.trigger(child.id());
-                    }
-                }
-                List<String> lines = started.isEmpty() ? List.of()
-                        : List.of("started window" + (started.size() > 1 ? "s " : " ") + String.join(", ", started.stream()
-                                .map(id -> id.substring(id.indexOf(Prediction.WINDOW_MARK) + 1)).toList()));
-                yield store.recordProgress(p, g.done(), lifecycle.nextCheck(p, now), lines).orElseGet(() -> reread(p));
-            }
-        };
-    }
 
-    /** A window moved (done, failed): its parent looks at its windows now rather than at its next check. */
-    private void wakeParent(Prediction window) {
-        for (int attempt = 0; attempt < 3; attempt++) {
-            Optional<Prediction> parent = store.get(window.parentId());
-            if (parent.isEmpty() || parent.get().phase() != Phase.SUBMITTED) {
-                return;
-            }
-            if (store.reschedule(parent.get(), clock.instant()).isPresent()) {
-                completion.trigger(parent.get().id());
-                return;
-            }
-        }
-    }
 
-    /** Stops a finished long prediction's windows that are still at work (their jobs are then cancelled like any other's). */
-    private void stopWindows(Prediction parent, Phase to) {
-        for (Prediction w : store.windowsOf(parent.id())) {
-            if (!w.phase().terminal()) {
-                finishOf(w, Phase.CANCELLED, "the prediction " + (to == Phase.CANCELLED ? "was cancelled" : "failed"), false, List.of())
-                        .ifPresent(this::handOffIfOwed);
-            }
-        }
-    }
 
     /** Upstream done and the result needs media work: join, mix, convert (in the media function), then complete and charge. */
     private Prediction finishMedia(Prediction p, Mode mode, boolean due, Deadline until) {
@@ -827,7 +742,7 @@ public final class Pipeline {
         Optional<Prediction> done = store.complete(claimed, keys, quality, claimed.isWindow() ? 0 : Pricing.secondsOf(claimed, measured), charge, owed,
                 Lifecycle.effectsDue(projected, now), List.of());
         if (done.isPresent() && claimed.isWindow()) {
-            wakeParent(done.get());
+            children.wakeParent(done.get());
         }
         return done.orElseGet(() -> reread(claimed));
     }
@@ -851,10 +766,10 @@ public final class Pipeline {
         Prediction projected = p.toBuilder().phase(to).notifications(owed).jobs(jobs).build();
         Optional<Prediction> moved = store.finish(p, to, reason, jobEnded, owed, Lifecycle.effectsDue(projected, now), lines);
         if (moved.isPresent() && p.hasChildren() && p.windows() != null) {
-            stopWindows(p, to);
+            children.stopWindows(p, to);
         }
         if (moved.isPresent() && p.isWindow()) {
-            wakeParent(p);
+            children.wakeParent(p);
         }
         return moved;
     }
