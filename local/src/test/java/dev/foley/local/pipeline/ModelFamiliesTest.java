@@ -139,6 +139,11 @@ class ModelFamiliesTest {
         return RunningStack.start(name, env, all -> Moto.providers(all), true).withMedia(dir.resolve("media-" + name)).withPollers(1);
     }
 
+    /** Submits {@code fields} (without the braces) to {@code model}'s path; its prediction's id. */
+    static String submit(RunningStack stack, dev.foley.model.Model model, String fields) {
+        return stack.submit("/api/v3/" + model.id(), "{" + fields + "}", null).get("id").asText();
+    }
+
     Prediction done(RunningStack stack, String id) throws Exception {
         Prediction p = stack.await(id, q -> q.phase().terminal(), Duration.ofMinutes(3));
         assertEquals(Phase.COMPLETED, p.phase(), p.error());
@@ -152,9 +157,8 @@ class ModelFamiliesTest {
             try (RunningStack stack = wavespeed(emu, "families")) {
                 String video = media.fileUrl("6s.mp4");
                 // HunyuanVideo-Foley: $0.01 per second of the sound it made (the video's 6 s).
-                String h = stack.submit("/api/v3/" + Models.HUNYUAN_FOLEY.id(), "{\"video\":\"" + video
-                        + "\",\"prompt\":\"footsteps on gravel\",\"guidance_scale\":6,\"num_inference_steps\":30,\"seed\":7}", null)
-                        .get("id").asText();
+                String h = submit(stack, Models.HUNYUAN_FOLEY, "\"video\":\"" + video
+                        + "\",\"prompt\":\"footsteps on gravel\",\"guidance_scale\":6,\"num_inference_steps\":30,\"seed\":7");
                 Prediction hp = done(stack, h);
                 var hb = emu.requests(Op.SUBMIT).get(0);
                 assertEquals("/api/v3/wavespeed-ai/hunyuan-video-foley", hb.path());
@@ -171,9 +175,8 @@ class ModelFamiliesTest {
                 assertTrue(shown.get("outputs").get(0).asText().contains(h), "copied into our bucket: " + shown.get("outputs"));
 
                 // Kling: two prompts under its own names, $0.035 per video whatever its length.
-                String k = stack.submit("/api/v3/" + Models.KLING.id(), "{\"video\":\"" + video
-                        + "\",\"sound_effect_prompt\":\"glass shatters\",\"bgm_prompt\":\"tense strings\",\"asmr_mode\":true}", null)
-                        .get("id").asText();
+                String k = submit(stack, Models.KLING, "\"video\":\"" + video
+                        + "\",\"sound_effect_prompt\":\"glass shatters\",\"bgm_prompt\":\"tense strings\",\"asmr_mode\":true");
                 Prediction kp = done(stack, k);
                 var kb = emu.requests(Op.SUBMIT).get(1);
                 assertEquals("/api/v3/kwaivgi/kling-video-to-audio", kb.path());
