@@ -46,7 +46,11 @@ public final class FfmpegMedia implements MediaWork {
         this.bucket = bucket;
         this.http = http;
         this.tmp = tmp;
+        this.asMade = new OutputsAsMade(this, bucket);
     }
+
+    /** Outputs kept as the model made them: each checked, takes ranked. */
+    private final OutputsAsMade asMade;
 
     /** Where the cut keeps its copy of the video, for the join (the client's URL may not last). */
     static String sourceKey(String id) {
@@ -109,7 +113,7 @@ public final class FfmpegMedia implements MediaWork {
             MediaOptions o = p.request().media();
             Kind kind = p.kind();
             if (!o.shapesTheResult(kind)) { // the model's files as they are: checked, and takes ranked
-                return p.hasTakes() ? ranked(p, sources, dir, until) : checkedAsTheyAre(p, sources, dir, until);
+                return p.hasTakes() ? asMade.ranked(p, sources, dir, until) : asMade.checkedAsTheyAre(p, sources, dir, until);
             }
             String format = o.formatFor(kind);
             Path video = videoFor(p, dir, until);
@@ -251,124 +255,6 @@ public final class FfmpegMedia implements MediaWork {
         return video;
     }
 
-    /**
-     * Takes, best first: each take's output (in our bucket) checked against the picture (its own,
-     * or the client's video), scored ({@link SoundCheck#score}), and kept byte for byte as output
-     * 0, 1, … in the order of their scores (the first take first among equals). Each one's report
-     * carries its take: index, seed, score.
-     */
-    private Finished ranked(Prediction p, List<String> keys, Path dir, Deadline until) throws MediaException, IOException {
-        record Take(int index, Path file, String ext, SoundCheck check) {
-        }
-        List<Take> takes = new ArrayList<>();
-        double seconds = Double.NaN;
-        for (int i = 0; i < keys.size(); i++) {
-            Path f = dir.resolve("take-" + i);
-            if (!bucket.download(keys.get(i), f)) {
-                throw new MediaException("take " + (i + 1) + "'s output is missing from our bucket", true);
-            }
-            SoundCheck c;
-            try {
-                Ffmpeg.Probe probe = Ffmpeg.probe(f);
-                if (i == 0) {
-                    seconds = probe.seconds();
-                }
-                Path picture = pictureFor(p, f, probe, dir, until);
-                c = SoundCheck.of(f, java.util.Optional.ofNullable(picture));
-            } catch (Ffmpeg.UnreadableException e) {
-                c = new SoundCheck(new SoundCheck.Sync(null, null, "unreadable: " + e.getMessage()),
-                        new Loudness(Double.NaN, Double.NEGATIVE_INFINITY, 0), List.of("silent"));
-            }
-            takes.add(new Take(i, f, OutputStore.extension(keys.get(i)), c));
-        }
-        takes.sort(java.util.Comparator.comparingDouble((Take t) -> -t.check().score()).thenComparingInt(Take::index));
-        List<String> out = new ArrayList<>();
-        List<String> quality = new ArrayList<>();
-        for (int rank = 0; rank < takes.size(); rank++) {
-            Take t = takes.get(rank);
-            String key = OutputStore.keyOf(p.id(), rank, t.ext());
-            put(key, t.file(), null);
-            out.add(key);
-            var q = ResultCheck.qualityOf(t.check(), t.check().flags());
-            q.putObject("take").put("index", t.index()).put("score", t.check().score()); // its seed: added by the pipeline
-            quality.add(dev.foley.json.Json.write(q));
-        }
-        return new Finished(out, quality, seconds);
-    }
-
-    /**
-     * The picture an output's sound is checked against: its own, or else the client's video
-     * (fetched once into {@code dir}, for every output of the prediction); null for text to audio.
-     */
-    private Path pictureFor(Prediction p, Path output, Ffmpeg.Probe probe, Path dir, Deadline until) throws MediaException {
-        if (probe.hasVideo()) {
-            return output;
-        }
-        if (!p.kind().hasVideo()) {
-            return null;
-        }
-        Path video = dir.resolve("video");
-        if (!Files.exists(video)) {
-            fetch(p.request().video(), video, until, "video");
-        }
-        return video;
-    }
-
-    /**
-     * Outputs that need no media work but their sound check: each fetched, checked as it is (its own
-     * picture, or the client's video for a sound file), and kept byte for byte. Several outputs of
-     * one request (a model that makes several samples itself) are put best first, as takes are. An
-     * output that cannot be read as sound is kept all the same, and its check says so.
-     */
-    private Finished checkedAsTheyAre(Prediction p, List<String> sources, Path dir, Deadline until)
-            throws MediaException, IOException {
-        record Output(int index, Path file, String ext, com.fasterxml.jackson.databind.node.ObjectNode quality, double score) {
-        }
-        List<Output> outputs = new ArrayList<>();
-        double seconds = Double.NaN;
-        for (int i = 0; i < sources.size(); i++) {
-            Path f = dir.resolve("output-" + i);
-            fetch(sources.get(i), f, until, "the provider's output");
-            com.fasterxml.jackson.databind.node.ObjectNode q;
-            double score = Double.NEGATIVE_INFINITY;
-            try {
-                Ffmpeg.Probe probe = Ffmpeg.probe(f);
-                if (!probe.hasAudio()) {
-                    throw new Ffmpeg.UnreadableException("it has no sound track");
-                }
-                Path picture = pictureFor(p, f, probe, dir, until);
-                float[][] sound = Ffmpeg.audio(f, Ffmpeg.RATE, 2);
-                if (i == 0) {
-                    seconds = sound[0].length / (double) Ffmpeg.RATE;
-                }
-                ResultCheck.Checked c = ResultCheck.check(sound, SoundCheck.mono(sound), picture, sound[0].length, p.request().media(), false);
-                q = c.json();
-                score = c.score();
-            } catch (Ffmpeg.UnreadableException e) {
-                q = dev.foley.view.Quality.json(p.kind().hasVideo()
-                        ? new dev.foley.view.Quality.Sync(null, null, "unreadable: the output could not be read as sound (" + e.getMessage() + ")")
-                        : null, null, Double.NEGATIVE_INFINITY, 0, List.of("unreadable"));
-            }
-            outputs.add(new Output(i, f, OutputStore.extension(sources.get(i)), q, score));
-        }
-        if (outputs.size() > 1) {
-            outputs.sort(Comparator.comparingDouble((Output o) -> -o.score()).thenComparingInt(Output::index));
-        }
-        List<String> keys = new ArrayList<>();
-        List<String> quality = new ArrayList<>();
-        for (int rank = 0; rank < outputs.size(); rank++) {
-            Output o = outputs.get(rank);
-            String key = OutputStore.keyOf(p.id(), rank, o.ext());
-            put(key, o.file(), null);
-            keys.add(key);
-            if (outputs.size() > 1) {
-                o.quality().putObject("take").put("index", o.index()).put("score", Double.isFinite(o.score()) ? o.score() : 0);
-            }
-            quality.add(dev.foley.json.Json.write(o.quality()));
-        }
-        return new Finished(keys, quality, seconds);
-    }
-
     /** The clip's own sound, for mix or duck, in its own channels (surround mixed down to stereo); null when it has none. */
     private static float[][] originalSound(Path video, String asked, int rate) throws MediaException {
         try {
@@ -411,7 +297,7 @@ public final class FfmpegMedia implements MediaWork {
     }
 
     /** Fetches {@code url} to {@code to} through the URL guard; a refusal or a 4xx is the client's to fix. */
-    private void fetch(String url, Path to, Deadline until, String what) throws MediaException {
+    void fetch(String url, Path to, Deadline until, String what) throws MediaException {
         try (PinnedHttp.Response resp = http.get(URI.create(url), Map.of("Accept", "*/*"), READ_TIMEOUT, until)) {
             if (resp.status() != 200) {
                 throw new MediaException(what + ": the URL answered HTTP " + resp.status(), resp.status() >= 500 || resp.status() == 429);
@@ -446,7 +332,7 @@ public final class FfmpegMedia implements MediaWork {
         }
     }
 
-    private void put(String key, Path file, String type) throws IOException {
+    void put(String key, Path file, String type) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
             bucket.put(key, in, type);
         }
