@@ -103,8 +103,8 @@ class PredictionStoreTest {
                         go.await();
                         // Half claim the submit, half cancel: one of them wins, whatever the mix.
                         Optional<Prediction> won = claim
-                                ? store.claim(p, PredictionStore.Step.SUBMIT, "t", Instant.now().plusSeconds(30), false)
-                                : store.finish(p, Phase.CANCELLED, "cancelled", false, Notifications.NONE, null, List.of());
+                                ? store.moves().claim(p, PredictionStore.Step.SUBMIT, "t", Instant.now().plusSeconds(30), false)
+                                : store.moves().finish(p, Phase.CANCELLED, "cancelled", false, Notifications.NONE, null, List.of());
                         if (won.isPresent()) {
                             winners.incrementAndGet();
                         }
@@ -127,17 +127,17 @@ class PredictionStoreTest {
     void staleVersionLosesAndTerminalPhaseLeavesTheDueIndex() throws Exception {
         Prediction p = newPrediction("key_stale", Instant.now());
         store.create(p, null);
-        Prediction claimed = store.claim(p, PredictionStore.Step.SUBMIT, "t", Instant.now().plusSeconds(30), false).orElseThrow();
-        Prediction submitted = store.recordSubmitted(claimed, ProviderJob.of("wavespeed", "j1"), Instant.now(), List.of("ok"))
+        Prediction claimed = store.moves().claim(p, PredictionStore.Step.SUBMIT, "t", Instant.now().plusSeconds(30), false).orElseThrow();
+        Prediction submitted = store.moves().recordSubmitted(claimed, ProviderJob.of("wavespeed", "j1"), Instant.now(), List.of("ok"))
                 .orElseThrow();
         assertEquals(Phase.SUBMITTED, submitted.phase());
         assertNull(submitted.lease(), "the record ends the claim");
         assertEquals(0, submitted.jobs().unconfirmed(), "a job came back: nothing unconfirmed");
-        assertTrue(store.finish(p, Phase.CANCELLED, "x", false, Notifications.NONE, null, List.of()).isEmpty(),
+        assertTrue(store.moves().finish(p, Phase.CANCELLED, "x", false, Notifications.NONE, null, List.of()).isEmpty(),
                 "a stale read must lose");
-        assertTrue(store.claim(p, PredictionStore.Step.SUBMIT, "t", Instant.now().plusSeconds(30), false).isEmpty(),
+        assertTrue(store.moves().claim(p, PredictionStore.Step.SUBMIT, "t", Instant.now().plusSeconds(30), false).isEmpty(),
                 "a stale claim must lose");
-        Prediction failed = store.finish(submitted, Phase.FAILED, "provider said no", true, Notifications.NONE, null, List.of())
+        Prediction failed = store.moves().finish(submitted, Phase.FAILED, "provider said no", true, Notifications.NONE, null, List.of())
                 .orElseThrow();
         assertEquals("provider said no", failed.error());
         var item = dynamo.getItem(r -> r.tableName(settings.table())
@@ -154,11 +154,11 @@ class PredictionStoreTest {
         Prediction stored = store.get(p.id()).orElseThrow();
         assertEquals(t.plusSeconds(40).toEpochMilli(), stored.dueAt().toEpochMilli(), "due when the lease ends");
         assertEquals(1, stored.jobs().unconfirmed(), "the stored claim counts its submit");
-        assertTrue(store.claim(stored, PredictionStore.Step.SUBMIT, "poller", Instant.now().plusSeconds(40), false).isEmpty(),
+        assertTrue(store.moves().claim(stored, PredictionStore.Step.SUBMIT, "poller", Instant.now().plusSeconds(40), false).isEmpty(),
                 "nobody takes a live lease");
         var later = new PredictionStore(dynamo, settings.table(), Clock.fixed(t.plusSeconds(41), java.time.ZoneOffset.UTC), 4,
                 Duration.ofDays(7));
-        Prediction taken = later.claim(stored, PredictionStore.Step.SUBMIT, "poller", t.plusSeconds(81), false).orElseThrow();
+        Prediction taken = later.moves().claim(stored, PredictionStore.Step.SUBMIT, "poller", t.plusSeconds(81), false).orElseThrow();
         assertEquals("poller", taken.lease().owner());
         assertEquals(2, taken.jobs().unconfirmed(), "the crashed holder's submit stays counted: at most one more");
     }
@@ -168,35 +168,35 @@ class PredictionStoreTest {
         Instant t = Instant.now();
         Prediction p = newPrediction("key_renew", t);
         store.create(p, null);
-        Prediction claimed = store.claim(p, PredictionStore.Step.SUBMIT, "a", t.plusSeconds(45), false).orElseThrow();
+        Prediction claimed = store.moves().claim(p, PredictionStore.Step.SUBMIT, "a", t.plusSeconds(45), false).orElseThrow();
         Instant first = claimed.lease().until();
-        assertFalse(store.renewLease(claimed, first.plusMillis(1), t.plusSeconds(90)), "only the lease as claimed is renewed");
-        assertTrue(store.renewLease(claimed, first, t.plusSeconds(90)));
+        assertFalse(store.moves().renewLease(claimed, first.plusMillis(1), t.plusSeconds(90)), "only the lease as claimed is renewed");
+        assertTrue(store.moves().renewLease(claimed, first, t.plusSeconds(90)));
         Prediction held = store.get(p.id()).orElseThrow();
         assertEquals(t.plusSeconds(90).toEpochMilli(), held.lease().until().toEpochMilli());
         assertEquals(t.plusSeconds(90).toEpochMilli(), held.dueAt().toEpochMilli(), "the poller looks when the renewed lease ends");
         assertEquals(claimed.version(), held.version(), "a renewal is not a move: the holder's record still matches");
         var afterFirstLease = new PredictionStore(dynamo, settings.table(), Clock.fixed(t.plusSeconds(60), java.time.ZoneOffset.UTC), 4,
                 Duration.ofDays(7));
-        assertTrue(afterFirstLease.claim(held, PredictionStore.Step.SUBMIT, "b", t.plusSeconds(120), false).isEmpty(),
+        assertTrue(afterFirstLease.moves().claim(held, PredictionStore.Step.SUBMIT, "b", t.plusSeconds(120), false).isEmpty(),
                 "past the first lease end, the renewed lease still holds others off");
-        assertTrue(store.recordSubmitted(claimed, ProviderJob.of("fal", "job-1"), t.plusSeconds(5), List.of()).isPresent(),
+        assertTrue(store.moves().recordSubmitted(claimed, ProviderJob.of("fal", "job-1"), t.plusSeconds(5), List.of()).isPresent(),
                 "the holder records on the version it claimed");
-        assertFalse(store.renewLease(claimed, t.plusSeconds(90), t.plusSeconds(135)), "a renewal after the record finds no claim");
+        assertFalse(store.moves().renewLease(claimed, t.plusSeconds(90), t.plusSeconds(135)), "a renewal after the record finds no claim");
     }
 
     @Test
     void aStaleFailureNeverOverwritesARecordedSuccess() throws Exception {
         Prediction p = newPrediction("key_stale2", Instant.now());
         store.create(p, null);
-        Prediction claimed = store.claim(p, PredictionStore.Step.SUBMIT, "a", Instant.now().plusSeconds(30), false).orElseThrow();
-        store.recordSubmitted(claimed, ProviderJob.of("wavespeed", "won"), Instant.now(), List.of("won")).orElseThrow();
-        assertTrue(store.recordSubmitFailure(claimed, true, Instant.now(), List.of("timed out")).isEmpty(),
+        Prediction claimed = store.moves().claim(p, PredictionStore.Step.SUBMIT, "a", Instant.now().plusSeconds(30), false).orElseThrow();
+        store.moves().recordSubmitted(claimed, ProviderJob.of("wavespeed", "won"), Instant.now(), List.of("won")).orElseThrow();
+        assertTrue(store.moves().recordSubmitFailure(claimed, true, Instant.now(), List.of("timed out")).isEmpty(),
                 "a step on a stale snapshot acts on nothing");
         Prediction after = store.get(p.id()).orElseThrow();
         assertEquals(Phase.SUBMITTED, after.phase());
         assertEquals("won", after.job().id());
-        store.appendAttempts(p.id(), List.of("the late failure, for the record"));
+        store.moves().appendAttempts(p.id(), List.of("the late failure, for the record"));
         assertTrue(store.get(p.id()).orElseThrow().attempts().stream().anyMatch(a -> a.endsWith("the late failure, for the record")));
     }
 

@@ -71,7 +71,7 @@ final class ChildStage {
      * media work comes first. The parent's claim makes the plan once.
      */
     Prediction planTakes(Prediction p) {
-        Optional<Prediction> claimedOpt = store.claim(p, Step.MEDIA, owner, clock.instant().plus(Lifecycle.SUBMIT_LEASE), false);
+        Optional<Prediction> claimedOpt = store.moves().claim(p, Step.MEDIA, owner, clock.instant().plus(Lifecycle.SUBMIT_LEASE), false);
         if (claimedOpt.isEmpty()) {
             return p;
         }
@@ -79,7 +79,7 @@ final class ChildStage {
         int n = claimed.request().media().samples();
         var w = new Windows(claimed.request().duration(), n, 0, windowConcurrency.applyAsInt(providers.primary().name()));
         List<String> lines = List.of(n + " takes, " + w.concurrency() + " at a time");
-        Optional<Prediction> planned = store.recordCut(claimed, w, clock.instant(), lines);
+        Optional<Prediction> planned = store.moves().recordCut(claimed, w, clock.instant(), lines);
         planned.ifPresent(x -> completion.trigger(x.id())); // start the takes now, not at the poller's next look
         return planned.orElseGet(() -> lost.apply(claimed, lines));
     }
@@ -92,7 +92,7 @@ final class ChildStage {
         var w = new Windows(seconds, windows * takes, 0, windowConcurrency.applyAsInt(providers.primary().name()));
         List<String> lines = List.of(String.format(Locale.ROOT, "cut %.2f s of video into %d windows of %d s (overlap %.1f s)%s, %d at a time",
                 seconds, windows, o.windowSeconds(), o.overlapSeconds(), takes > 1 ? ", " + takes + " takes of each" : "", w.concurrency()));
-        return store.recordCut(claimed, w, clock.instant(), lines).orElseGet(() -> lost.apply(claimed, lines));
+        return store.moves().recordCut(claimed, w, clock.instant(), lines).orElseGet(() -> lost.apply(claimed, lines));
     }
 
     /**
@@ -110,7 +110,7 @@ final class ChildStage {
             case WindowRules.Gathered.Fail f -> finisher.finish(p, Phase.FAILED, f.reason(), false,
                     List.of(f.reason())).orElseGet(() -> store.get(p.id()).orElse(p));
             case WindowRules.Gathered.AllDone d -> {
-                Optional<Prediction> moved = store.markUpstreamDone(p, d.audio(), List.of(false), d.inferenceMs(),
+                Optional<Prediction> moved = store.moves().markUpstreamDone(p, d.audio(), List.of(false), d.inferenceMs(),
                         now.plus(Lifecycle.MEDIA_HANDOVER));
                 moved.ifPresent(m -> mediaTrigger.trigger(m.id()));
                 yield moved.orElseGet(() -> store.get(p.id()).orElse(p));
@@ -128,7 +128,7 @@ final class ChildStage {
                 List<String> lines = started.isEmpty() ? List.of()
                         : List.of("started window" + (started.size() > 1 ? "s " : " ") + String.join(", ", started.stream()
                                 .map(id -> id.substring(id.indexOf(Prediction.WINDOW_MARK) + 1)).toList()));
-                yield store.recordProgress(p, g.done(), lifecycle.nextCheck(p, now), lines).orElseGet(() -> store.get(p.id()).orElse(p));
+                yield store.moves().recordProgress(p, g.done(), lifecycle.nextCheck(p, now), lines).orElseGet(() -> store.get(p.id()).orElse(p));
             }
         };
     }
@@ -140,7 +140,7 @@ final class ChildStage {
             if (parent.isEmpty() || parent.get().phase() != Phase.SUBMITTED) {
                 return;
             }
-            if (store.reschedule(parent.get(), clock.instant()).isPresent()) {
+            if (store.moves().reschedule(parent.get(), clock.instant()).isPresent()) {
                 completion.trigger(parent.get().id());
                 return;
             }

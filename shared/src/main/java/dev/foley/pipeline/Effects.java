@@ -71,7 +71,7 @@ final class Effects {
     /** Stops the jobs that should not run on, under a claim; a round that fails is tried again on its schedule. */
     Prediction stopJobs(Prediction p, Deadline until) {
         Instant leaseEnd = clock.instant().plus(Lifecycle.EFFECTS_LEASE);
-        Optional<Prediction> claimedOpt = store.claim(p, Step.EFFECTS, owner, leaseEnd, false);
+        Optional<Prediction> claimedOpt = store.moves().claim(p, Step.EFFECTS, owner, leaseEnd, false);
         if (claimedOpt.isEmpty()) {
             return p; // someone else has it
         }
@@ -112,7 +112,7 @@ final class Effects {
     Prediction notifyClient(Prediction p, Deadline until) {
         Instant now = clock.instant();
         boolean webhookNow = p.notifications().webhookDueBy(now);
-        Optional<Prediction> claimedOpt = store.claim(p, Step.EFFECTS, owner, now.plus(Lifecycle.EFFECTS_LEASE), webhookNow);
+        Optional<Prediction> claimedOpt = store.moves().claim(p, Step.EFFECTS, owner, now.plus(Lifecycle.EFFECTS_LEASE), webhookNow);
         if (claimedOpt.isEmpty()) {
             return p; // someone else has it
         }

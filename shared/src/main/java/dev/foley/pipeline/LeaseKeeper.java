@@ -48,7 +48,7 @@ final class LeaseKeeper implements AutoCloseable {
                     if (!next.isAfter(until)) {
                         return;
                     }
-                    if (!store.renewLease(claimed, until, next)) {
+                    if (!store.moves().renewLease(claimed, until, next)) {
                         // The claim is gone (a cancel, a delete, a take-over): stop the work it was for,
                         // unless the step has ended meanwhile (its thread is on to other work).
                         synchronized (lost) {

@@ -100,7 +100,7 @@ public final class ApiBench {
                 call[i] = System.nanoTime() - t0;
                 var job = dev.foley.prediction.ProviderJob.of("wavespeed", "bench-job-" + i);
                 t0 = System.nanoTime();
-                store.recordSubmitted(p, job, java.time.Instant.now().plusSeconds(5), List.of("wavespeed: accepted as job " + job.id()));
+                store.moves().recordSubmitted(p, job, java.time.Instant.now().plusSeconds(5), List.of("wavespeed: accepted as job " + job.id()));
                 update[i] = System.nanoTime() - t0;
             }
             for (int i = 0; i < n; i++) {

@@ -137,9 +137,9 @@ class KeyLimitsTest {
                 // A finished prediction frees its place: a can submit again.
                 assertEquals(200, call(st, a, "POST", "/api/v3/predictions/" + aIds.get(0) + "/cancel", null, Map.of()).getStatusCode());
                 st.await(aIds.get(0), p -> p.phase() == Phase.CANCELLED, Duration.ofSeconds(30));
-                assertEquals(1, st.foley.predictions().keyInFlight(aId));
+                assertEquals(1, st.foley.predictions().slots().keyInFlight(aId));
                 assertEquals(200, call(st, a, "POST", FoleyApi.SUBMIT_VIDEO, BODY, Map.of()).getStatusCode());
-                assertEquals(2, st.foley.predictions().keyInFlight(aId));
+                assertEquals(2, st.foley.predictions().slots().keyInFlight(aId));
             }
         }
     }

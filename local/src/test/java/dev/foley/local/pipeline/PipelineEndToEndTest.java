@@ -359,9 +359,9 @@ class PipelineEndToEndTest {
         Prediction upstreamDone = driveTo(id, Phase.UPSTREAM_DONE);
         // The state right after completion's transaction, before its webhook went out: completed,
         // charged, webhook pending and due.
-        Prediction claimed = foley.predictions().claim(upstreamDone, PredictionStore.Step.COPY, "crashing",
+        Prediction claimed = foley.predictions().moves().claim(upstreamDone, PredictionStore.Step.COPY, "crashing",
                 clock.instant().plusSeconds(300), false).orElseThrow();
-        foley.predictions().complete(claimed, List.of(), 6000, new Notifications(WebhookState.PENDING, 0, clock.instant(), false),
+        foley.predictions().moves().complete(claimed, List.of(), 6000, new Notifications(WebhookState.PENDING, 0, clock.instant(), false),
                 clock.instant()).orElseThrow();
         assertEquals(0, webhooksFor(id).size());
         Prediction p = drive(id);

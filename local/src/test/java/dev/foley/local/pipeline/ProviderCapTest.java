@@ -70,7 +70,7 @@ class ProviderCapTest {
                     assertTrue(order.get(i) >= order.subList(0, i).stream().mapToInt(Integer::intValue).max().getAsInt() - 1,
                             "handed over in order: " + order);
                 }
-                assertEquals(0, st.foley.predictions().slotsHeld("wavespeed"), "every slot given back");
+                assertEquals(0, st.foley.predictions().slots().slotsHeld("wavespeed"), "every slot given back");
                 Prediction waited = st.prediction(ids.get(7));
                 assertNotNull(waited.queuedAt(), "the last one waited");
                 assertTrue(waited.attempts().stream().anyMatch(l -> l.contains("waiting: wavespeed has 2 at work")), waited.attempts()::toString);
@@ -89,7 +89,7 @@ class ProviderCapTest {
                 st.await(first, p -> p.phase() == Phase.SUBMITTED, Duration.ofSeconds(30));
                 String waiting = st.submitVideo("{\"video\":\"https://cdn.example.com/a.mp4\",\"prompt\":\"two\",\"duration\":4}").get("id").asText();
                 assertEquals(Phase.ACCEPTED, st.prediction(waiting).phase());
-                assertEquals(1, st.foley.predictions().slotsHeld("wavespeed"));
+                assertEquals(1, st.foley.predictions().slots().slotsHeld("wavespeed"));
                 assertEquals(200, st.cancel(waiting), "a waiter can be cancelled");
                 emu.script(Script.doneAfter(Duration.ofMillis(300)));
                 String third = st.submitVideo("{\"video\":\"https://cdn.example.com/a.mp4\",\"prompt\":\"three\",\"duration\":4}").get("id").asText();
@@ -99,7 +99,7 @@ class ProviderCapTest {
                 assertEquals(Phase.CANCELLED, st.prediction(waiting).phase());
                 assertEquals(2, emu.requests(Op.SUBMIT).size(), "the cancelled waiter never reached the provider");
                 st.await(first, RunningStack::settled, Duration.ofSeconds(30));
-                assertEquals(0, st.foley.predictions().slotsHeld("wavespeed"), "every slot given back");
+                assertEquals(0, st.foley.predictions().slots().slotsHeld("wavespeed"), "every slot given back");
             }
         }
     }
@@ -127,7 +127,7 @@ class ProviderCapTest {
                     assertEquals(Phase.COMPLETED, st.await(id, RunningStack::settled, Duration.ofMinutes(2)).phase());
                 }
                 assertTrue(emu.maxInFlight() <= 2, "windows and short predictions together stay under the cap: " + emu.maxInFlight());
-                assertEquals(0, st.foley.predictions().slotsHeld("wavespeed"));
+                assertEquals(0, st.foley.predictions().slots().slotsHeld("wavespeed"));
             }
         }
     }
