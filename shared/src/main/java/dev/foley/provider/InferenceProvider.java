@@ -115,7 +115,8 @@ public interface InferenceProvider {
     /**
      * The body {@code provider} receives for a model other than MMAudio v2 (whose bodies each adapter
      * writes itself): every parameter of the model that has a value, under the provider's own name
-     * for it ({@link dev.foley.model.Model#fieldAt}); {@code enable_sync_mode} is Foley's to honour.
+     * for it ({@link dev.foley.model.Model#fieldAt}); {@code enable_sync_mode} is Foley's to honour. A
+     * child of a model that samples itself carries {@code num_samples: 1} already ({@link PredictionRequest#child}).
      */
     static com.fasterxml.jackson.databind.node.ObjectNode modelBody(PredictionRequest r, String provider) {
         var b = dev.foley.json.Json.object();
@@ -126,9 +127,6 @@ public interface InferenceProvider {
             if (v != null && !field.isEmpty() && !p.name().equals("enable_sync_mode")) {
                 b.set(field, v);
             }
-        }
-        if (m.samplesItself() && r.value("num_samples") == null) {
-            b.put(m.fieldAt(provider, "num_samples"), 1); // a window (or a take) of the long path: one sample, Foley's takes being its own jobs
         }
         return b;
     }

@@ -5,7 +5,6 @@ import dev.foley.obs.Metrics;
 import dev.foley.obs.Metrics.Metric;
 import dev.foley.prediction.Phase;
 import dev.foley.prediction.Prediction;
-import dev.foley.prediction.Pricing;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -44,14 +43,22 @@ final class PhaseEvents {
             case COMPLETED -> {
                 Metrics.put(Metric.PredictionsCompleted, 1, "Model", model, "Provider", provider);
                 Metrics.put(Metric.TimeToDone, Duration.between(after.createdAt(), clock.instant()).toMillis(), "Model", model);
-                Metrics.put(Metric.SecondsCharged, Pricing.secondsOf(after));
-                Metrics.put(Metric.MicroUsdCharged, after.chargeMicroUsd());
             }
             case FAILED -> Metrics.put(Metric.PredictionsFailed, 1, "Model", model, "Provider", provider);
             case CANCELLED -> Metrics.put(Metric.PredictionsCancelled, 1, "Model", model, "Provider", provider);
             default -> {
             }
         }
+    }
+
+    /**
+     * A completed prediction's charge, as the transaction that completed it wrote it: the seconds
+     * of audio charged (measured by the media step for models whose length follows the video) and
+     * the price.
+     */
+    static void charged(long seconds, long microUsd) {
+        Metrics.put(Metric.SecondsCharged, seconds);
+        Metrics.put(Metric.MicroUsdCharged, microUsd);
     }
 
     private static Map<String, Object> fields(Prediction p, Phase from, Prediction now, java.time.Clock clock) {

@@ -157,9 +157,26 @@ class ModelFamiliesTest {
             try (RunningStack stack = wavespeed(emu, "families")) {
                 String video = media.fileUrl("6s.mp4");
                 // HunyuanVideo-Foley: $0.01 per second of the sound it made (the video's 6 s).
-                String h = submit(stack, Models.HUNYUAN_FOLEY, "\"video\":\"" + video
-                        + "\",\"prompt\":\"footsteps on gravel\",\"guidance_scale\":6,\"num_inference_steps\":30,\"seed\":7");
-                Prediction hp = done(stack, h);
+                List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+                var sink = dev.foley.obs.Log.sink();
+                dev.foley.obs.Log.sinkTo((level, json, fields) -> logged.add(json));
+                String h;
+                Prediction hp;
+                try {
+                    h = submit(stack, Models.HUNYUAN_FOLEY, "\"video\":\"" + video
+                            + "\",\"prompt\":\"footsteps on gravel\",\"guidance_scale\":6,\"num_inference_steps\":30,\"seed\":7");
+                    hp = done(stack, h);
+                    // The metric follows the completing transaction on the completion's own thread.
+                    for (int i = 0; i < 200 && logged.stream().noneMatch(l -> l.contains("\"SecondsCharged\"")); i++) {
+                        Thread.sleep(50);
+                    }
+                } finally {
+                    dev.foley.obs.Log.sinkTo(sink);
+                }
+                // The metric says what was charged: the 6 s measured, not the model's 15 s limit.
+                List<Long> metered = logged.stream().map(dev.foley.json.Json::parse).filter(n -> n.has("SecondsCharged"))
+                        .map(n -> n.get("SecondsCharged").asLong()).toList();
+                assertEquals(List.of(6L), metered, "SecondsCharged as charged");
                 var hb = emu.requests(Op.SUBMIT).get(0);
                 assertEquals("/api/v3/wavespeed-ai/hunyuan-video-foley", hb.path());
                 assertEquals("footsteps on gravel", hb.json().get("prompt").asText());
