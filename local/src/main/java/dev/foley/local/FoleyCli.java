@@ -342,6 +342,11 @@ public final class FoleyCli implements Callable<Integer> {
         @Option(names = "--param", paramLabel = "NAME=VALUE", description = "a field of the model's own, as its API names it "
                 + "(repeatable), e.g. --param bgm_prompt=\"tense strings\" --param asmr_mode=true")
         Map<String, String> params = new java.util.LinkedHashMap<>();
+        @Option(names = "--segment", paramLabel = "START:END=PROMPT", description = "a prompt for a stretch of time, in seconds "
+                + "(repeatable; long model): --segment 0:12=\"rain on a tin roof\" --segment 12:30=\"a busy kitchen\"")
+        java.util.List<String> segments = new java.util.ArrayList<>();
+        @Option(names = "--no-scene-cuts", description = "long model: fixed windows, not following the video's shot cuts")
+        boolean noSceneCuts;
         @Option(names = "--provider", paramLabel = "NAME",
                 description = "local (default: the offline generator), or the real model at wavespeed, fal or replicate "
                         + "(key from WAVESPEED_API_KEY, FAL_KEY or REPLICATE_API_TOKEN; a local clip is uploaded to it first)")
@@ -385,7 +390,7 @@ public final class FoleyCli implements Callable<Integer> {
                 out.println("local stack up (provider " + foley.providers().primary().name() + ")");
                 return dev.foley.local.Generate.run(foley, new dev.foley.local.Generate.Request(video, prompt, negativePrompt,
                         duration, seed, guidance, steps, maskAwayClip, outFile, originalAudio, format, longModel, windowSeconds,
-                        overlapSeconds, loudness, truePeak, samples, model, params), out);
+                        overlapSeconds, loudness, truePeak, samples, model, params, segments, noSceneCuts), out);
             } finally {
                 if (moto != null) {
                     moto.close();

@@ -1,6 +1,7 @@
 package dev.foley.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.foley.json.Json;
 import java.io.IOException;
@@ -34,16 +35,24 @@ final class Generate {
     record Request(String video, String prompt, String negativePrompt, String duration, String seed, String guidance,
             String steps, boolean maskAwayClip, Path out, String originalAudio, String format, boolean longModel,
             String windowSeconds, String overlapSeconds, String loudness, String truePeak, String samples, String model,
-            Map<String, String> params) {
+            Map<String, String> params, java.util.List<String> segments, boolean noSceneCuts) {
         Request {
             params = params == null ? Map.of() : params;
+            segments = segments == null ? java.util.List.of() : segments;
+        }
+
+        Request(String video, String prompt, String negativePrompt, String duration, String seed, String guidance, String steps,
+                boolean maskAwayClip, Path out, String originalAudio, String format, boolean longModel, String windowSeconds,
+                String overlapSeconds, String loudness, String truePeak, String samples, String model, Map<String, String> params) {
+            this(video, prompt, negativePrompt, duration, seed, guidance, steps, maskAwayClip, out, originalAudio, format, longModel,
+                    windowSeconds, overlapSeconds, loudness, truePeak, samples, model, params, java.util.List.of(), false);
         }
 
         Request(String video, String prompt, String negativePrompt, String duration, String seed, String guidance, String steps,
                 boolean maskAwayClip, Path out, String originalAudio, String format, boolean longModel, String windowSeconds,
                 String overlapSeconds, String loudness, String truePeak, String samples) {
             this(video, prompt, negativePrompt, duration, seed, guidance, steps, maskAwayClip, out, originalAudio, format, longModel,
-                    windowSeconds, overlapSeconds, loudness, truePeak, samples, null, Map.of());
+                    windowSeconds, overlapSeconds, loudness, truePeak, samples, null, Map.of(), java.util.List.of(), false);
         }
     }
 
@@ -60,7 +69,20 @@ final class Generate {
         }
         dev.foley.model.Model model = known.get();
         double limit = model.equals(dev.foley.model.Models.MMAUDIO_V2) ? HOSTED_LIMIT : model.limits().maxSeconds();
-        boolean longModel = r.longModel() || r.windowSeconds() != null || r.overlapSeconds() != null;
+        boolean longModel = r.longModel() || r.windowSeconds() != null || r.overlapSeconds() != null || !r.segments().isEmpty()
+                || r.noSceneCuts();
+        ArrayNode segments = Json.MAPPER.createArrayNode();
+        for (String g : r.segments()) {
+            // START:END=PROMPT, seconds: 0:12="rain on a tin roof"
+            var m = java.util.regex.Pattern.compile("\\s*([^:=]*):([^=]*)=(.*)", java.util.regex.Pattern.DOTALL).matcher(g);
+            if (!m.matches()) {
+                out.println("--segment: START:END=PROMPT in seconds, e.g. --segment 0:12=\"rain on a tin roof\"; got '" + g + "'");
+                return 2;
+            }
+            segments.addObject().set("start", numberOrText(m.group(1).strip()));
+            ((ObjectNode) segments.get(segments.size() - 1)).set("end", numberOrText(m.group(2).strip()));
+            ((ObjectNode) segments.get(segments.size() - 1)).put("prompt", m.group(3).strip());
+        }
         if (r.video() != null && !isUrl(r.video())) {
             try {
                 double seconds = dev.foley.media.Ffmpeg.probe(Path.of(r.video())).seconds();
@@ -126,6 +148,12 @@ final class Generate {
             body.put("output_format", r.format());
         }
         number(body, "window_seconds", r.windowSeconds());
+        if (!segments.isEmpty()) {
+            body.set("segments", segments);
+        }
+        if (r.noSceneCuts()) {
+            body.put("scene_cuts", false);
+        }
         number(body, "overlap_seconds", r.overlapSeconds());
         number(body, "loudness_lufs", r.loudness());
         number(body, "true_peak_dbtp", r.truePeak());
@@ -179,6 +207,11 @@ final class Generate {
         }
         out.printf(Locale.ROOT, "wrote %s (%d bytes, inference %d ms)%n", target.toAbsolutePath(), Files.size(target),
                 data.at("/timings/inference").asLong());
+        JsonNode scenes = data.path("scenes");
+        if (scenes.size() > 0) {
+            out.println("scenes: " + String.join(", ", java.util.stream.StreamSupport.stream(scenes.spliterator(), false)
+                    .map(s -> String.format(Locale.ROOT, "%.2f-%.2f s", s.get("start").asDouble(), s.get("end").asDouble())).toList()));
+        }
         JsonNode q = data.path("quality").path(0);
         if (!q.isMissingNode()) {
             out.println("sound check: " + Json.write(dev.foley.view.Quality.plain(q)));
@@ -200,6 +233,16 @@ final class Generate {
             }
         }
         return 0;
+    }
+
+    /** A number as typed, else the text itself (so the API names what is wrong with it). */
+    private static JsonNode numberOrText(String raw) {
+        try {
+            JsonNode v = Json.MAPPER.readTree(raw);
+            return v != null && v.isNumber() ? v : Json.text(raw);
+        } catch (IOException notJson) {
+            return Json.text(raw);
+        }
     }
 
     private static void number(ObjectNode body, String field, String raw) {

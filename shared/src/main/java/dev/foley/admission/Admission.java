@@ -42,9 +42,14 @@ public final class Admission {
      * are problems in what only the caller sees (a header, the ingest key), reported last.
      */
     public record Application(Kind kind, JsonNode body, String webhook, ApiKey key, String idempotencyKey, String ingestKey,
-            FieldError unreadable, List<FieldError> callerErrors, String model) {
+            FieldError unreadable, List<FieldError> callerErrors, String model, dev.foley.prediction.Redo redo) {
         public Application {
             callerErrors = callerErrors == null ? List.of() : List.copyOf(callerErrors);
+        }
+
+        public Application(Kind kind, JsonNode body, String webhook, ApiKey key, String idempotencyKey, String ingestKey,
+                FieldError unreadable, List<FieldError> callerErrors, String model) {
+            this(kind, body, webhook, key, idempotencyKey, ingestKey, unreadable, callerErrors, model, null);
         }
 
         /** An application to MMAudio v2 (the model of {@code kind}). */
@@ -116,6 +121,9 @@ public final class Admission {
         } else {
             try {
                 request = validator.validate(a.kind(), a.model(), a.body());
+                if (a.redo() != null) {
+                    request = request.withRedo(a.redo()); // a regenerate: set by its route, never by a client's body
+                }
             } catch (InvalidRequestException e) {
                 errors.addAll(e.errors());
             }

@@ -74,6 +74,7 @@ public final class FoleyApi {
             new Route("POST", PREDICTIONS),
             new Route("DELETE", PREDICTIONS + "/{id}"),
             new Route("POST", PREDICTIONS + "/{id}/cancel"),
+            new Route("POST", PREDICTIONS + "/{id}/regenerate"),
             new Route("GET", "/api/v3/webhook/secret"),
             new Route("GET", "/api/v3/usage"),
             new Route("GET", "/api/v3/balance"),
@@ -120,6 +121,7 @@ public final class FoleyApi {
         Map<String, List<String>> q = new HashMap<>();
         SUBMITS.keySet().forEach(path -> q.put(path, List.of("webhook")));
         q.put("GET " + PREDICTIONS, List.of("limit", "cursor"));
+        q.put(PREDICTIONS + "/{id}/regenerate", List.of("webhook"));
         q.put("/api/v3/usage", List.of("from", "to"));
         return Map.copyOf(q);
     }
@@ -270,6 +272,7 @@ public final class FoleyApi {
                     : predictions.get(segments[4], key, base);
             case PREDICTIONS + "/{id}/result" -> predictions.get(segments[4], key, base);
             case PREDICTIONS + "/{id}/cancel" -> predictions.cancel(segments[4], key, base);
+            case PREDICTIONS + "/{id}/regenerate" -> submit.regenerate(req, key, predictions.owned(segments[4], key), base);
             case "/api/v3/webhook/secret" -> account.webhookSecret(key);
             case "/api/v3/usage" -> account.usage(req, key);
             case "/api/v3/balance" -> account.balance(key);

@@ -99,6 +99,41 @@ public final class SubmitRoute {
         // stack's own API URL); locally they are polled.
         Admission.Outcome outcome = admission.admit(new Admission.Application(kind, json, webhook, key, idemKey, null, unreadable,
                 headerErrors, model), pushBase ? Optional.of(base) : Optional.empty(), Deadline.at(clock, started.plus(SUBMIT_BUDGET)));
+        return answer(outcome, base, started);
+    }
+
+    /**
+     * {@code POST /api/v3/predictions/{id}/regenerate}: a new prediction of its own that redoes a
+     * stretch of {@code parentId}'s result ({@link Regenerate}), admitted as any other (idempotency,
+     * limits, prepaid reservation of the stretch's price), the parent left as it is.
+     */
+    ApiResponse regenerate(ApiRequest req, ApiKey key, Prediction parent, String base) throws ApiException {
+        Instant started = clock.instant();
+        requireJson(req);
+        byte[] body = req.body() == null ? new byte[0] : req.body();
+        if (body.length > MAX_BODY_BYTES) {
+            throw new ApiException(413, "body: must be at most " + MAX_BODY_BYTES + " bytes, got " + body.length);
+        }
+        JsonNode json;
+        try {
+            json = Json.parse(body);
+        } catch (Json.InvalidJsonException e) {
+            throw ApiException.invalid(List.of(new FieldError("body", "is not valid JSON: " + e.getMessage())));
+        }
+        Regenerate.Application r = Regenerate.of(parent, json);
+        String idemKey = req.header("idempotency-key");
+        List<FieldError> headerErrors = new ArrayList<>();
+        if (idemKey != null && !IDEMPOTENCY_KEY.matcher(idemKey).matches()) {
+            headerErrors.add(new FieldError("Idempotency-Key", "must be 1 to 255 printable ASCII characters"));
+        }
+        String webhook = QueryString.parse(req.rawQuery()).get("webhook");
+        Admission.Outcome outcome = admission.admit(new Admission.Application(Kind.LONG, r.body(), webhook, key, idemKey, null, null,
+                headerErrors, r.model(), r.redo()), pushBase ? Optional.of(base) : Optional.empty(),
+                Deadline.at(clock, started.plus(SUBMIT_BUDGET)));
+        return answer(outcome, base, started);
+    }
+
+    private ApiResponse answer(Admission.Outcome outcome, String base, Instant started) throws ApiException {
         Prediction now = switch (outcome) {
             case Admission.Outcome.Invalid i -> throw ApiException.invalid(i.errors());
             case Admission.Outcome.InsufficientBalance b -> throw new ApiException(402, "insufficient balance: this request costs "

@@ -85,13 +85,18 @@ final class ChildStage {
     }
 
     /** The video is cut: its windows (and their takes) recorded, to start. */
-    Prediction cutDone(Prediction claimed, double seconds) {
+    Prediction cutDone(Prediction claimed, MediaWork.Cut cut) {
         var o = claimed.request().media();
-        int windows = Windows.plan(seconds, o.windowSeconds(), o.overlapSeconds()).size();
+        double seconds = cut.seconds();
+        int windows = Windows.planFor(claimed.request(), seconds, cut.cuts()).size();
         int takes = claimed.takesPerWindow();
-        var w = new Windows(seconds, windows * takes, 0, windowConcurrency.applyAsInt(providers.primary().name()));
-        List<String> lines = List.of(String.format(Locale.ROOT, "cut %.2f s of video into %d windows of %d s (overlap %.1f s)%s, %d at a time",
-                seconds, windows, o.windowSeconds(), o.overlapSeconds(), takes > 1 ? ", " + takes + " takes of each" : "", w.concurrency()));
+        var w = new Windows(seconds, windows * takes, 0, windowConcurrency.applyAsInt(providers.primary().name()), cut.cuts());
+        String shots = !o.sceneCuts() ? "" : cut.cuts().isEmpty() ? ", one shot" : String.format(Locale.ROOT, ", %d shots (cuts at %s s)",
+                cut.cuts().size() + 1, String.join(", ", cut.cuts().stream().map(c -> String.format(Locale.ROOT, "%.2f", c)).toList()));
+        String segments = o.segments().isEmpty() ? "" : ", " + o.segments().size() + " segments";
+        List<String> lines = List.of(String.format(Locale.ROOT, "cut %.2f s of video into %d windows of up to %d s (overlap %.1f s)%s%s%s, %d at a time",
+                seconds, windows, o.windowSeconds(), o.overlapSeconds(), shots, segments, takes > 1 ? ", " + takes + " takes of each" : "",
+                w.concurrency()));
         return store.moves().recordCut(claimed, w, clock.instant(), lines).orElseGet(() -> lost.apply(claimed, lines));
     }
 

@@ -38,7 +38,7 @@ public final class Children {
             return children;
         }
         int n = p.takesPerWindow();
-        for (Windows.Window w : Windows.plan(p.windows().seconds(), o.windowSeconds(), o.overlapSeconds())) {
+        for (Windows.Window w : p.windows().plan(p.request())) {
             for (int t = 0; t < n; t++) {
                 children.add(w);
             }
@@ -73,6 +73,13 @@ public final class Children {
                 : r.child(Kind.VIDEO, MediaWork.WORK_REF + MediaWork.windowClipKey(p.id(), w.index()),
                         r.spec().takes("duration") ? w.providerDuration() : 0,
                         n > 1 ? takeSeed(windowSeed, st.index() % n, randomSeed) : windowSeed);
+        if (!p.hasTakes()) {
+            // A window inside a segment is sent with the segment's prompt (windows never cross a segment's edge).
+            var segment = r.media().segmentAt(w.start() + w.length() / 2);
+            if (segment.isPresent()) {
+                request = request.withPrompts(segment.get().prompt(), segment.get().negativePrompt());
+            }
+        }
         return Prediction.builder(st.idIn(p.id()), p.keyId(), request, now).dueAt(now).build();
     }
 

@@ -21,10 +21,15 @@ public interface MediaWork {
     }
 
     /**
-     * Fetches and probes {@code p}'s video, keeps a copy, and writes each window's small clip to
-     * {@link #windowClipKey}. Returns the seconds of video the sound will cover.
+     * Fetches and probes {@code p}'s video, finds its shot cuts, keeps a copy, and writes each
+     * window's small clip to {@link #windowClipKey}. Returns the seconds of video the sound will
+     * cover and the cuts found (the windows follow them: {@link dev.foley.prediction.Windows#planFor}).
      */
-    double cut(Prediction p, Deadline until) throws MediaException;
+    Cut cut(Prediction p, Deadline until) throws MediaException;
+
+    /** What a cut found: the seconds the sound covers, and the shot cuts in them (seconds, ascending). */
+    record Cut(double seconds, List<Double> cuts) {
+    }
 
     /**
      * A result made: its keys in our bucket, each one's sound check (JSON objects; empty when not

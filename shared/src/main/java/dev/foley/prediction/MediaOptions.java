@@ -17,9 +17,31 @@ import java.util.List;
  * @param loudnessLufs   bring the result to this integrated loudness ({@code loudness_lufs}); null: as the model made it
  * @param truePeakDbtp   the true-peak ceiling under a loudness target ({@code true_peak_dbtp}, default -1)
  * @param samples        takes: provider jobs made for the prediction, checked and returned best first ({@code num_samples})
+ * @param sceneCuts      windows follow the video's shot cuts ({@code scene_cuts}, default true; false: fixed windows)
+ * @param segments       a prompt per stretch of time ({@code segments}; empty: the request's prompt throughout)
+ * @param redo           a regenerate's stretch of its parent (null: a whole prediction); set by the regenerate route only
  */
 public record MediaOptions(String originalAudio, double originalLevel, String outputFormat, int windowSeconds,
-        double overlapSeconds, boolean soundCheck, Double loudnessLufs, double truePeakDbtp, int samples) {
+        double overlapSeconds, boolean soundCheck, Double loudnessLufs, double truePeakDbtp, int samples, boolean sceneCuts,
+        List<Segment> segments, Redo redo) {
+
+    public MediaOptions(String originalAudio, double originalLevel, String outputFormat, int windowSeconds, double overlapSeconds,
+            boolean soundCheck, Double loudnessLufs, double truePeakDbtp, int samples, boolean sceneCuts, List<Segment> segments) {
+        this(originalAudio, originalLevel, outputFormat, windowSeconds, overlapSeconds, soundCheck, loudnessLufs, truePeakDbtp, samples,
+                sceneCuts, segments, null);
+    }
+
+    /** The same options for a regenerate of {@code r}. */
+    public MediaOptions withRedo(Redo r) {
+        return new MediaOptions(originalAudio, originalLevel, outputFormat, windowSeconds, overlapSeconds, soundCheck, loudnessLufs,
+                truePeakDbtp, samples, sceneCuts, segments, r);
+    }
+
+    public MediaOptions(String originalAudio, double originalLevel, String outputFormat, int windowSeconds, double overlapSeconds,
+            boolean soundCheck, Double loudnessLufs, double truePeakDbtp, int samples) {
+        this(originalAudio, originalLevel, outputFormat, windowSeconds, overlapSeconds, soundCheck, loudnessLufs, truePeakDbtp, samples,
+                true, List.of());
+    }
 
     public static final double DEFAULT_TRUE_PEAK = -1;
     public static final int MAX_SAMPLES = 4;
@@ -31,7 +53,12 @@ public record MediaOptions(String originalAudio, double originalLevel, String ou
     /** The same options with {@code n} takes. */
     public MediaOptions withSamples(int n) {
         return new MediaOptions(originalAudio, originalLevel, outputFormat, windowSeconds, overlapSeconds, soundCheck, loudnessLufs,
-                truePeakDbtp, n);
+                truePeakDbtp, n, sceneCuts, segments, redo);
+    }
+
+    /** The segment that covers time {@code t}, if any. */
+    public java.util.Optional<Segment> segmentAt(double t) {
+        return segments.stream().filter(g -> g.covers(t)).findFirst();
     }
 
     public static final List<String> ORIGINAL_AUDIO = List.of("replace", "mix", "duck");
@@ -42,6 +69,7 @@ public record MediaOptions(String originalAudio, double originalLevel, String ou
 
     public MediaOptions {
         originalAudio = originalAudio == null ? "replace" : originalAudio;
+        segments = segments == null ? List.of() : List.copyOf(segments);
     }
 
     /** The format the result has: the one asked for, else mp4 for video and flac for text-to-audio (as hosted). */
@@ -103,6 +131,23 @@ public record MediaOptions(String originalAudio, double originalLevel, String ou
         if (all || samples != 1) {
             n.put("num_samples", samples);
         }
+        if (all || !sceneCuts) {
+            n.put("scene_cuts", sceneCuts);
+        }
+        if (redo != null) {
+            var g = n.putObject("regenerate").put("parent", redo.parentId()).put("start", redo.start()).put("end", redo.end())
+                    .put("parent_output", redo.parentOutput());
+            redo.sources().forEach(g.putArray("sources")::add);
+        }
+        if (!segments.isEmpty()) {
+            var a = n.putArray("segments");
+            for (Segment g : segments) {
+                var o = a.addObject().put("start", g.start()).put("end", g.end()).put("prompt", g.prompt());
+                if (g.negativePrompt() != null) {
+                    o.put("negative_prompt", g.negativePrompt());
+                }
+            }
+        }
     }
 
     static MediaOptions readFrom(JsonNode n) {
@@ -115,6 +160,28 @@ public record MediaOptions(String originalAudio, double originalLevel, String ou
                 n.path("sound_check").asBoolean(true),
                 n.hasNonNull("loudness_lufs") ? n.get("loudness_lufs").asDouble() : null,
                 n.path("true_peak_dbtp").asDouble(DEFAULT_TRUE_PEAK),
-                n.path("num_samples").asInt(1));
+                n.path("num_samples").asInt(1),
+                n.path("scene_cuts").asBoolean(true),
+                segmentsFrom(n.path("segments")),
+                redoFrom(n.get("regenerate")));
+    }
+
+    private static Redo redoFrom(JsonNode g) {
+        if (g == null || !g.isObject()) {
+            return null;
+        }
+        List<String> sources = new java.util.ArrayList<>();
+        g.path("sources").forEach(x -> sources.add(x.asText()));
+        return new Redo(g.path("parent").asText(), g.path("start").asDouble(), g.path("end").asDouble(), g.path("parent_output").asText(),
+                sources);
+    }
+
+    private static List<Segment> segmentsFrom(JsonNode a) {
+        List<Segment> out = new java.util.ArrayList<>();
+        for (JsonNode g : a) {
+            out.add(new Segment(g.path("start").asDouble(), g.path("end").asDouble(), g.path("prompt").asText(""),
+                    g.hasNonNull("negative_prompt") ? g.get("negative_prompt").asText() : null));
+        }
+        return out;
     }
 }

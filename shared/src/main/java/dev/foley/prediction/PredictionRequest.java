@@ -74,6 +74,20 @@ public record PredictionRequest(
                 maskAwayClip, childSeed, false, MediaOptions.DEFAULT, model, own);
     }
 
+    /**
+     * The same request with the prompt (and, when not null, the negative prompt) of a stretch of
+     * the video: a window inside a segment is sent with the segment's.
+     */
+    public PredictionRequest withRedo(Redo redo) {
+        return new PredictionRequest(kind, video, prompt, negativePrompt, numInferenceSteps, duration, guidanceScale, maskAwayClip, seed,
+                enableSyncMode, media.withRedo(redo), model, extra);
+    }
+
+    public PredictionRequest withPrompts(String stretchPrompt, String stretchNegative) {
+        return new PredictionRequest(kind, video, stretchPrompt, stretchNegative == null ? negativePrompt : stretchNegative,
+                numInferenceSteps, duration, guidanceScale, maskAwayClip, seed, enableSyncMode, media, model, extra);
+    }
+
     /** The value of hosted parameter {@code name} ({@code null}: none, or a random seed). */
     public JsonNode value(String name) {
         Model m = spec();

@@ -57,6 +57,9 @@ public record Pricing(long microUsdPerSecond) {
      * ({@code measured}, at most its limit); times the takes asked for.
      */
     public static long secondsOf(Prediction p, double measured) {
+        if (p.request().media().redo() != null) { // a regenerate: the stretch redone, not its context
+            return (long) Math.ceil(p.request().media().redo().seconds() - 1e-6) * p.takesPerWindow();
+        }
         if (p.kind() == Kind.LONG && p.windows() != null) {
             return (long) Math.ceil(p.windows().seconds() - 1e-6) * p.takesPerWindow();
         }
@@ -70,18 +73,28 @@ public record Pricing(long microUsdPerSecond) {
     }
 
     private static long maxSeconds(PredictionRequest r) {
+        if (r.media().redo() != null) {
+            return (long) Math.ceil(r.media().redo().seconds() - 1e-6);
+        }
         if (r.duration() > 0) {
             return r.duration();
         }
         return r.kind() == Kind.LONG ? r.spec().limits().longMaxSeconds() : r.spec().limits().maxSeconds();
     }
 
-    /** The most requests a per-video model gets: one, or on the long path one per window of the longest video. */
+    /**
+     * The most requests a per-video model gets: one, or on the long path one per window of the
+     * longest video, with one more for each edge a window may not cross (each shot cut, at most one
+     * per {@link Windows#MIN_SHOT} or per the model's shortest request, and each segment's two edges).
+     */
     private static long maxRequests(PredictionRequest r) {
         if (r.kind() != Kind.LONG) {
             return 1;
         }
-        return Windows.plan(maxSeconds(r), r.media().windowSeconds(), r.media().overlapSeconds()).size();
+        double most = r.media().redo() != null ? r.media().redo().seconds() + 2 * Redo.CONTEXT : maxSeconds(r);
+        long fixed = Windows.plan(most, r.media().windowSeconds(), r.media().overlapSeconds()).size();
+        long cuts = r.media().sceneCuts() ? (long) Math.floor(most / Math.max(Windows.MIN_SHOT, r.spec().limits().minSeconds())) : 0;
+        return fixed + cuts + 2L * r.media().segments().size();
     }
 
     private static boolean perVideo(Model m) {

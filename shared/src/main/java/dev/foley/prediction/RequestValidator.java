@@ -25,7 +25,8 @@ public final class RequestValidator {
     /** Foley's extensions (the media function applies them). */
     public static final Set<String> MEDIA_FIELDS = Set.of("original_audio", "original_audio_level", "output_format",
             "sound_check", "loudness_lufs", "true_peak_dbtp", "num_samples");
-    public static final Set<String> WINDOW_FIELDS = Set.of("window_seconds", "overlap_seconds");
+    /** The long path's: its windows, the shot cuts they follow, a prompt per stretch of time. */
+    public static final Set<String> WINDOW_FIELDS = Set.of("window_seconds", "overlap_seconds", "scene_cuts", "segments");
     /** The long model's limit on {@code duration} (and on the video it covers), in seconds. */
     public static final int MAX_LONG_SECONDS = dev.foley.model.Models.MMAUDIO_V2.limits().longMaxSeconds();
 
@@ -146,7 +147,14 @@ public final class RequestValidator {
         double ceiling = number(body, "true_peak_dbtp", -9, 0, MediaOptions.DEFAULT_TRUE_PEAK, errors);
         // A model that makes several samples itself takes num_samples as its own (not Foley's takes), but on the long path.
         int samples = m.samplesItself() && kind != Kind.LONG ? 1 : integer(body, "num_samples", 1, MediaOptions.MAX_SAMPLES, 1, errors);
-        MediaOptions o = new MediaOptions(original, level, format, window, overlap, check, loudness, ceiling, samples);
+        boolean sceneCuts = true;
+        List<Segment> segments = List.of();
+        if (kind == Kind.LONG) {
+            sceneCuts = !body.hasNonNull("scene_cuts") || bool(body, "scene_cuts", errors);
+            JsonNode d = body.get("duration");
+            segments = SegmentFields.parse(body, d != null && d.canConvertToInt() ? Math.max(0, d.asInt()) : 0, errors);
+        }
+        MediaOptions o = new MediaOptions(original, level, format, window, overlap, check, loudness, ceiling, samples, sceneCuts, segments);
         if (samples > 1 && !check) {
             errors.add(new FieldError("num_samples", "takes are ranked by their sound check: not with sound_check false"));
         }

@@ -83,6 +83,8 @@ final class PredictionItems {
     static final String ATTEMPTS = "attempts";
     static final String MEDIA_MS = "media_ms";
     static final String WINDOWS_TOTAL = "windows_total";
+    /** The shot cuts found in a long prediction's video (ms, ascending). */
+    static final String SCENE_CUTS = "scene_cuts";
     static final String WINDOWS_DONE = "windows_done";
     static final String WINDOW_CAP = "window_cap";
     /** Set when the key's owner removed the prediction from their history (kept for its effects and its bill). */
@@ -200,13 +202,30 @@ final class PredictionItems {
             item.put(QUEUED_AT, n(p.queuedAt().toEpochMilli()));
         }
         if (p.windows() != null) {
-            Windows w = p.windows();
-            item.put(MEDIA_MS, n(Math.round(w.seconds() * 1000)));
-            item.put(WINDOWS_TOTAL, n(w.total()));
-            item.put(WINDOWS_DONE, n(w.done()));
-            item.put(WINDOW_CAP, n(w.concurrency()));
+            item.putAll(windowsItem(p.windows()));
         }
         return item;
+    }
+
+    /** A long prediction's (or takes') plan as attributes: one mapping for the put and for the update that records the cut. */
+    static Map<String, AttributeValue> windowsItem(Windows w) {
+        Map<String, AttributeValue> out = new HashMap<>();
+        out.put(MEDIA_MS, n(Math.round(w.seconds() * 1000)));
+        out.put(WINDOWS_TOTAL, n(w.total()));
+        out.put(WINDOWS_DONE, n(w.done()));
+        out.put(WINDOW_CAP, n(w.concurrency()));
+        out.put(SCENE_CUTS, AttributeValue.fromL(w.cuts().stream().map(c -> n(Math.round(c * 1000))).toList()));
+        return out;
+    }
+
+    private static Windows windowsOf(Map<String, AttributeValue> item) {
+        if (!item.containsKey(WINDOWS_TOTAL)) {
+            return null;
+        }
+        List<Double> cuts = item.containsKey(SCENE_CUTS) && item.get(SCENE_CUTS).hasL()
+                ? item.get(SCENE_CUTS).l().stream().map(v -> Long.parseLong(v.n()) / 1000.0).toList() : List.of();
+        return new Windows(num(item, MEDIA_MS, 0) / 1000.0, (int) num(item, WINDOWS_TOTAL, 0), (int) num(item, WINDOWS_DONE, 0),
+                (int) num(item, WINDOW_CAP, 1), cuts);
     }
 
     private static void putIf(Map<String, AttributeValue> item, String name, String v) {
@@ -268,8 +287,7 @@ final class PredictionItems {
                 .notifications(new Notifications(WebhookState.fromCode(str(item, WEBHOOK_STATE)),
                         (int) num(item, WEBHOOK_ATTEMPTS, 0), instant(item, WEBHOOK_DUE_AT), Attr.flag(item, RESULT_FILE_PENDING)))
                 .attempts(strings(item, ATTEMPTS))
-                .windows(item.containsKey(WINDOWS_TOTAL) ? new Windows(num(item, MEDIA_MS, 0) / 1000.0,
-                        (int) num(item, WINDOWS_TOTAL, 0), (int) num(item, WINDOWS_DONE, 0), (int) num(item, WINDOW_CAP, 1)) : null)
+                .windows(windowsOf(item))
                 .slot(str(item, SLOT))
                 .queuedAt(instant(item, QUEUED_AT))
                 .countedForKey(Attr.flag(item, KEY_COUNTED))

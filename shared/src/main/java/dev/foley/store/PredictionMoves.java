@@ -245,8 +245,7 @@ public final class PredictionMoves {
     }
 
     private static void windows(Update u, Windows w) {
-        u.set(MEDIA_MS, Math.round(w.seconds() * 1000)).set(WINDOWS_TOTAL, w.total()).set(WINDOWS_DONE, w.done())
-                .set(WINDOW_CAP, w.concurrency());
+        PredictionItems.windowsItem(w).forEach(u::set);
     }
 
     // ---- upstream_done → completed ----
@@ -316,7 +315,9 @@ public final class PredictionMoves {
         if (claimed.reservedMicroUsd() > microUsd) {
             companions.add(ApiKeyStore.refundItem(w.table, claimed.keyHash(), claimed.reservedMicroUsd() - microUsd));
         }
-        return w.writeWith(claimed, u, companions.toArray(TransactWriteItem[]::new));
+        Optional<Prediction> done = w.writeWith(claimed, u, companions.toArray(TransactWriteItem[]::new));
+        done.ifPresent(d -> PhaseEvents.charged(seconds, microUsd));
+        return done;
     }
 
     // ---- failed, cancelled ----

@@ -40,6 +40,10 @@ public final class PredictionView {
         d.put("created_at", ISO_MILLIS.format(p.createdAt()));
         d.put("error", p.error());
         d.putObject("timings").put("inference", p.inferenceMs());
+        var redo = p.request().media().redo();
+        if (redo != null) { // a regenerate: the stretch of its parent it redoes (a Foley addition)
+            d.putObject("regenerates").put("id", redo.parentId()).put("start", redo.start()).put("end", redo.end());
+        }
         if (p.kind() == dev.foley.prediction.Kind.LONG) {
             var w = p.windows();
             int total = w == null ? 0 : w.total();
@@ -49,6 +53,12 @@ public final class PredictionView {
             var progress = d.putObject("progress").put("windows_done", done / takes).put("windows_total", total / takes);
             if (takes > 1) { // each window's takes: jobs at the provider
                 progress.put("takes_done", done).put("takes_total", total);
+            }
+            if (w != null && p.request().media().sceneCuts()) { // the shots found when the video was cut (a Foley addition)
+                ArrayNode scenes = d.putArray("scenes");
+                for (double[] sc : dev.foley.prediction.Windows.scenes(w.seconds(), w.cuts())) {
+                    scenes.addObject().put("start", sc[0]).put("end", sc[1]);
+                }
             }
         }
         if (p.phase() == dev.foley.prediction.Phase.COMPLETED && !p.quality().isEmpty()) {

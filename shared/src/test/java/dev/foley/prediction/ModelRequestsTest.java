@@ -85,7 +85,11 @@ class ModelRequestsTest {
         PredictionRequest kling = valid(Kind.VIDEO, Models.KLING, "{\"video\":\"" + VIDEO + "\"}");
         assertEquals(35_000, pricing.costOf(kling), "per video");
         PredictionRequest klingLong = valid(Kind.LONG, Models.KLING, "{\"video\":\"" + VIDEO + "\",\"duration\":30,\"window_seconds\":10}");
-        assertEquals(Windows.plan(30, 10, 1).size() * 35_000L, pricing.costOf(klingLong), "per window, at most");
+        // At most: the fixed windows and one more per shot cut there could be (a shot is at least Kling's 3 s).
+        assertEquals((Windows.plan(30, 10, 1).size() + 30 / 3) * 35_000L, pricing.costOf(klingLong), "per window, at most");
+        PredictionRequest klingFixed = valid(Kind.LONG, Models.KLING, "{\"video\":\"" + VIDEO
+                + "\",\"duration\":30,\"window_seconds\":10,\"scene_cuts\":false}");
+        assertEquals(Windows.plan(30, 10, 1).size() * 35_000L, pricing.costOf(klingFixed), "fixed windows: exactly these");
         PredictionRequest hunyuan = valid(Kind.VIDEO, Models.HUNYUAN_FOLEY, "{\"video\":\"" + VIDEO + "\",\"prompt\":\"p\"}");
         assertEquals(150_000, pricing.costOf(hunyuan), "reserved: its 15 s limit at $0.01");
         Prediction p = Prediction.accepted("0123456789abcdef0123456789abcdef", "k", hunyuan, null, Instant.EPOCH);

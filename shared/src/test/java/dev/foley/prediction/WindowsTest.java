@@ -52,4 +52,66 @@ class WindowsTest {
         assertNotEquals(Windows.seedOf(42, 1), Windows.seedOf(42, 2));
         assertTrue(Windows.seedOf(65535, 99) >= 0 && Windows.seedOf(65535, 99) <= 65535);
     }
+
+    @Test
+    void noWindowCrossesAnEdgeAndWindowsMeetExactlyAtEach() {
+        List<Double> edges = List.of(12.4, 30.0, 31.5);
+        List<Windows.Window> w = Windows.plan(45, 8, 1, edges, 1.0);
+        for (Windows.Window x : w) {
+            for (double e : edges) {
+                assertFalse(x.start() < e - 1e-9 && x.end() > e + 1e-9, "window " + x + " crosses the edge at " + e);
+            }
+        }
+        for (double e : edges) {
+            assertTrue(w.stream().anyMatch(x -> Math.abs(x.end() - e) < 1e-9), "a window ends at " + e);
+            assertTrue(w.stream().anyMatch(x -> Math.abs(x.start() - e) < 1e-9), "a window starts at " + e);
+        }
+        for (int i = 0; i + 1 < w.size(); i++) {
+            double next = w.get(i + 1).start();
+            boolean atEdge = edges.stream().anyMatch(e -> Math.abs(e - next) < 1e-9);
+            assertEquals(atEdge, Windows.meetAtEdge(w, i), "windows " + i + "/" + (i + 1) + ": " + w);
+            if (!atEdge) {
+                assertTrue(w.get(i).end() - w.get(i + 1).start() >= 1 - 1e-9, "inside a stretch they overlap");
+            }
+        }
+        assertEquals(0.0, w.get(0).start());
+        assertEquals(45.0, w.get(w.size() - 1).end(), 1e-9);
+        assertEquals(List.of(0.0, 4.4, 12.4, 19.4, 22.0, 30.0, 31.5, 37.0), w.stream().map(Windows.Window::start).toList());
+    }
+
+    @Test
+    void aStretchShorterThanTheShortestJoinsItsShorterNeighbour() {
+        // 0.6 s between 20.0 and 20.6: joins [20.6, 24] (3.4 s) rather than [10, 20] (10 s).
+        List<Double> bounds = Windows.stretches(30, List.of(10.0, 20.0, 20.6, 24.0), 3.0);
+        assertEquals(List.of(0.0, 10.0, 20.0, 24.0, 30.0), bounds);
+        // A model whose shortest request is 3 s: a 2 s first shot joins the next.
+        assertEquals(List.of(0.0, 9.0, 30.0), Windows.stretches(30, List.of(2.0, 9.0), 3.0));
+        // Every stretch too short: one stretch.
+        assertEquals(List.of(0.0, 2.5), Windows.stretches(2.5, List.of(1.0, 2.0), 3.0));
+        // Edges at the ends or outside are ignored.
+        assertEquals(List.of(0.0, 30.0), Windows.stretches(30, List.of(0.0, 30.0, 45.0, -1.0), 1.0));
+    }
+
+    @Test
+    void requestsFollowCutsAndSegmentsUnlessSceneCutsIsOff() {
+        var segments = List.of(new Segment(0, 12, "rain on a tin roof", null), new Segment(12, 30, "a busy kitchen", "music"));
+        var o = new MediaOptions("replace", 1, null, 8, 1, true, null, -1, 1, true, segments);
+        var r = new PredictionRequest(Kind.LONG, "https://x/v.mp4", "p", "", 25, 0, 4.5, false, null, false, o);
+        List<Windows.Window> w = Windows.planFor(r, 40, List.of(20.0));
+        assertTrue(w.stream().noneMatch(x -> x.start() < 12 - 1e-9 && x.end() > 12 + 1e-9), "the segment edge at 12 s: " + w);
+        assertTrue(w.stream().noneMatch(x -> x.start() < 20 - 1e-9 && x.end() > 20 + 1e-9), "the cut at 20 s: " + w);
+        assertTrue(w.stream().noneMatch(x -> x.start() < 30 - 1e-9 && x.end() > 30 + 1e-9), "the segment's end at 30 s: " + w);
+        var off = new MediaOptions("replace", 1, null, 8, 1, true, null, -1, 1, false, List.of());
+        var fixed = new PredictionRequest(Kind.LONG, "https://x/v.mp4", "p", "", 25, 0, 4.5, false, null, false, off);
+        assertEquals(Windows.plan(40, 8, 1), Windows.planFor(fixed, 40, List.of(20.0)), "scene_cuts false: today's fixed windows");
+    }
+
+    @Test
+    void scenesAreTheStretchesBetweenCuts() {
+        var s = Windows.scenes(30, List.of(10.0, 21.5));
+        assertEquals(3, s.size());
+        assertArrayEquals(new double[] {0, 10}, s.get(0));
+        assertArrayEquals(new double[] {21.5, 30}, s.get(2));
+        assertEquals(1, Windows.scenes(30, List.of()).size());
+    }
 }

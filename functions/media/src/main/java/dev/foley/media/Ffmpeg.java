@@ -167,6 +167,11 @@ public final class Ffmpeg {
         return FfmpegProbe.missing();
     }
 
+    /** The shot cuts in the first {@code seconds} of {@code source}'s picture ({@link SceneCuts}). */
+    public static List<Double> sceneCuts(Path source, Probe p, double seconds) throws UnreadableException {
+        return SceneCuts.of(source, p, seconds);
+    }
+
     /** Cuts the windows of {@code plan} out of {@code source}: see {@link FfmpegCut#cut}. */
     public static void cut(Path source, List<Windows.Window> plan, Path dir, WindowSink done) throws IOException {
         FfmpegCut.cut(source, plan, dir, done);

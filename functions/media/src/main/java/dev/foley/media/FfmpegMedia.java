@@ -47,7 +47,11 @@ public final class FfmpegMedia implements MediaWork {
         this.http = http;
         this.tmp = tmp;
         this.asMade = new OutputsAsMade(this, bucket);
+        this.redo = new RedoSplice(this, bucket);
     }
+
+    /** A regenerate's picture and splice. */
+    private final RedoSplice redo;
 
     /** Outputs kept as the model made them: each checked, takes ranked. */
     private final OutputsAsMade asMade;
@@ -58,11 +62,16 @@ public final class FfmpegMedia implements MediaWork {
     }
 
     @Override
-    public double cut(Prediction p, Deadline until) throws MediaException {
+    public Cut cut(Prediction p, Deadline until) throws MediaException {
         Path dir = workDir(p.id() + "-cut");
         try {
             Path source = dir.resolve("source");
-            fetch(p.request().video(), source, until, "video");
+            dev.foley.prediction.Redo r = p.request().media().redo();
+            if (r != null) {
+                redo.source(r, source, until); // the parent's picture, wherever it is still kept
+            } else {
+                fetch(p.request().video(), source, until, "video");
+            }
             Ffmpeg.Probe probe = probeVideo(source);
             int asked = p.request().duration();
             double seconds = asked > 0 ? Math.min(asked, probe.seconds()) : probe.seconds();
@@ -72,7 +81,19 @@ public final class FfmpegMedia implements MediaWork {
                         + "(set duration to cover part of it)", probe.seconds(), p.request().path(), most), false);
             }
             MediaOptions o = p.request().media();
-            List<Windows.Window> plan = Windows.plan(seconds, o.windowSeconds(), o.overlapSeconds());
+            if (r != null) {
+                RedoSplice.inside(r, seconds);
+            }
+            for (int i = 0; i < o.segments().size(); i++) {
+                var g = o.segments().get(i);
+                if (g.end() > seconds + 0.05) {
+                    throw new MediaException(String.format(Locale.ROOT, "segments[%d].%s: %.2f s is past the end of the %.2f s of video"
+                            + " covered", i, g.start() >= seconds ? "start" : "end", g.start() >= seconds ? g.start() : g.end(), seconds), false);
+                }
+            }
+            // The shots first (a quick pass over small thumbnails): the windows follow them.
+            List<Double> cuts = o.sceneCuts() && probe.hasVideo() ? SceneCuts.of(source, probe, seconds) : List.of();
+            List<Windows.Window> plan = Windows.planFor(p.request(), seconds, cuts);
             // The copy for the join goes up while the windows are cut (it is not needed before the last window is done).
             var keep = java.util.concurrent.CompletableFuture.runAsync(() -> {
                 try {
@@ -94,9 +115,9 @@ public final class FfmpegMedia implements MediaWork {
             try {
                 keep.join();
             } catch (java.util.concurrent.CompletionException e) {
-                throw e.getCause() instanceof RuntimeException r ? r : new UncheckedIOException(new IOException(e.getCause()));
+                throw e.getCause() instanceof RuntimeException re ? re : new UncheckedIOException(new IOException(e.getCause()));
             }
-            return seconds;
+            return new Cut(seconds, cuts);
         } catch (Ffmpeg.UnreadableException e) {
             throw new MediaException("video: " + e.getMessage(), false);
         } catch (UncheckedIOException | IOException | StoreUnavailableException e) {
@@ -122,7 +143,18 @@ public final class FfmpegMedia implements MediaWork {
                     : originalSound(video, o.originalAudio(), out.sampleRate());
             if (kind == Kind.LONG) {
                 WindowJoin.Joined joined = new WindowJoin(bucket).joined(p, sources, dir);
-                Made made = shaped(p, joined.sound(), original, video, dir, "result");
+                dev.foley.prediction.Redo r = o.redo();
+                Made made;
+                if (r == null) {
+                    made = shaped(p, joined.sound(), original, video, dir, "result");
+                } else {
+                    // The new stretch (with the clip's own sound under it, as the parent had it) into the parent's result.
+                    float[][] fresh = original == null ? joined.sound() : "duck".equals(o.originalAudio())
+                            ? Sound.duck(joined.sound(), original, o.originalLevel(), out.sampleRate())
+                            : Sound.mix(joined.sound(), original, o.originalLevel());
+                    float[][] parent = redo.parentSound(r, dir, out.sampleRate(), Math.max(fresh.length, out.channels()));
+                    made = shaped(p, RedoSplice.splice(parent, fresh, out.sampleRate(), r), null, video, dir, "result", false);
+                }
                 String key = OutputStore.keyOf(p.id(), 0, "." + format);
                 put(key, made.file(), null);
                 if (made.check() == null) {
@@ -192,6 +224,12 @@ public final class FfmpegMedia implements MediaWork {
      */
     private Made shaped(Prediction p, float[][] model, float[][] original, Path video, Path dir, String name)
             throws IOException, MediaException {
+        return shaped(p, model, original, video, dir, name, true);
+    }
+
+    /** The same; {@code toTarget} false: the loudness left as it is (a regenerate keeps its parent's level outside its stretch). */
+    private Made shaped(Prediction p, float[][] model, float[][] original, Path video, Path dir, String name, boolean toTarget)
+            throws IOException, MediaException {
         MediaOptions o = p.request().media();
         Kind kind = p.kind();
         int rate = p.request().spec().output().sampleRate();
@@ -204,7 +242,7 @@ public final class FfmpegMedia implements MediaWork {
                     : Sound.mix(model, original, o.originalLevel());
         }
         boolean missed = false;
-        if (o.loudnessLufs() != null) {
+        if (o.loudnessLufs() != null && toTarget) {
             // The whole result (the mix, with mix or duck) to the target, under the ceiling; measured after.
             LoudnessTarget.Result r = LoudnessTarget.apply(sound, rate, o.loudnessLufs(), o.truePeakDbtp());
             sound = r.channels();

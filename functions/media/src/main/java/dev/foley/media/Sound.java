@@ -19,11 +19,18 @@ public final class Sound {
     private Sound() {
     }
 
+    /** At a hard edge (a shot cut, a segment's edge) the sound changes with fades this long, out then in (seconds). */
+    public static final double EDGE_FADE = 0.02;
+
     /**
      * Joins the windows' audio into one track of {@code total} samples: each window's sound where it
      * alone covers the video; across each overlap an equal-power crossfade ({@code cos}/{@code sin}
      * gains, so a sound both windows agree on keeps its level) of at most {@code crossfade} seconds,
-     * centred in the overlap. A track shorter than its window is padded with silence.
+     * centred in the overlap. Where two windows meet at a hard edge (no overlap: a shot cut, a
+     * segment's edge), the sound changes there: the first fades out over the {@link #EDGE_FADE}
+     * before the edge and the next fades in over the {@link #EDGE_FADE} after it, so nothing of one
+     * shot's sound is carried into the next and there is no click. A track shorter than its window
+     * is padded with silence.
      */
     public static float[] join(List<Windows.Window> plan, List<float[]> tracks, int rate, int total, double crossfade) {
         if (plan.size() != tracks.size()) {
@@ -31,28 +38,42 @@ public final class Sound {
         }
         float[] out = new float[total];
         int n = plan.size();
-        long[] fadeStart = new long[n];
-        long[] fadeLen = new long[n];
+        // Window i fades in over [inStart[i], inStart[i] + inLen[i]) and out over [outStart[i], outStart[i] + outLen[i]).
+        long[] inStart = new long[n];
+        long[] inLen = new long[n];
+        long[] outStart = new long[n];
+        long[] outLen = new long[n];
+        long edgeFade = Math.max(1, Math.round(EDGE_FADE * rate));
         for (int i = 0; i + 1 < n; i++) {
+            if (Windows.meetAtEdge(plan, i)) {
+                long edge = Math.round(plan.get(i + 1).start() * rate);
+                outStart[i] = edge - edgeFade;
+                outLen[i] = edgeFade;
+                inStart[i + 1] = edge;
+                inLen[i + 1] = edgeFade;
+                continue;
+            }
             double overlapStart = plan.get(i + 1).start();
             double overlapEnd = Math.min(plan.get(i).end(), plan.get(i).start() + tracks.get(i).length / (double) rate);
             double len = Math.max(0, Math.min(crossfade, overlapEnd - overlapStart));
             double mid = (overlapStart + Math.max(overlapStart, overlapEnd)) / 2;
-            fadeStart[i] = Math.round((mid - len / 2) * rate);
-            fadeLen[i] = Math.max(1, Math.round(len * rate));
+            outStart[i] = Math.round((mid - len / 2) * rate);
+            outLen[i] = Math.max(1, Math.round(len * rate));
+            inStart[i + 1] = outStart[i];
+            inLen[i + 1] = outLen[i];
         }
         for (int i = 0; i < n; i++) {
             float[] t = tracks.get(i);
             long offset = Math.round(plan.get(i).start() * rate);
-            long from = i == 0 ? 0 : fadeStart[i - 1];
-            long to = i == n - 1 ? total : fadeStart[i] + fadeLen[i];
+            long from = i == 0 ? 0 : inStart[i];
+            long to = i == n - 1 ? total : outStart[i] + outLen[i];
             for (long s = Math.max(0, from); s < Math.min(total, to); s++) {
                 double g = 1;
-                if (i > 0 && s < fadeStart[i - 1] + fadeLen[i - 1]) {
-                    g = Math.sin(Math.PI / 2 * (s - fadeStart[i - 1]) / fadeLen[i - 1]);
+                if (i > 0 && s < inStart[i] + inLen[i]) {
+                    g = Math.sin(Math.PI / 2 * (s - inStart[i] + 0.5) / inLen[i]);
                 }
-                if (i < n - 1 && s >= fadeStart[i]) {
-                    g *= Math.cos(Math.PI / 2 * (s - fadeStart[i]) / fadeLen[i]);
+                if (i < n - 1 && s >= outStart[i]) {
+                    g *= Math.cos(Math.PI / 2 * (s - outStart[i] + 0.5) / outLen[i]);
                 }
                 long k = s - offset;
                 if (k >= 0 && k < t.length) {

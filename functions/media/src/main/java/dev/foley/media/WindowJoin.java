@@ -32,7 +32,7 @@ final class WindowJoin {
     /** A long video's windows joined into one sound: each window's own, or with takes the best of its takes. */
     Joined joined(Prediction p, List<String> keys, Path dir) throws MediaException, IOException {
         MediaOptions o = p.request().media();
-        List<Windows.Window> plan = Windows.plan(p.windows().seconds(), o.windowSeconds(), o.overlapSeconds());
+        List<Windows.Window> plan = p.windows().plan(p.request());
         var out = p.request().spec().output();
         int rate = out.sampleRate();
         int total = (int) Math.round(p.windows().seconds() * rate);

@@ -145,4 +145,43 @@ class SoundTest {
         }
         return out;
     }
+
+    /** The energy of {@code hz} in {@code x[from, to)} (a single-bin DFT), as a fraction of the samples' own energy. */
+    static double share(float[] x, int from, int to, double hz) {
+        double re = 0;
+        double im = 0;
+        double energy = 1e-12;
+        for (int i = from; i < to; i++) {
+            re += x[i] * Math.cos(2 * Math.PI * hz * i / RATE);
+            im += x[i] * Math.sin(2 * Math.PI * hz * i / RATE);
+            energy += x[i] * x[i];
+        }
+        return 2 * (re * re + im * im) / (to - from) / energy;
+    }
+
+    @Test
+    void atAHardEdgeTheSoundChangesWithinFiftyMillisecondsWithoutAClickOrCarryingOver() {
+        // Two shots: 0-10 s (a 220 Hz bed) and 10-20 s (a 1 kHz bed); windows meet at the cut.
+        List<Windows.Window> plan = Windows.plan(20, 8, 1, List.of(10.0), 1.0);
+        assertTrue(Windows.meetAtEdge(plan, 1), "windows 1 and 2 meet at the cut: " + plan);
+        List<float[]> tracks = new ArrayList<>();
+        for (Windows.Window w : plan) {
+            // The first bed is near its peak at the cut (a hard switch there would be a click).
+            tracks.add(sine(w.start() < 10 ? 220 : 1000, w.length() + (w.start() < 10 ? 1.0 : 0), 0.5, w.start() + (w.start() < 10 ? 0.001 : 0)));
+        }
+        float[] joined = Sound.join(plan, tracks, RATE, 20 * RATE, 1.0);
+        int cut = 10 * RATE;
+        int ms = RATE / 1000;
+        // 25 ms on either side of the cut: only that shot's sound (the first window's track runs 1 s past it, unused).
+        assertTrue(share(joined, cut - 1000 * ms, cut - 25 * ms, 220) > 0.95, "before the cut: the first shot's bed");
+        assertTrue(share(joined, cut + 25 * ms, cut + 1000 * ms, 1000) > 0.95, "after the cut: the second shot's bed");
+        assertTrue(share(joined, cut + 25 * ms, cut + 1000 * ms, 220) < 0.01, "nothing of the first shot carried past the cut");
+        // No click: the sample-to-sample step never exceeds what the tones themselves make.
+        double maxStep = 0;
+        for (int i = cut - 100 * ms; i < cut + 100 * ms; i++) {
+            maxStep = Math.max(maxStep, Math.abs(joined[i + 1] - joined[i]));
+        }
+        double toneStep = 0.5 * 2 * Math.PI * 1000 / RATE;
+        assertTrue(maxStep <= toneStep * 1.05, "a step of " + maxStep + " at the cut (the 1 kHz tone's own is " + toneStep + ")");
+    }
 }

@@ -122,6 +122,67 @@ public final class Clips {
     }
 
     /**
+     * A silent multi-shot clip: the picture changes at once at each of {@code cuts} (seconds,
+     * ascending) to a shot of its own (its own grey level and stripes), a square bouncing in every
+     * shot onto the floor at {@code impacts}, and at each of {@code flashes} one white frame (a
+     * flash, not a cut). {@code fadeAt}: where a one-second fade to black and back starts (NaN: none).
+     */
+    public static Path shots(Path out, int width, int height, double fps, double seconds, double[] cuts, double[] impacts,
+            double[] flashes, double fadeAt) throws Exception {
+        dev.foley.media.Ffmpeg.init();
+        int frames = (int) Math.round(seconds * fps);
+        int[] levels = {40, 170, 95, 215, 60, 140};
+        try (FFmpegFrameRecorder r = new FFmpegFrameRecorder(out.toFile(), width, height, 0)) {
+            r.setFormat("mp4");
+            r.setVideoCodecName("libopenh264");
+            r.setPixelFormat(AV_PIX_FMT_YUV420P);
+            r.setFrameRate(fps);
+            r.setGopSize((int) Math.round(fps * 2));
+            r.setVideoBitrate(Math.max(400_000, width * height * 2));
+            r.start();
+            Frame f = new Frame(width, height, Frame.DEPTH_UBYTE, 1);
+            ByteBuffer buf = (ByteBuffer) f.image[0];
+            int stride = f.imageStride;
+            int size = Math.max(4, height / 12);
+            for (int i = 0; i < frames; i++) {
+                double t = i / fps;
+                int shot = 0;
+                while (shot < cuts.length && t >= cuts[shot] - 1e-9) {
+                    shot++;
+                }
+                boolean flash = false;
+                for (double fl : flashes) {
+                    flash |= Math.abs(t - fl) < 0.5 / fps;
+                }
+                double fade = Double.isNaN(fadeAt) ? 1 : Math.min(1, Math.abs(t - (fadeAt + 0.5)) / 0.5);
+                int level = levels[shot % levels.length];
+                int period = 6 + 5 * (shot % 5);
+                int ink = level < 128 ? 235 : 16;
+                double h = heightAt(t, impacts);
+                int y = (int) Math.round((height - size) * (1 - h));
+                int x = (width - size) / 2 + (shot % 3 - 1) * width / 4;
+                for (int row = 0; row < height; row++) {
+                    for (int col = 0; col < width; col++) {
+                        int v;
+                        if (flash) {
+                            v = 250;
+                        } else if (row >= y && row < y + size && col >= x && col < x + size) {
+                            v = ink;
+                        } else {
+                            v = level + ((col / period) % 2 == 0 ? 25 : -25);
+                        }
+                        buf.put(row * stride + col, (byte) Math.max(0, Math.min(255, (int) Math.round(v * fade))));
+                    }
+                }
+                r.setFrameNumber(i);
+                r.record(f, AV_PIX_FMT_GRAY8);
+            }
+            r.stop();
+        }
+        return out;
+    }
+
+    /**
      * Copies {@code in} (an MP4) to {@code out} with a display matrix on its picture that turns it
      * {@code clockwise} degrees when shown, as a phone stores a portrait video: the pixels stay on
      * their side, players turn them upright. Nothing is re-encoded.
