@@ -38,7 +38,7 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
  */
 @Command(name = "./foley", mixinStandardHelpOptions = true, version = "foley 0.1.0",
         description = "Foley: the MMAudio v2 video-to-audio API, in your AWS account or on this machine.",
-        subcommands = {FoleyCli.Serve.class, FoleyCli.Generate.class, FoleyCli.Check.class, FoleyCli.Bench.class, FoleyCli.Keys.class,
+        subcommands = {FoleyCli.Serve.class, FoleyCli.Generate.class, FoleyCli.Regenerate.class, FoleyCli.Check.class, FoleyCli.Bench.class, FoleyCli.Keys.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "./foley <command> --help shows each command's options."})
 public final class FoleyCli implements Callable<Integer> {
@@ -400,6 +400,89 @@ public final class FoleyCli implements Callable<Integer> {
     }
 
     enum BenchKind { api, pipeline, startup, jobs, media, check }
+
+    @Command(name = "regenerate", mixinStandardHelpOptions = true,
+            description = {"Redo a stretch of a completed prediction of a running Foley (./foley serve, or a deployed one with --url/--key):",
+                    "a new prediction redoes FROM-TO, spliced into the rest, charged for the stretch only; the result is written whole."})
+    static final class Regenerate implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        FoleyCli root;
+        @Spec
+        CommandSpec spec;
+        @CommandLine.Parameters(index = "0", paramLabel = "ID", description = "the prediction whose result is redone")
+        String id;
+        @Option(names = "--from", required = true, paramLabel = "S", description = "where the stretch starts, seconds into the result")
+        String from;
+        @Option(names = "--to", required = true, paramLabel = "S", description = "where it ends")
+        String to;
+        @Option(names = "--prompt", paramLabel = "TEXT", description = "what the stretch should sound like (default: as before)")
+        String prompt;
+        @Option(names = "--negative-prompt", paramLabel = "TEXT")
+        String negativePrompt;
+        @Option(names = "--seed", paramLabel = "N", description = "a seed for the new take (default: the prediction's)")
+        String seed;
+        @Option(names = "--samples", paramLabel = "N", description = "takes of each window of the stretch (1 to 4), the best kept")
+        String samples;
+        @Option(names = "--url", paramLabel = "URL", defaultValue = "http://localhost:8080",
+                description = "the Foley API (default ${DEFAULT-VALUE}: ./foley serve)")
+        URI url;
+        @Option(names = "--key", paramLabel = "KEY", description = "the API key (default: ./foley serve's dev key in the data dir)")
+        String key;
+        @Option(names = "--out", paramLabel = "FILE", description = "where to write the result (default <regenerate id>.foley.<format>)")
+        Path outFile;
+        @Mixin
+        DataDir data;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintStream out = root.out;
+            String apiKey = key != null ? key : storedDevKey(data.get());
+            var body = dev.foley.json.Json.object();
+            body.set("start", number(from));
+            body.set("end", number(to));
+            if (prompt != null) {
+                body.put("prompt", prompt);
+            }
+            if (negativePrompt != null) {
+                body.put("negative_prompt", negativePrompt);
+            }
+            if (seed != null) {
+                body.set("seed", number(seed));
+            }
+            if (samples != null) {
+                body.set("num_samples", number(samples));
+            }
+            var http = java.net.http.HttpClient.newHttpClient();
+            java.net.http.HttpResponse<String> r;
+            try {
+                r = http.send(java.net.http.HttpRequest.newBuilder(url.resolve("/api/v3/predictions/" + id + "/regenerate"))
+                        .header("Authorization", "Bearer " + apiKey).header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(dev.foley.json.Json.write(body))).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+            } catch (java.net.ConnectException e) {
+                out.println("no Foley answers at " + url + " (start one with ./foley serve, or give --url and --key)");
+                return 1;
+            }
+            var env = dev.foley.json.Json.parse(r.body());
+            if (r.statusCode() != 200) {
+                out.println("refused (" + r.statusCode() + "): " + env.path("message").asText());
+                return 2;
+            }
+            var d = env.get("data");
+            out.println("prediction " + d.get("id").asText() + " redoes " + from + "-" + to + " s of " + id);
+            Path target = outFile;
+            return dev.foley.local.Generate.follow(http, apiKey, d, target, d.get("id").asText(), true, out);
+        }
+
+        private static com.fasterxml.jackson.databind.JsonNode number(String raw) {
+            try {
+                var v = dev.foley.json.Json.parse(raw);
+                return v.isNumber() ? v : dev.foley.json.Json.text(raw);
+            } catch (RuntimeException notJson) {
+                return dev.foley.json.Json.text(raw);
+            }
+        }
+    }
 
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = {"The sound check of any file: sync against the picture, loudness (EBU R128), flags.",

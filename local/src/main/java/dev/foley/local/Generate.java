@@ -169,7 +169,16 @@ final class Generate {
             out.println("refused (" + submitted.statusCode() + "): " + env.path("message").asText());
             return 2;
         }
-        JsonNode data = env.get("data");
+        return follow(http, foley.apiKey(), env.get("data"), r.out(), r.video(), longModel, out);
+    }
+
+    /**
+     * Follows a submitted prediction ({@code data}: the submit's answer) to its end, showing each
+     * change; writes its first output to {@code target} (null: named after {@code video}) and shows
+     * its scenes, sound check and takes. 0 when it completed.
+     */
+    static int follow(HttpClient http, String apiKey, JsonNode data, Path target, String video, boolean longModel, PrintStream out)
+            throws IOException, InterruptedException {
         String resultUrl = data.at("/urls/get").asText();
         out.println("prediction " + data.get("id").asText() + " submitted (" + data.get("model").asText() + ")");
         long t0 = System.nanoTime();
@@ -178,7 +187,7 @@ final class Generate {
         long deadline = t0 + Duration.ofMinutes(longModel ? 60 : 10).toNanos();
         while (System.nanoTime() < deadline) {
             data = Json.parse(http.send(HttpRequest.newBuilder(URI.create(resultUrl))
-                    .header("Authorization", "Bearer " + foley.apiKey()).build(), HttpResponse.BodyHandlers.ofString()).body())
+                    .header("Authorization", "Bearer " + apiKey).build(), HttpResponse.BodyHandlers.ofString()).body())
                     .get("data");
             String status = data.get("status").asText();
             JsonNode progress = data.get("progress");
@@ -200,7 +209,7 @@ final class Generate {
             return 1;
         }
         String link = data.get("outputs").get(0).asText();
-        Path target = r.out() != null ? r.out() : defaultOut(r.video(), link);
+        target = target != null ? target : defaultOut(video, link);
         try (InputStream in = http.send(HttpRequest.newBuilder(URI.create(link)).build(),
                 HttpResponse.BodyHandlers.ofInputStream()).body()) {
             Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);

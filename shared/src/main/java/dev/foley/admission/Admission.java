@@ -121,6 +121,9 @@ public final class Admission {
         } else {
             try {
                 request = validator.validate(a.kind(), a.model(), a.body());
+                if (request.kind() == dev.foley.prediction.Kind.VIDEO && !request.media().segments().isEmpty()) {
+                    request = request.windowed(); // a short request with segments is windowed as the long path is
+                }
                 if (a.redo() != null) {
                     request = request.withRedo(a.redo()); // a regenerate: set by its route, never by a client's body
                 }

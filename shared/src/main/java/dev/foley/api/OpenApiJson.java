@@ -143,6 +143,8 @@ public final class OpenApiJson {
                     .put("maximum", m.limits().maxWindow()).put("default", m.limits().bestWindow())
                     .put("description", "Seconds per window sent to the model");
             props.putObject("overlap_seconds").put("$ref", "#/components/schemas/LongVideoToAudioRequest/properties/overlap_seconds");
+        }
+        if ("video".equals(m.input())) { // segments on either path (a short request with them is windowed)
             props.putObject("scene_cuts").put("$ref", "#/components/schemas/LongVideoToAudioRequest/properties/scene_cuts");
             props.putObject("segments").put("$ref", "#/components/schemas/LongVideoToAudioRequest/properties/segments");
         }

@@ -42,6 +42,9 @@ final class ModelFields {
             out.addAll(RequestValidator.WINDOW_FIELDS);
             out.add("duration");
         }
+        if (kind.hasVideo() && "video".equals(m.input())) {
+            out.addAll(RequestValidator.SCENE_FIELDS);
+        }
         return out;
     }
 

@@ -78,6 +78,21 @@ public record PredictionRequest(
      * The same request with the prompt (and, when not null, the negative prompt) of a stretch of
      * the video: a window inside a segment is sent with the segment's.
      */
+    /**
+     * A short video request with segments, as it runs: on the model's long path (cut into windows
+     * that follow the segments and the shots, joined), covering its duration (or the model's longest
+     * request), windows of the model's best length; otherwise the same request.
+     */
+    public PredictionRequest windowed() {
+        Model m = spec();
+        int cover = duration > 0 ? duration : m.limits().maxSeconds();
+        MediaOptions o = new MediaOptions(media.originalAudio(), media.originalLevel(), media.formatFor(kind), m.limits().bestWindow(),
+                MediaOptions.DEFAULT_OVERLAP, media.soundCheck(), media.loudnessLufs(), media.truePeakDbtp(), media.samples(),
+                media.sceneCuts(), media.segments(), media.redo());
+        return new PredictionRequest(Kind.LONG, video, prompt, negativePrompt, numInferenceSteps, cover, guidanceScale, maskAwayClip,
+                seed, false, o, model, extra);
+    }
+
     public PredictionRequest withRedo(Redo redo) {
         return new PredictionRequest(kind, video, prompt, negativePrompt, numInferenceSteps, duration, guidanceScale, maskAwayClip, seed,
                 enableSyncMode, media.withRedo(redo), model, extra);

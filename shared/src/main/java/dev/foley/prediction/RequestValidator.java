@@ -25,8 +25,13 @@ public final class RequestValidator {
     /** Foley's extensions (the media function applies them). */
     public static final Set<String> MEDIA_FIELDS = Set.of("original_audio", "original_audio_level", "output_format",
             "sound_check", "loudness_lufs", "true_peak_dbtp", "num_samples");
-    /** The long path's: its windows, the shot cuts they follow, a prompt per stretch of time. */
-    public static final Set<String> WINDOW_FIELDS = Set.of("window_seconds", "overlap_seconds", "scene_cuts", "segments");
+    /** The long path's: its windows. */
+    public static final Set<String> WINDOW_FIELDS = Set.of("window_seconds", "overlap_seconds");
+    /**
+     * A prompt per stretch of time, and the shot cuts the windows follow: on the long path and on a
+     * short video path (a short request with segments is windowed as the long path is).
+     */
+    public static final Set<String> SCENE_FIELDS = Set.of("scene_cuts", "segments");
     /** The long model's limit on {@code duration} (and on the video it covers), in seconds. */
     public static final int MAX_LONG_SECONDS = dev.foley.model.Models.MMAUDIO_V2.limits().longMaxSeconds();
 
@@ -46,13 +51,16 @@ public final class RequestValidator {
         out.addAll(MEDIA_FIELDS);
         switch (kind) {
             case TEXT -> out.removeAll(Set.of("video", "original_audio", "original_audio_level"));
-            case LONG -> out.addAll(WINDOW_FIELDS);
-            case VIDEO -> { }
+            case LONG -> {
+                out.addAll(WINDOW_FIELDS);
+                out.addAll(SCENE_FIELDS);
+            }
+            case VIDEO -> out.addAll(SCENE_FIELDS);
         }
         return out;
     }
 
-    private static final List<String> ALL_FIELDS = java.util.stream.Stream.of(VIDEO_FIELDS, MEDIA_FIELDS, WINDOW_FIELDS)
+    private static final List<String> ALL_FIELDS = java.util.stream.Stream.of(VIDEO_FIELDS, MEDIA_FIELDS, WINDOW_FIELDS, SCENE_FIELDS)
             .flatMap(Set::stream).sorted().toList();
 
     private final UrlPolicy urls;
@@ -87,12 +95,15 @@ public final class RequestValidator {
         requireObject(body);
         for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
             String name = it.next();
-            if (!VIDEO_FIELDS.contains(name) && !MEDIA_FIELDS.contains(name) && !WINDOW_FIELDS.contains(name)) {
+            if (!VIDEO_FIELDS.contains(name) && !MEDIA_FIELDS.contains(name) && !WINDOW_FIELDS.contains(name)
+                    && !SCENE_FIELDS.contains(name)) {
                 errors.add(new FieldError(shorten(name), unknownReason(name)));
             } else if (kind == Kind.TEXT && (name.equals("video") || name.startsWith("original_audio"))) {
                 errors.add(new FieldError(name, "not accepted by text-to-audio (there is no video"
                         + (name.equals("video") ? "" : " and so no original sound") + "); "
                         + "post to /api/v3/wavespeed-ai/mmaudio-v2 for video-to-audio"));
+            } else if (kind == Kind.TEXT && SCENE_FIELDS.contains(name)) {
+                errors.add(new FieldError(name, "segments and scene cuts are stretches of a video; text-to-audio has none"));
             } else if (kind != Kind.LONG && WINDOW_FIELDS.contains(name)) {
                 errors.add(new FieldError(name, "only the long model cuts windows; post to /api/v3/foley/mmaudio-v2-long"));
             }
@@ -149,10 +160,22 @@ public final class RequestValidator {
         int samples = m.samplesItself() && kind != Kind.LONG ? 1 : integer(body, "num_samples", 1, MediaOptions.MAX_SAMPLES, 1, errors);
         boolean sceneCuts = true;
         List<Segment> segments = List.of();
-        if (kind == Kind.LONG) {
+        if (kind.hasVideo()) {
             sceneCuts = !body.hasNonNull("scene_cuts") || bool(body, "scene_cuts", errors);
-            JsonNode d = body.get("duration");
-            segments = SegmentFields.parse(body, d != null && d.canConvertToInt() ? Math.max(0, d.asInt()) : 0, errors);
+            JsonNode d = body.get(m.hosted("duration").orElse("duration"));
+            int cover = d != null && d.canConvertToInt() ? Math.max(0, d.asInt()) : 0;
+            if (kind == Kind.VIDEO && cover == 0) {
+                // The short path covers its duration (the model's default), or at most the model's longest request.
+                String dn = m.hosted("duration").orElse("duration");
+                Object dflt = m.params().stream().filter(q -> q.name().equals(dn)).findFirst().map(dev.foley.model.Param::defaultValue)
+                        .orElse(null);
+                cover = dflt instanceof Number n ? n.intValue() : m.limits().maxSeconds();
+            }
+            segments = SegmentFields.parse(body, cover, errors);
+            if (kind == Kind.VIDEO && !segments.isEmpty() && body.path("enable_sync_mode").asBoolean(false)) {
+                errors.add(new FieldError("enable_sync_mode", "not with segments: a request with segments is windowed, and answered"
+                        + " at once (follow its result URL or webhook)"));
+            }
         }
         MediaOptions o = new MediaOptions(original, level, format, window, overlap, check, loudness, ceiling, samples, sceneCuts, segments);
         if (samples > 1 && !check) {

@@ -118,6 +118,38 @@ class RegenerateTest {
     }
 
     @Test
+    void aShortPredictionOfAnotherModelIsRedoneOverItsPictureAndChargedAtItsUnit() throws Exception {
+        // Kling (per video): its short path, an mp4 (the picture comes back, the sound AAC, so "the same" is after the codec).
+        String kling = dev.foley.model.Models.KLING.id();
+        Prediction parent = completed(stack.submit("/api/v3/" + kling, "{\"video\":\"" + media.fileUrl("still.mp4")
+                + "\",\"sound_effect_prompt\":\"engine hum\"}", null).get("id").asText());
+        var r = regenerate(parent.id(), "{\"start\":3,\"end\":7,\"prompt\":\"birds chirping\"}");
+        assertEquals(200, r.getKey(), r.getValue().toString());
+        Prediction redo = completed(r.getValue().at("/data/id").asText());
+        assertEquals(kling, redo.request().model());
+        assertEquals("birds chirping", stack.foley.predictions().windowsOf(redo.id()).get(0).request().prompt(),
+                "the new prompt, under Kling's own name at the provider");
+        assertEquals(35_000, redo.chargeMicroUsd(), "one window of the stretch, at Kling's price per video");
+        Path out = dir.resolve("kling-redo.mp4");
+        RunningStack.download(stack.result(redo.id()).get("outputs").get(0).asText(), out);
+        AudioProbe a = AudioProbe.of(out);
+        assertTrue(a.hasVideo(), "the picture comes back");
+        Path was = dir.resolve("kling.mp4");
+        RunningStack.download(stack.result(parent.id()).get("outputs").get(0).asText(), was);
+        AudioProbe b = AudioProbe.of(was);
+        assertEquals(b.audioSeconds(), a.audioSeconds(), 0.05, "as long as the parent's");
+        int rate = a.sampleRate();
+        // Outside the stretch the parent's sound, after AAC's own rounding: their difference far below the sound.
+        float[] diff = new float[Math.min(a.samples().length, b.samples().length)];
+        for (int i = 0; i < diff.length; i++) {
+            diff[i] = a.samples()[i] - b.samples()[i];
+        }
+        double sound = ScenesAndSegmentsTest.db(b.samples(), rate, 0.5, 2.5);
+        assertTrue(ScenesAndSegmentsTest.db(diff, rate, 0.5, 2.5) < sound - 25, "before the stretch: the parent's sound");
+        assertTrue(ScenesAndSegmentsTest.db(diff, rate, 3.5, 6.5) > sound - 10, "inside it: another sound");
+    }
+
+    @Test
     void badStretchesAndParentsAreRefusedNamingWhyAndNothingIsCharged() throws Exception {
         Prediction parent = completed(stack.submit(FoleyApi.SUBMIT_LONG, "{\"video\":\"" + media.fileUrl("still.mp4")
                 + "\",\"prompt\":\"rain\",\"duration\":12}", null).get("id").asText());

@@ -149,6 +149,26 @@ class ScenesAndSegmentsTest {
         }
     }
 
+    @Test
+    void aShortRequestWithSegmentsIsWindowedTheSameWay() throws Exception {
+        var refused = stack.post(FoleyApi.SUBMIT_VIDEO, "{\"video\":\"" + media.fileUrl("still.mp4") + "\",\"prompt\":\"p\","
+                + "\"segments\":[{\"start\":4,\"end\":12,\"prompt\":\"birds chirping\"}]}");
+        assertEquals(400, refused.getKey());
+        assertEquals("segments[0].end: ends at 12 s, past the 8 s of video asked (duration)", refused.getValue().get("message").asText());
+        JsonNode data = stack.submit(FoleyApi.SUBMIT_VIDEO, "{\"video\":\"" + media.fileUrl("still.mp4") + "\",\"prompt\":\"p\","
+                + "\"duration\":10,\"output_format\":\"wav\",\"segments\":[{\"start\":0,\"end\":5,\"prompt\":\"engine hum\"},"
+                + "{\"start\":5,\"end\":10,\"prompt\":\"birds chirping\"}]}", null);
+        Prediction p = stack.await(data.get("id").asText(), q -> q.phase().terminal(), Duration.ofMinutes(3));
+        assertEquals(Phase.COMPLETED, p.phase(), p.error());
+        assertEquals(10, p.chargeMicroUsd() / 1000, "its 10 s, as the short request asked");
+        List<Windows.Window> plan = p.windows().plan(p.request());
+        assertTrue(plan.stream().allMatch(w -> w.end() <= 5 + 1e-6 || w.start() >= 5 - 1e-6), "split at the segments' edge: " + plan);
+        AudioProbe a = result(p, "short-segments.wav");
+        assertEquals(10.0, a.audioSeconds(), 0.05);
+        float[] low = lowPass(a.samples(), a.sampleRate());
+        assertTrue(medianDb(low, a.sampleRate(), 0.5, 4.9) > medianDb(low, a.sampleRate(), 5.1, 9.5) + 20, "engine, then birds");
+    }
+
     /** Two 2 ms moving averages: keeps the engine's hum (below ~300 Hz), takes out the birds' 2.5-5 kHz chirps. */
     static float[] lowPass(float[] x, int rate) {
         int n = Math.max(1, rate / 500);
