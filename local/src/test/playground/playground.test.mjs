@@ -124,6 +124,46 @@ test('long model: a chosen file is uploaded by Generate itself, the windows show
   assert.deepEqual(errors, []);
 });
 
+test('scenes and segments: the timeline shows the cuts, a dragged stretch becomes a segment, and a stretch is regenerated', async () => {
+  const { page, errors } = await open();
+  await page.check('input[name=mode][value=submitLongVideoToAudio]');
+  await page.setInputFiles('#file', process.env.FOLEY_THREE_SHOTS);
+  await page.fill('#field-prompt', 'a ball bouncing');
+  await page.fill('#field-duration', ''); // the whole video (the short model's 8 s default is carried over otherwise)
+  await page.selectOption('#field-output_format', 'wav');
+  await page.fill('#field-segments', '0-4: engine hum');
+  await page.click('#generate');
+  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('completed'), null, { timeout: 120000 });
+  await page.waitForSelector('#timeline:not([hidden]) .scene', { timeout: 30000 });
+  const cuts = await page.$$eval('#timeline .scene', (els) => els.map((e) => Number(e.dataset.start)));
+  assert.equal(cuts.length, 3, `three scenes: ${cuts}`);
+  assert.ok(Math.abs(cuts[1] - 4) < 0.05 && Math.abs(cuts[2] - 8) < 0.05, `cuts near 4 and 8 s: ${cuts}`);
+  assert.equal(await page.locator('#timeline .segment').count(), 1, 'the segment asked for is drawn');
+  const firstId = await page.evaluate(() => new URL(document.getElementById('download').href).pathname.split('/').slice(-2)[0]);
+  // Drag from about 8.5 s to 11.5 s of 12.
+  const box = await page.locator('#timeline').boundingBox();
+  await page.mouse.move(box.x + box.width * (8.5 / 12), box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * (11.5 / 12), box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  const from = Number(await page.inputValue('#stretch-from'));
+  const to = Number(await page.inputValue('#stretch-to'));
+  assert.ok(Math.abs(from - 8.5) < 0.3 && Math.abs(to - 11.5) < 0.3, `marked ${from}-${to}`);
+  await page.fill('#stretch-prompt', 'birds chirping');
+  await page.click('#add-segment');
+  assert.match(await page.inputValue('#field-segments'), /0-4: engine hum\n8\.\d+-11\.\d+: birds chirping/);
+  await page.click('#regenerate');
+  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('completed'), null, { timeout: 120000 });
+  await page.waitForSelector('audio#output[data-audio-seconds]', { timeout: 30000 });
+  const redoId = await page.evaluate(() => new URL(document.getElementById('download').href).pathname.split('/').slice(-2)[0]);
+  assert.notEqual(redoId, firstId, 'the regenerate is a prediction of its own');
+  const seconds = Number(await page.getAttribute('#output', 'data-audio-seconds'));
+  assert.ok(Math.abs(seconds - 12) < 0.1, `the whole result again: ${seconds} s`);
+  assert.match(await page.textContent('#status'), /\$0\.003/, 'priced for the 3 s stretch');
+  await page.screenshot({ path: path.join(shots, 'timeline.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
 test('an out-of-range duration shows the API message next to the field', async () => {
   const { page } = await open();
   await page.fill('#video', 'https://example.com/clip.mp4');

@@ -399,7 +399,7 @@ public final class FoleyCli implements Callable<Integer> {
         }
     }
 
-    enum BenchKind { api, pipeline, startup, jobs, media, check }
+    enum BenchKind { api, pipeline, startup, jobs, media, check, scenes }
 
     @Command(name = "regenerate", mixinStandardHelpOptions = true,
             description = {"Redo a stretch of a completed prediction of a running Foley (./foley serve, or a deployed one with --url/--key):",
@@ -552,7 +552,7 @@ public final class FoleyCli implements Callable<Integer> {
     }
 
     @Command(name = "bench", mixinStandardHelpOptions = true,
-            description = {"Benchmarks: api (default), startup, pipeline, jobs, media, check; figures for BENCHMARKS.md.",
+            description = {"Benchmarks: api (default), startup, pipeline, jobs, media, check, scenes; figures for BENCHMARKS.md.",
                     "Each runs against a local DynamoDB/S3 (moto), whose own rate is measured in the same run:",
                     "  api       submit/result latency through the API handler, and a fresh JVM's first request",
                     "  startup   each function's zip in a fresh JVM: size, first answer, classes loaded",
@@ -589,6 +589,7 @@ public final class FoleyCli implements Callable<Integer> {
                 case jobs -> dev.foley.local.bench.JobsBench.run(dir, awsEndpoint, out);
                 case media -> dev.foley.local.bench.MediaBench.run(dir, awsEndpoint, out);
                 case check -> dev.foley.local.bench.CheckBench.run(dir, awsEndpoint, out);
+                case scenes -> dev.foley.local.bench.ScenesBench.run(dir, out);
                 default -> throw new IllegalStateException(which.name());
             }
             return 0;

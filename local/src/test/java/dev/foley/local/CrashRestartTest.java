@@ -167,6 +167,63 @@ class CrashRestartTest {
         }
     }
 
+    /**
+     * A regenerate killed in flight ({@code kill -9} while it is being cut, windowed or spliced) is
+     * re-driven after a restart like any prediction: it completes once, charged once for its stretch.
+     * The parent is a 12 s long prediction of {@code bounce-12s.mp4}, served from a local file server.
+     */
+    @Test
+    void aRegenerateKilledInFlightCompletesOnceAfterARestart() throws Exception {
+        byte[] clip;
+        try (InputStream in = CrashRestartTest.class.getResourceAsStream("/media/bounce-12s.mp4")) {
+            clip = in.readAllBytes();
+        }
+        HttpServer side = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+        side.createContext("/clip.mp4", ex -> {
+            try (ex) {
+                ex.getResponseHeaders().set("content-type", "video/mp4");
+                ex.sendResponseHeaders(200, clip.length);
+                ex.getResponseBody().write(clip);
+            }
+        });
+        side.start();
+        int port = LocalFoley.freePort();
+        String api = "http://127.0.0.1:" + port;
+        String key = "fk_crash-regenerate-" + Long.toHexString(System.nanoTime());
+        HttpClient http = HttpClient.newHttpClient();
+        String table = Moto.tableName("crashredo");
+        Process serve = start(port, key, table, "serve-1.log");
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(api + "/api/v3/foley/mmaudio-v2-long"))
+                    .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"video\":\"http://127.0.0.1:" + side.getAddress().getPort()
+                            + "/clip.mp4\",\"prompt\":\"a ball bouncing\",\"output_format\":\"wav\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            String parent = Json.parse(r.body()).at("/data/id").asText();
+            waitUntil(() -> "completed".equals(result(http, api, key, parent).path("status").asText()), 120);
+            assertEquals("completed", result(http, api, key, parent).path("status").asText(), logs());
+            r = http.send(HttpRequest.newBuilder(URI.create(api + "/api/v3/predictions/" + parent + "/regenerate"))
+                    .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"start\":3,\"end\":7,\"prompt\":\"rain\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            String redo = Json.parse(r.body()).at("/data/id").asText();
+            serve.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // at once: the regenerate is in flight
+            serve = start(port, key, table, "serve-2.log");
+            waitUntil(() -> !"processing".equals(result(http, api, key, redo).path("status").asText())
+                    && !"created".equals(result(http, api, key, redo).path("status").asText()), 180);
+            JsonNode d = result(http, api, key, redo);
+            assertEquals("completed", d.path("status").asText(), d + "\n" + logs());
+            assertEquals(parent, d.at("/regenerates/id").asText());
+            JsonNode usage = Json.parse(http.send(HttpRequest.newBuilder(URI.create(api + "/api/v3/usage"))
+                    .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofString()).body()).path("data");
+            assertEquals(12 + 4, usage.at("/total/seconds").asLong(), "the parent's 12 s and the stretch's 4 s, once each: " + usage);
+        } finally {
+            serve.destroyForcibly();
+            side.stop(0);
+        }
+    }
+
     private Process start(int port, String key, String table, String logName) throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
         Path log = tmp.resolve(logName);

@@ -39,16 +39,19 @@ class PlaygroundBrowserTest {
             assertEquals(0, run(List.of("npm", "install", "--no-audit", "--no-fund"), Map.of(), logs.resolve("npm-playwright.log")));
         }
         Path shots = Files.createDirectories(logs.resolve("playground-shots"));
+        // A 12 s clip of three shots (cuts at 4 and 8 s, made here by Clips.shots) for the timeline's test.
+        Path threeShots = dev.foley.local.bench.Clips.shots(logs.resolve("three-shots-12s.mp4"), 320, 180, 24, 12,
+                new double[] {4, 8}, new double[] {1.5, 5.5, 9.5}, new double[0], Double.NaN);
         var o = new LocalFoley.Options(0, Moto.endpoint(), Moto.template(), Moto.tableName("playground"),
                 "fk_playground-dev-key-0123456789", false, Map.of(), logs.resolve("playground-data"));
         try (LocalFoley foley = LocalFoley.start(o)) {
             Path log = logs.resolve("playground-test.log");
             int rc = run(List.of("node", "--test", "playground.test.mjs"), Map.of("FOLEY_BASE_URL", foley.baseUrl(),
-                    "FOLEY_DEV_KEY", foley.apiKey(), "FOLEY_SHOTS", shots.toString()), log);
+                    "FOLEY_DEV_KEY", foley.apiKey(), "FOLEY_SHOTS", shots.toString(), "FOLEY_THREE_SHOTS", threeShots.toString()), log);
             String out = Files.readString(log);
             System.out.println(out);
             assertEquals(0, rc, "browser test failed (screenshots in " + shots + "):\n" + out);
-            assertTrue(out.contains("# fail 0") && out.contains("# pass 7"), out);
+            assertTrue(out.contains("# fail 0") && out.contains("# pass 8"), out);
         }
     }
 

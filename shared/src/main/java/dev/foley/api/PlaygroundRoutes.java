@@ -21,6 +21,7 @@ public final class PlaygroundRoutes {
             "app.js", "text/javascript; charset=utf-8",
             "form.js", "text/javascript; charset=utf-8",
             "media.js", "text/javascript; charset=utf-8",
+            "timeline.js", "text/javascript; charset=utf-8",
             "style.css", "text/css; charset=utf-8");
 
     /** Media and uploads come from the buckets' origins (presigned URLs): allowed for media and fetch only. */

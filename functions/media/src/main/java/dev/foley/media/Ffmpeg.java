@@ -172,6 +172,11 @@ public final class Ffmpeg {
         return SceneCuts.of(source, p, seconds);
     }
 
+    /** The shot cuts in {@code [from, to]} of {@code source}'s picture (decoding from the keyframe before {@code from}). */
+    public static List<Double> sceneCuts(Path source, Probe p, double from, double to) throws UnreadableException {
+        return SceneCuts.of(source, p, from, to);
+    }
+
     /** Cuts the windows of {@code plan} out of {@code source}: see {@link FfmpegCut#cut}. */
     public static void cut(Path source, List<Windows.Window> plan, Path dir, WindowSink done) throws IOException {
         FfmpegCut.cut(source, plan, dir, done);

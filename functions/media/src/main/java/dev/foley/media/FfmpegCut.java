@@ -146,7 +146,7 @@ final class FfmpegCut {
     }
 
     /** The timestamp (µs) of the video's first frame, or null when none can be decoded. */
-    private static Long firstFrameTime(Path source, int stream) throws UnreadableException {
+    static Long firstFrameTime(Path source, int stream) throws UnreadableException {
         try (FFmpegFrameGrabber g = pictureOnly(source, stream)) {
             g.start();
             Frame f = g.grabImage();
@@ -171,7 +171,7 @@ final class FfmpegCut {
             g.setPixelFormat(AV_PIX_FMT_YUV420P);
             g.setVideoOption("threads", "1");
             g.start();
-            if (from > 0) {
+            if (from > 0 || plan.get(from).start() > 1) { // a regenerate's windows start well into the video: no decode up to them
                 g.setVideoTimestamp(base + Math.max(0, Math.round(plan.get(from).start() * 1e6) - 100_000));
             }
             Frame f;

@@ -92,7 +92,13 @@ public final class FfmpegMedia implements MediaWork {
                 }
             }
             // The shots first (a quick pass over small thumbnails): the windows follow them.
-            List<Double> cuts = o.sceneCuts() && probe.hasVideo() ? SceneCuts.of(source, probe, seconds) : List.of();
+            List<Double> cuts = List.of();
+            if (o.sceneCuts() && probe.hasVideo()) {
+                // A regenerate looks for cuts in its stretch and context only.
+                double[] range = r == null ? new double[] {0, seconds}
+                        : r.range(seconds, Math.max(Windows.MIN_SHOT, p.request().spec().limits().minSeconds()));
+                cuts = SceneCuts.of(source, probe, range[0], range[1]);
+            }
             List<Windows.Window> plan = Windows.planFor(p.request(), seconds, cuts);
             // The copy for the join goes up while the windows are cut (it is not needed before the last window is done).
             var keep = java.util.concurrent.CompletableFuture.runAsync(() -> {

@@ -43,6 +43,16 @@ final class SceneCuts {
 
     /** The cuts (seconds from the first frame, ascending) in the first {@code seconds} of {@code source}'s picture. */
     static List<Double> of(Path source, Ffmpeg.Probe p, double seconds) throws Ffmpeg.UnreadableException {
+        return of(source, p, 0, seconds);
+    }
+
+    /**
+     * The cuts in {@code [from, to]} of {@code source}'s picture (a regenerate looks at its stretch
+     * and context only): decoding starts at the keyframe before {@code from}; shots shorter than
+     * {@link Windows#MIN_SHOT} inside the range join a neighbour as over the whole video.
+     */
+    static List<Double> of(Path source, Ffmpeg.Probe p, double from, double to) throws Ffmpeg.UnreadableException {
+        double seconds = to;
         Ffmpeg.init();
         record Thumb(double t, byte[] luma) {
         }
@@ -56,7 +66,10 @@ final class SceneCuts {
             g.setVideoOption("skip_loop_filter", "all");
             g.setVideoOption("threads", "2");
             g.start();
-            Long base = null;
+            Long base = from > 0 ? FfmpegCut.firstFrameTime(source, p.videoStream()) : null;
+            if (from > 0 && base != null) {
+                g.setVideoTimestamp(base + Math.max(0, Math.round(from * 1e6) - 500_000));
+            }
             double previousDiff = 0;
             Frame f;
             while ((f = g.grabImage()) != null) {
@@ -64,6 +77,9 @@ final class SceneCuts {
                 double t = (f.timestamp - base) / 1e6;
                 if (t > seconds + 1e-6) {
                     break;
+                }
+                if (t < from - 0.3) {
+                    continue; // before the range (decoded from the keyframe before it)
                 }
                 pending.add(new Thumb(t, luma(f)));
                 // pending: [previous, candidate, persist_1 .. persist_PERSIST]
@@ -95,8 +111,9 @@ final class SceneCuts {
         } catch (FrameGrabber.Exception e) {
             throw new Ffmpeg.UnreadableException("the video could not be decoded (" + Ffmpeg.firstLine(e) + ")");
         }
-        List<Double> bounds = Windows.stretches(seconds, found, Windows.MIN_SHOT);
-        return List.copyOf(bounds.subList(1, bounds.size() - 1));
+        List<Double> inside = found.stream().filter(c -> c > from && c < to).map(c -> c - from).toList();
+        List<Double> bounds = Windows.stretches(to - from, inside, Windows.MIN_SHOT);
+        return bounds.subList(1, bounds.size() - 1).stream().map(c -> Math.round((c + from) * 1e6) / 1e6).toList();
     }
 
     private static byte[] luma(Frame f) {

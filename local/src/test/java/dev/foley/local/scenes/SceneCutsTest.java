@@ -34,6 +34,11 @@ class SceneCutsTest {
         for (int i = 0; i < cuts.length; i++) {
             assertEquals(cuts[i], found.get(i), 1 / fps + 1e-6, "cut " + i + " within one frame: " + found);
         }
+        // A regenerate's stretch and context only: decoded from the keyframe before it, the same cuts inside it.
+        List<Double> inside = Ffmpeg.sceneCuts(clip, probe, 8.3, 16.2);
+        assertEquals(2, inside.size(), "the cuts at 9.52 and 14.96 s: " + inside);
+        assertEquals(9.52, inside.get(0), 1 / fps + 1e-6);
+        assertEquals(14.96, inside.get(1), 1 / fps + 1e-6);
     }
 
     @Test

@@ -1,6 +1,7 @@
 // The Foley playground. Plain ES modules, no framework: it speaks the same API as any client.
-import { loadModels, buildFields, check, setError, collect } from './form.js';
+import { loadModels, buildFields, check, setError, collect, segmentLine } from './form.js';
 import { putWithProgress, decodeAudio, drawWaveform, motionBeats } from './media.js';
+import { drawTimeline } from './timeline.js';
 
 const $ = (id) => document.getElementById(id);
 const EXAMPLES = [
@@ -19,6 +20,9 @@ let uploadedFile = null;
 let config = { devKey: null, pricePerSecondUsd: 0.001 };
 let lastRequest = null;
 let timer = null;
+/** The completed prediction shown (its id is what "Regenerate this stretch" redoes), and the segments it was asked with. */
+let shown = null;
+let shownSegments = [];
 
 function key() {
   return $('api-key').value.trim();
@@ -156,6 +160,7 @@ async function generate(ev) {
     showApiError(res);
     return;
   }
+  shownSegments = Array.isArray(body.segments) ? body.segments : [];
   const seconds = body.duration ?? fields.get('duration').prop.default;
   follow(res.json.data, seconds === undefined ? undefined : Number(seconds) * (body.num_samples ?? 1));
 }
@@ -169,6 +174,68 @@ function resetResult() {
   $('quality').hidden = true;
   $('takes').replaceChildren();
   $('windows').hidden = true;
+  $('timeline').hidden = true;
+  $('stretch').hidden = true;
+  $('stretch-error').textContent = '';
+}
+
+/** The timeline of a result: its length, the scenes found, the segments asked for; a drag fills the stretch panel. */
+function showTimeline(d, seconds) {
+  shown = d;
+  drawTimeline($('timeline'), seconds, d.scenes, shownSegments, (a, b) => {
+    $('stretch-from').value = a;
+    $('stretch-to').value = b;
+    $('stretch-prompt').focus();
+  });
+  $('stretch').hidden = false;
+}
+
+/** The stretch panel's range, or null (with the reason shown) when it is not one. */
+function stretch() {
+  const a = Number($('stretch-from').value);
+  const b = Number($('stretch-to').value);
+  if ($('stretch-from').value === '' || $('stretch-to').value === '' || !(b > a)) {
+    $('stretch-error').textContent = 'Mark a stretch: drag across the timeline, or type From and To (To after From).';
+    return null;
+  }
+  $('stretch-error').textContent = '';
+  return { start: a, end: b };
+}
+
+function addSegment() {
+  const r = stretch();
+  if (!r) return;
+  const f = fields.get('segments');
+  const prompt = $('stretch-prompt').value.trim();
+  if (!f) {
+    $('stretch-error').textContent = `${model().summary} takes no segments.`;
+    return;
+  }
+  if (!prompt) {
+    $('stretch-error').textContent = 'A segment needs its own prompt.';
+    return;
+  }
+  f.input.value = (f.input.value.trim() ? f.input.value.trim() + '\n' : '') + segmentLine(r.start, r.end, prompt);
+  $('stretch-error').textContent = `Added to segments: Generate again to use it.`;
+}
+
+async function regenerate() {
+  const r = stretch();
+  if (!r || !shown) return;
+  const body = { start: r.start, end: r.end };
+  const prompt = $('stretch-prompt').value.trim();
+  if (prompt) body.prompt = prompt;
+  setStatus('Submitting the stretch…');
+  const res = await api('POST', `/api/v3/predictions/${shown.id}/regenerate`, body);
+  if (res.status !== 200) {
+    $('stretch-error').textContent = `Refused (${res.status}): ${res.json.message}`;
+    setStatus(`Refused (${res.status}): ${res.json.message}`, true);
+    return;
+  }
+  const keep = shownSegments;
+  resetResult();
+  shownSegments = prompt ? [] : keep;
+  follow(res.json.data, r.end - r.start);
 }
 
 /** A long prediction's windows, as data.progress counts them. */
@@ -296,8 +363,11 @@ async function showResult(d) {
     }
     $('waveform').hidden = false;
     drawWaveform($('waveform'), audio, beats);
+    showTimeline(d, audio.duration);
   } catch (e) {
     $('beats').textContent = `The waveform could not be drawn here (${e.message}); the file is fine.`;
+    const timeline = () => showTimeline(d, media.duration);
+    if (media.readyState >= 1) timeline(); else media.addEventListener('loadedmetadata', timeline, { once: true });
   }
 }
 
@@ -418,6 +488,8 @@ async function main() {
   $('copy-curl').addEventListener('click', () => copy('curl'));
   $('copy-js').addEventListener('click', () => copy('js'));
   $('refresh').addEventListener('click', refresh);
+  $('add-segment').addEventListener('click', addSegment);
+  $('regenerate').addEventListener('click', regenerate);
   document.body.dataset.ready = 'true';
   refresh();
 }

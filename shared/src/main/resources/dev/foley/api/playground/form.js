@@ -76,6 +76,10 @@ export function buildFields(container, schema, previous) {
         input = el('select', { id, name, 'aria-describedby': `${hintId} ${errId}` });
         if (p.default === undefined) input.append(el('option', { value: '' }, '(model default)'));
         for (const v of p.enum) input.append(el('option', { value: v }, String(v)));
+      } else if (name === 'segments') {
+        // A prompt per stretch of time, one per line ("0-12: rain on a tin roof"); the timeline adds lines too.
+        input = el('textarea', { id, name, rows: 3, placeholder: '0-12: rain on a tin roof\n12-30: a busy kitchen',
+          'aria-describedby': `${hintId} ${errId}` });
       } else if (p.type === 'string' && isPrompt(name)) {
         input = el('textarea', { id, name, maxlength: p.maxLength, 'aria-describedby': `${hintId} ${errId}` });
       } else if (p.type === 'integer' || p.type === 'number') {
@@ -140,9 +144,30 @@ export function collect(fields) {
     }
     const raw = f.input.value;
     if (raw.trim() === '' && !f.required) continue;
+    if (f.name === 'segments') {
+      body.segments = parseSegments(raw);
+      continue;
+    }
     if (f.input.tagName === 'SELECT' && raw === String(p.default ?? '')) continue; // the default: left to the API
     body[f.name] = (p.type === 'integer' || p.type === 'number') && raw.trim() !== '' && Number.isFinite(Number(raw))
       ? Number(raw) : raw;
   }
   return body;
+}
+
+/**
+ * Segments from the text box, one per line: "START-END: prompt" (seconds). A line that does not
+ * read so is sent as its prompt alone, so the API names what is missing (segments[i].start).
+ */
+export function parseSegments(text) {
+  return text.split('\n').map((l) => l.trim()).filter(Boolean).map((line) => {
+    const m = line.match(/^([\d.]+)\s*[-–]\s*([\d.]+)\s*[:=]\s*(.+)$/);
+    return m ? { start: Number(m[1]), end: Number(m[2]), prompt: m[3].trim() } : { prompt: line };
+  });
+}
+
+/** A segment as a line of the text box. */
+export function segmentLine(start, end, prompt) {
+  const n = (x) => String(Math.round(x * 100) / 100);
+  return `${n(start)}-${n(end)}: ${prompt}`;
 }
