@@ -363,6 +363,12 @@ public final class FoleyCli implements Callable<Integer> {
             if (video != null && !video.matches("(?i)https?://.*") && !Files.isRegularFile(Path.of(video))) {
                 throw new ParameterException(spec.commandLine(), "--video: no such file: " + video); // before starting anything
             }
+            for (String g : segments) {
+                if (!g.matches("(?s)\\s*[^:=]*:[^=]*=.*")) {
+                    throw new ParameterException(spec.commandLine(), "--segment: START:END=PROMPT in seconds, e.g. --segment 0:12=\"rain on"
+                            + " a tin roof\"; got '" + g + "'");
+                }
+            }
             Map<String, String> env = new HashMap<>(root.env);
             if (provider != null) {
                 String name = provider.strip().toLowerCase(java.util.Locale.ROOT);

@@ -41,6 +41,30 @@ class GenerateCliTest {
         }
     }
 
+    /** Segments: each stretch its prompt (the long path, chosen by them), the scenes printed; a malformed one named before anything starts. */
+    @Test
+    void segmentsGoToTheLongPathAndABadOneIsNamedFirst() throws Exception {
+        Path clip = Moto.projectRoot().resolve("local/src/test/resources/media/bounce-12s.mp4");
+        var bad = new ByteArrayOutputStream();
+        assertEquals(2, run(bad, "generate", "--video", clip.toString(), "--segment", "nonsense"));
+        assertTrue(bad.toString(StandardCharsets.UTF_8).contains("--segment: START:END=PROMPT"), bad.toString(StandardCharsets.UTF_8));
+        var refused = new ByteArrayOutputStream();
+        int rc = run(refused, "generate", "--video", clip.toString(), "--segment", "0:0.5=engine hum", "--aws-endpoint",
+                Moto.endpoint().toString(), "--data", tmp.toString(), "--template", Moto.template().toString());
+        assertEquals(2, rc);
+        assertTrue(refused.toString(StandardCharsets.UTF_8).contains("segments[0].end: a segment is at least 1 s long"),
+                refused.toString(StandardCharsets.UTF_8));
+        var buf = new ByteArrayOutputStream();
+        Path out = tmp.resolve("segments.wav");
+        rc = run(buf, "generate", "--video", clip.toString(), "--segment", "0:6=engine hum", "--segment", "6:12=birds chirping",
+                "--format", "wav", "--out", out.toString(), "--aws-endpoint", Moto.endpoint().toString(), "--data", tmp.toString(),
+                "--template", Moto.template().toString());
+        String text = buf.toString(StandardCharsets.UTF_8);
+        assertEquals(0, rc, text);
+        assertTrue(text.contains("(foley/mmaudio-v2-long)") && text.contains("scenes: 0.00-12.00 s"), text);
+        assertEquals(12.0, AudioProbe.of(out).audioSeconds(), 0.05);
+    }
+
     @Test
     void aClipPastThirtySecondsGoesToTheLongModelAndShowsItsWindows() throws Exception {
         Path clip = dev.foley.local.bench.Clips.bounce(tmp.resolve("long.mp4"), 160, 120, 25, 33, new double[] {2.5, 12.5, 24.5, 31.5}, 0, 0);

@@ -87,7 +87,12 @@ public final class PredictionView {
     /** The same with the request echoed as {@code input} (the webhook body and list items). */
     public static ObjectNode dataWithInput(Prediction p, String baseUrl, OutputLinks links) {
         ObjectNode d = data(p, baseUrl, links);
-        d.set("input", p.request().toJson());
+        ObjectNode input = p.request().toJson();
+        if (input.get("regenerate") instanceof ObjectNode r) { // what it redoes, not where Foley keeps its parent's files
+            input.set("regenerate", Json.object().put("parent", r.path("parent").asText()).put("start", r.path("start").asDouble())
+                    .put("end", r.path("end").asDouble()));
+        }
+        d.set("input", input);
         return d;
     }
 }

@@ -184,4 +184,20 @@ class SoundTest {
         double toneStep = 0.5 * 2 * Math.PI * 1000 / RATE;
         assertTrue(maxStep <= toneStep * 1.05, "a step of " + maxStep + " at the cut (the 1 kHz tone's own is " + toneStep + ")");
     }
+
+    @Test
+    void aJoinNeverGoesPastFullScaleWhereTwoWindowsHearTheSameLoudSound() {
+        // Both windows carry the same loud tone, in phase: the equal-power crossfade would peak at 1.41 x 0.9.
+        List<Windows.Window> plan = Windows.plan(15, 8, 1);
+        List<float[][]> tracks = new ArrayList<>();
+        for (Windows.Window w : plan) {
+            tracks.add(new float[][] {sine(440, w.length(), 0.9, w.start())});
+        }
+        float[][] joined = Sound.joinChannels(plan, tracks, RATE, 15 * RATE, 1.0);
+        float peak = 0;
+        for (float v : joined[0]) {
+            peak = Math.max(peak, Math.abs(v));
+        }
+        assertTrue(peak <= 0.99f + 1e-6, "peak " + peak);
+    }
 }

@@ -13,6 +13,7 @@ import dev.foley.prediction.Prediction;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -78,6 +79,13 @@ class RegenerateTest {
         assertNotEquals(parent.id(), id, "a prediction of its own");
         assertEquals(parent.id(), data.at("/regenerates/id").asText());
         assertEquals(6.0, data.at("/regenerates/start").asDouble());
+        JsonNode listed = stack.list().get("items").get(0);
+        assertEquals(id, listed.get("id").asText());
+        JsonNode says = listed.at("/input/regenerate");
+        assertEquals(List.of("parent", "start", "end"), iterable(says.fieldNames()),
+                "the input says what it redoes, not where Foley keeps the parent's files: " + says);
+        assertEquals(parent.id(), says.get("parent").asText());
+        assertEquals(11.0, says.get("end").asDouble());
         Prediction redo = completed(id);
         assertEquals(5, redo.chargeMicroUsd() / 1000, "charged for the 5 s redone only, not the context or the rest");
         Prediction parentAfter = stack.prediction(parent.id());
@@ -199,6 +207,12 @@ class RegenerateTest {
     private static void assertRefused(Map.Entry<Integer, JsonNode> r, int status, String says) {
         assertEquals(status, r.getKey(), r.getValue().toString());
         assertTrue(r.getValue().path("message").asText().contains(says), r.getValue().toString());
+    }
+
+    private static List<String> iterable(java.util.Iterator<String> it) {
+        List<String> out = new java.util.ArrayList<>();
+        it.forEachRemaining(out::add);
+        return out;
     }
 
     private static double maxStep(float[] x, int rate, double from, double to) {
