@@ -69,7 +69,7 @@ class KeysTest {
         refused("Unknown options: '--prot', '8080'", "serve", "--prot", "8080");
         refused("Invalid value for option '--usd': an amount of dollars like 10 or 0.25 is needed, got '-3'",
                 "keys", "credit", "key_1", "--usd", "-3");
-        refused("expected one of [api, pipeline, startup, jobs, media, check]", "bench", "pipelines");
+        refused("expected one of [api, pipeline, startup, jobs, media, check, scenes]", "bench", "pipelines");
         refused("Invalid value for option '--n': must be a whole number of at least 1, got '0'", "bench", "--n", "0");
     }
 
