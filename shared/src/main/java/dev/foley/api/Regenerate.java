@@ -68,6 +68,11 @@ final class Regenerate {
                         num(end), num(covered), parent.id())));
             }
         }
+        // Checked here under regenerate's own names (the model's long path would name them as the model does).
+        text(body, "prompt", true, errors);
+        text(body, "negative_prompt", false, errors);
+        whole(body, "seed", 0, 65535, true, errors);
+        whole(body, "num_samples", 1, dev.foley.prediction.MediaOptions.MAX_SAMPLES, false, errors);
         if (!errors.isEmpty()) {
             throw ApiException.invalid(errors);
         }
@@ -141,6 +146,32 @@ final class Regenerate {
             return null;
         }
         return v.asDouble();
+    }
+
+    private static void text(JsonNode body, String name, boolean notBlank, List<FieldError> errors) {
+        JsonNode v = body.get(name);
+        if (v == null) {
+            return;
+        }
+        if (!v.isTextual()) {
+            errors.add(new FieldError(name, "must be a string, got " + v.getNodeType().name().toLowerCase(Locale.ROOT)));
+        } else if (notBlank && v.textValue().isBlank()) {
+            errors.add(new FieldError(name, "must not be blank (leave it out to keep the prediction's)"));
+        } else if (v.textValue().length() > dev.foley.model.Models.MAX_PROMPT_CHARS) {
+            errors.add(new FieldError(name, "at most " + dev.foley.model.Models.MAX_PROMPT_CHARS + " characters, got "
+                    + v.textValue().length()));
+        }
+    }
+
+    private static void whole(JsonNode body, String name, int min, int max, boolean nullable, List<FieldError> errors) {
+        JsonNode v = body.get(name);
+        if (v == null || nullable && v.isNull()) {
+            return;
+        }
+        if (!v.isIntegralNumber() || v.asLong() < min || v.asLong() > max) {
+            errors.add(new FieldError(name, "must be an integer between " + min + " and " + max + ", got "
+                    + (v.isTextual() ? "\"" + FoleyApi.shorten(v.asText(), 40) + "\"" : FoleyApi.shorten(v.toString(), 40))));
+        }
     }
 
     private static String num(double v) {

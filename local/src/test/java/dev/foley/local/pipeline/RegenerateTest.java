@@ -131,6 +131,7 @@ class RegenerateTest {
         String kling = dev.foley.model.Models.KLING.id();
         Prediction parent = completed(stack.submit("/api/v3/" + kling, "{\"video\":\"" + media.fileUrl("still.mp4")
                 + "\",\"sound_effect_prompt\":\"engine hum\"}", null).get("id").asText());
+        assertRefused(regenerate(parent.id(), "{\"start\":3,\"end\":7,\"prompt\":\"\"}"), 400, "prompt: must not be blank");
         var r = regenerate(parent.id(), "{\"start\":3,\"end\":7,\"prompt\":\"birds chirping\"}");
         assertEquals(200, r.getKey(), r.getValue().toString());
         Prediction redo = completed(r.getValue().at("/data/id").asText());
@@ -167,7 +168,13 @@ class RegenerateTest {
         assertRefused(regenerate(parent.id(), "{\"start\":6,\"end\":6.5}"), 400, "end: a stretch is at least 1 s; this one is 0.5 s");
         assertRefused(regenerate(parent.id(), "{\"end\":5}"), 400, "start: required");
         assertRefused(regenerate(parent.id(), "{\"start\":1,\"end\":5,\"promt\":\"x\"}"), 400, "promt: unknown field");
-        assertRefused(regenerate(parent.id(), "{\"start\":1,\"end\":5,\"num_samples\":9}"), 400, "num_samples");
+        assertRefused(regenerate(parent.id(), "{\"start\":1,\"end\":5,\"num_samples\":9}"), 400,
+                "num_samples: must be an integer between 1 and 4, got 9");
+        assertRefused(regenerate(parent.id(), "{\"start\":1,\"end\":5,\"prompt\":\" \"}"), 400, "prompt: must not be blank");
+        assertRefused(regenerate(parent.id(), "{\"start\":1,\"end\":5,\"seed\":\"7\"}"), 400,
+                "seed: must be an integer between 0 and 65535, got \"7\"");
+        assertRefused(regenerate(parent.id(), "[1,5]"), 400, "body: must be a JSON object");
+        assertRefused(regenerate(parent.id(), "{\"start\":1,"), 400, "body: is not valid JSON");
         assertRefused(regenerate("0123456789abcdef0123456789abcdef", "{\"start\":1,\"end\":5}"), 404, "not found");
         // A parent that failed (a video that cannot be read) cannot be redone.
         Files.writeString(dir.resolve("broken.mp4"), "not a video");
