@@ -40,15 +40,38 @@ class UprightWindowsTest {
         assertEquals(clockwise, p.rotation());
         assertEquals(List.of(320, 240), List.of(p.width(), p.height()), "stored as it was filmed");
 
+        // The fixed split, and the split that follows the shots (which finds them in its own decode): both upright.
         Map<Integer, Path> windows = new TreeMap<>();
         Path out = Files.createDirectories(dir.resolve("windows"));
-        Ffmpeg.cut(clip, p, List.of(new Windows.Window(0, 0, 2), new Windows.Window(1, 1.5, 2.5)), out, (i, w) -> {
-            Path kept = dir.resolve("window-" + i + ".mp4");
+        Ffmpeg.cut(clip, p, List.of(new Windows.Window(0, 0, 2), new Windows.Window(1, 1.5, 2.5)), out, keep(windows, "window"));
+        assertUpright(windows, clockwise);
+        Map<Integer, Path> following = new TreeMap<>();
+        var request = dev.foley.prediction.PredictionRequest.ofModel(dev.foley.prediction.Kind.LONG, dev.foley.model.Models.MMAUDIO_V2,
+                dev.foley.json.Json.object().put("video", "https://x/v.mp4").put("prompt", "p").put("window_seconds", 4));
+        assertEquals(List.of(), Ffmpeg.cutFollowingShots(clip, p, request, p.seconds(), out, keep(following, "following")), "one shot");
+        assertEquals(1, following.size());
+        assertUpright(following, clockwise);
+
+        // The result copies the picture, matrix and all: players show it as they showed the clip.
+        float[] tone = new float[Ffmpeg.RATE * 4];
+        Ffmpeg.encode(tone, Ffmpeg.RATE, "m4a", dir.resolve("sound.m4a"));
+        Ffmpeg.mux(clip, dir.resolve("sound.m4a"), p.seconds(), dir.resolve("result.mp4"));
+        Ffmpeg.Probe r = Ffmpeg.probe(dir.resolve("result.mp4"));
+        assertEquals(clockwise, r.rotation());
+        assertEquals(List.of("h264", 320, 240), List.of(r.videoCodec(), r.width(), r.height()), "the picture copied");
+    }
+
+    private Ffmpeg.WindowSink keep(Map<Integer, Path> windows, String name) {
+        return (i, w) -> {
+            Path kept = dir.resolve(name + "-" + i + ".mp4");
             Files.move(w, kept);
             synchronized (windows) {
                 windows.put(i, kept);
             }
-        });
+        };
+    }
+
+    private static void assertUpright(Map<Integer, Path> windows, int clockwise) throws Exception {
         boolean portrait = clockwise == 90 || clockwise == 270;
         for (Path w : windows.values()) {
             Ffmpeg.Probe q = Ffmpeg.probe(w);
@@ -66,13 +89,6 @@ class UprightWindowsTest {
             default -> throw new AssertionError(clockwise);
         }
 
-        // The result copies the picture, matrix and all: players show it as they showed the clip.
-        float[] tone = new float[Ffmpeg.RATE * 4];
-        Ffmpeg.encode(tone, Ffmpeg.RATE, "m4a", dir.resolve("sound.m4a"));
-        Ffmpeg.mux(clip, dir.resolve("sound.m4a"), p.seconds(), dir.resolve("result.mp4"));
-        Ffmpeg.Probe r = Ffmpeg.probe(dir.resolve("result.mp4"));
-        assertEquals(clockwise, r.rotation());
-        assertEquals(List.of("h264", 320, 240), List.of(r.videoCodec(), r.width(), r.height()), "the picture copied");
     }
 
     private static String describe(double[] top, double[] floor) {

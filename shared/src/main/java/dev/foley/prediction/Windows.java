@@ -52,9 +52,11 @@ public record Windows(double seconds, int total, int done, int concurrency, List
     /**
      * The windows of request {@code r} over {@code seconds} of video whose shots change at
      * {@code cuts}: no window crosses a hard edge (a shot cut, unless {@code scene_cuts} is off; a
-     * segment's start or end); inside each stretch between edges, windows as {@link #plan(double, int, double)}
-     * cuts a video. A stretch shorter than the model's shortest request (or than {@link #MIN_SHOT})
-     * is merged into its shorter neighbour (the edge between them is dropped).
+     * segment's start or end). A stretch between edges shorter than the model's shortest request
+     * (or than {@link #MIN_SHOT}) joins the stretch before it ({@link #stretches}). Inside each
+     * stretch, with {@code scene_cuts} on, windows as {@link #following} lays them (from the
+     * stretch's start, so the split can place them while the picture streams by); with it off,
+     * today's fixed windows ({@link #plan(double, int, double)}).
      */
     public static List<Window> planFor(PredictionRequest r, double seconds, List<Double> cuts) {
         MediaOptions o = r.media();
@@ -66,32 +68,68 @@ public record Windows(double seconds, int total, int done, int concurrency, List
             edges.add(g.start());
             edges.add(g.end());
         }
-        double shortest = Math.max(MIN_SHOT, r.spec().limits().minSeconds());
+        double shortest = shortest(r);
+        double least = o.sceneCuts() ? leastLast(r) : -1;
         if (o.redo() == null) {
-            return plan(seconds, o.windowSeconds(), o.overlapSeconds(), edges, shortest);
+            return plan(seconds, o.windowSeconds(), o.overlapSeconds(), edges, shortest, least);
         }
         // A regenerate: the windows of its stretch and context only, at their places in the video.
         double[] range = o.redo().range(seconds, shortest);
         List<Double> inside = edges.stream().filter(e -> e > range[0] && e < range[1]).map(e -> e - range[0]).toList();
         List<Window> out = new ArrayList<>();
-        for (Window w : plan(round(range[1] - range[0]), o.windowSeconds(), o.overlapSeconds(), inside, shortest)) {
+        for (Window w : plan(round(range[1] - range[0]), o.windowSeconds(), o.overlapSeconds(), inside, shortest, least)) {
             out.add(new Window(w.index(), round(w.start() + range[0]), w.length()));
         }
         return out;
     }
 
+    /** The shortest stretch {@code r}'s windows keep between edges: {@link #MIN_SHOT}, or the model's shortest request. */
+    public static double shortest(PredictionRequest r) {
+        return Math.max(MIN_SHOT, r.spec().limits().minSeconds());
+    }
+
+    /**
+     * The shortest last window of a stretch when windows follow the shots ({@link #following}):
+     * the model's shortest request, and at least twice the overlap (so its fade in and the cut
+     * never meet), never more than a window.
+     */
+    public static double leastLast(PredictionRequest r) {
+        MediaOptions o = r.media();
+        return Math.min(o.windowSeconds(), Math.max(shortest(r), 2 * o.overlapSeconds()));
+    }
+
+    /**
+     * How far past a frame the shot cuts must be known before the windows that frame belongs to
+     * are settled, when windows follow the shots: a cut within {@link #leastLast} after it may make
+     * it part of the stretch's last window, and whether a cut is an edge depends on the next one
+     * within {@link #MIN_SHOT} (a shot) and within the shortest stretch (a window).
+     */
+    public static double lookahead(PredictionRequest r) {
+        return leastLast(r) + MIN_SHOT + shortest(r) + 0.05;
+    }
+
     /**
      * Windows of {@code window} seconds overlapping by {@code overlap} inside each stretch of
      * {@code [0, seconds)} between the {@code edges} (any order; those within 1 ms of the ends
-     * ignored); stretches shorter than {@code shortest} merge into their shorter neighbour. Two
-     * neighbouring windows either overlap (inside a stretch) or meet exactly at an edge.
+     * ignored), as {@link #plan(double, int, double)} lays them; stretches shorter than
+     * {@code shortest} join the one before. Two neighbouring windows either overlap (inside a
+     * stretch) or meet exactly at an edge.
      */
     public static List<Window> plan(double seconds, int window, double overlap, List<Double> edges, double shortest) {
+        return plan(seconds, window, overlap, edges, shortest, -1);
+    }
+
+    /**
+     * The same, each stretch laid out as {@link #following} does with a last window at least
+     * {@code least} long; {@code least < 0}: as {@link #plan(double, int, double)} does.
+     */
+    public static List<Window> plan(double seconds, int window, double overlap, List<Double> edges, double shortest, double least) {
         List<Double> bounds = stretches(seconds, edges, shortest);
         List<Window> out = new ArrayList<>();
         for (int s = 0; s + 1 < bounds.size(); s++) {
             double a = bounds.get(s);
-            for (Window w : plan(round(bounds.get(s + 1) - a), window, overlap)) {
+            double length = round(bounds.get(s + 1) - a);
+            for (Window w : least < 0 ? plan(length, window, overlap) : following(length, window, overlap, least)) {
                 out.add(new Window(out.size(), round(a + w.start()), w.length()));
             }
         }
@@ -100,9 +138,12 @@ public record Windows(double seconds, int total, int done, int concurrency, List
 
     /**
      * The bounds of the stretches of {@code [0, seconds]} between {@code edges} (0 first,
-     * {@code seconds} last; edges within 1 ms of the ends ignored), a stretch shorter than
-     * {@code shortest} merged into its shorter neighbour (the edge between them dropped), until none
-     * is or only one stretch is left.
+     * {@code seconds} last; edges within 1 ms of the ends ignored): an edge stays only when the
+     * stretch it starts, up to the next edge, is at least {@code shortest} long, and so is the
+     * video before it. A stretch too short thus joins the one before it (the first, the one after):
+     * a rule that looks no further than {@code shortest} past an edge, so it can be applied while
+     * the picture streams by. Every stretch left is at least {@code shortest} long, unless the
+     * video is shorter.
      */
     public static List<Double> stretches(double seconds, java.util.Collection<Double> edges, double shortest) {
         TreeSet<Double> inner = new TreeSet<>();
@@ -114,28 +155,15 @@ public record Windows(double seconds, int total, int done, int concurrency, List
         }
         List<Double> bounds = new ArrayList<>();
         bounds.add(0.0);
-        bounds.addAll(inner);
-        bounds.add(seconds);
-        while (bounds.size() > 2) {
-            int worst = -1;
-            double worstLength = Double.MAX_VALUE;
-            for (int i = 0; i + 1 < bounds.size(); i++) {
-                double len = bounds.get(i + 1) - bounds.get(i);
-                if (len < shortest - 1e-9 && len < worstLength) {
-                    worst = i;
-                    worstLength = len;
-                }
+        List<Double> in = new ArrayList<>(inner);
+        for (int i = 0; i < in.size(); i++) {
+            double e = in.get(i);
+            double next = i + 1 < in.size() ? in.get(i + 1) : seconds;
+            if (e >= shortest - 1e-9 && next - e >= shortest - 1e-9) {
+                bounds.add(e);
             }
-            if (worst < 0) {
-                break;
-            }
-            // Merge stretch [worst, worst+1] into its shorter neighbour: drop the edge between them.
-            boolean hasLeft = worst > 0;
-            boolean hasRight = worst + 2 < bounds.size();
-            double left = hasLeft ? bounds.get(worst) - bounds.get(worst - 1) : Double.MAX_VALUE;
-            double right = hasRight ? bounds.get(worst + 2) - bounds.get(worst + 1) : Double.MAX_VALUE;
-            bounds.remove(left <= right ? worst : worst + 1);
         }
+        bounds.add(seconds);
         return bounds;
     }
 
@@ -180,6 +208,35 @@ public record Windows(double seconds, int total, int done, int concurrency, List
             out.add(new Window(i, round(start), window));
         }
         return out;
+    }
+
+    /**
+     * Windows of one stretch laid out from its start, as the split that finds the cuts places them
+     * while the picture streams by: a window every {@code window - overlap} seconds, each
+     * {@code window} long, until one reaches the stretch's end; that last one ends at the end (so it
+     * may be shorter), and if it would be shorter than {@code least} it starts {@code least} before
+     * the end instead (overlapping the one before more). As many windows as
+     * {@link #plan(double, int, double)} makes, with less picture in them; where each window lies
+     * depends only on the stretch's start and on whether its end comes within {@code least} (or
+     * within the overlap) of a frame.
+     */
+    public static List<Window> following(double seconds, int window, double overlap, double least) {
+        if (!(seconds > 0) || window <= 0 || overlap < 0 || overlap >= window) {
+            throw new IllegalArgumentException("cannot cut " + seconds + " s into " + window + " s windows overlapping " + overlap + " s");
+        }
+        List<Window> out = new ArrayList<>();
+        double step = window - overlap;
+        for (int k = 0;; k++) {
+            double start = round(k * step);
+            if (start + window >= seconds - 1e-6) {
+                if (k > 0 && seconds - start < least - 1e-9) {
+                    start = round(Math.max(0, seconds - least));
+                }
+                out.add(new Window(k, start, round(seconds - start)));
+                return out;
+            }
+            out.add(new Window(k, start, window));
+        }
     }
 
     /** The seed of window {@code index}: derived from the request's, so a re-run makes the same sound. */

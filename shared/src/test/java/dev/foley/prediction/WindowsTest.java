@@ -80,10 +80,12 @@ class WindowsTest {
     }
 
     @Test
-    void aStretchShorterThanTheShortestJoinsItsShorterNeighbour() {
-        // 0.6 s between 20.0 and 20.6: joins [20.6, 24] (3.4 s) rather than [10, 20] (10 s).
+    void aStretchShorterThanTheShortestJoinsTheOneBeforeIt() {
+        // 0.6 s between 20.0 and 20.6: joins [10, 20] (the edge at 20 goes), so the plan can be made as the picture streams by.
         List<Double> bounds = Windows.stretches(30, List.of(10.0, 20.0, 20.6, 24.0), 3.0);
-        assertEquals(List.of(0.0, 10.0, 20.0, 24.0, 30.0), bounds);
+        assertEquals(List.of(0.0, 10.0, 20.6, 24.0, 30.0), bounds);
+        // Several short ones in a row join the one before them all.
+        assertEquals(List.of(0.0, 11.0, 12.5, 30.0), Windows.stretches(30, List.of(10.0, 10.5, 11.0, 12.5), 1.0));
         // A model whose shortest request is 3 s: a 2 s first shot joins the next.
         assertEquals(List.of(0.0, 9.0, 30.0), Windows.stretches(30, List.of(2.0, 9.0), 3.0));
         // Every stretch too short: one stretch.

@@ -167,6 +167,15 @@ public final class Ffmpeg {
         return FfmpegProbe.missing();
     }
 
+    /**
+     * The windows of {@code r} over {@code seconds} of {@code source}, following its shots, cut in
+     * one decode that also finds the cuts ({@link FollowingCut}): the cuts found.
+     */
+    public static List<Double> cutFollowingShots(Path source, Probe p, dev.foley.prediction.PredictionRequest r, double seconds, Path dir,
+            WindowSink done) throws IOException {
+        return FollowingCut.cut(source, p, r, seconds, dir, done).cuts();
+    }
+
     /** The shot cuts in the first {@code seconds} of {@code source}'s picture ({@link SceneCuts}). */
     public static List<Double> sceneCuts(Path source, Probe p, double seconds) throws UnreadableException {
         return SceneCuts.of(source, p, seconds);

@@ -104,18 +104,11 @@ final class FfmpegCut {
 
     /** The same, for a source already probed (so it is not opened once more to be measured). */
     static void cut(Path source, Probe p, List<Windows.Window> plan, Path dir, WindowSink done) throws IOException {
-        init();
-        if (!p.hasVideo()) {
-            throw new UnreadableException("the file has no video stream");
-        }
-        if (!VIDEO_CODECS.contains(p.videoCodec())) {
-            throw new UnreadableException(notRead("picture", p.videoCodec(), VIDEO_CODECS));
-        }
-        double scale = Math.min(1.0, WINDOW_SHORT_SIDE / (double) Math.min(p.width(), p.height()));
-        int w = Math.max(2, (int) Math.round(p.width() * scale / 2) * 2);
-        int h = Math.max(2, (int) Math.round(p.height() * scale / 2) * 2);
-        // At most 25 fps; a slower video keeps its own rate, so every frame keeps its exact time.
-        double fps = p.frameRate() > 0 && p.frameRate() <= WINDOW_FPS ? p.frameRate() : WINDOW_FPS;
+        checkPicture(p);
+        int[] size = windowSize(p);
+        int w = size[0];
+        int h = size[1];
+        double fps = windowFps(p);
         Long base = firstFrameTime(source, p.videoStream());
         if (base == null) {
             throw new UnreadableException("no frame could be decoded (a truncated or corrupt file)");
@@ -143,6 +136,28 @@ final class FfmpegCut {
                 throw e;
             }
         }
+    }
+
+    /** A picture the split can read, or why not. */
+    static void checkPicture(Probe p) throws UnreadableException {
+        init();
+        if (!p.hasVideo()) {
+            throw new UnreadableException("the file has no video stream");
+        }
+        if (!VIDEO_CODECS.contains(p.videoCodec())) {
+            throw new UnreadableException(notRead("picture", p.videoCodec(), VIDEO_CODECS));
+        }
+    }
+
+    /** The windows' picture size as decoded (before turning upright): the short side at most {@link #WINDOW_SHORT_SIDE}, even. */
+    static int[] windowSize(Probe p) {
+        double scale = Math.min(1.0, WINDOW_SHORT_SIDE / (double) Math.min(p.width(), p.height()));
+        return new int[] {Math.max(2, (int) Math.round(p.width() * scale / 2) * 2), Math.max(2, (int) Math.round(p.height() * scale / 2) * 2)};
+    }
+
+    /** The windows' frame rate: at most 25 fps; a slower video keeps its own rate, so every frame keeps its exact time. */
+    static double windowFps(Probe p) {
+        return p.frameRate() > 0 && p.frameRate() <= WINDOW_FPS ? p.frameRate() : WINDOW_FPS;
     }
 
     /** The timestamp (µs) of the video's first frame, or null when none can be decoded. */
@@ -235,7 +250,7 @@ final class FfmpegCut {
         done.accept(i, dir.resolve("in-" + i + ".mp4"));
     }
 
-    private static FFmpegFrameRecorder windowRecorder(Path file, int w, int h, double fps) throws FFmpegFrameRecorder.Exception {
+    static FFmpegFrameRecorder windowRecorder(Path file, int w, int h, double fps) throws FFmpegFrameRecorder.Exception {
         FFmpegFrameRecorder r = new FFmpegFrameRecorder(file.toFile(), w, h, 0);
         r.setFormat("mp4");
         r.setVideoCodecName("libopenh264");

@@ -91,15 +91,6 @@ public final class FfmpegMedia implements MediaWork {
                             + " covered", i, g.start() >= seconds ? "start" : "end", g.start() >= seconds ? g.start() : g.end(), seconds), false);
                 }
             }
-            // The shots first (a quick pass over small thumbnails): the windows follow them.
-            List<Double> cuts = List.of();
-            if (o.sceneCuts() && probe.hasVideo()) {
-                // A regenerate looks for cuts in its stretch and context only.
-                double[] range = r == null ? new double[] {0, seconds}
-                        : r.range(seconds, Math.max(Windows.MIN_SHOT, p.request().spec().limits().minSeconds()));
-                cuts = SceneCuts.of(source, probe, range[0], range[1]);
-            }
-            List<Windows.Window> plan = Windows.planFor(p.request(), seconds, cuts);
             // The copy for the join goes up while the windows are cut (it is not needed before the last window is done).
             var keep = java.util.concurrent.CompletableFuture.runAsync(() -> {
                 try {
@@ -108,10 +99,22 @@ public final class FfmpegMedia implements MediaWork {
                     throw new UncheckedIOException(e);
                 }
             });
-            Ffmpeg.cut(source, probe, plan, dir, (i, clip) -> {
+            Ffmpeg.WindowSink up = (i, clip) -> {
                 put(MediaWork.windowClipKey(p.id(), i), clip, "video/mp4");
                 Files.deleteIfExists(clip);
-            });
+            };
+            List<Double> cuts = List.of();
+            if (o.sceneCuts() && probe.hasVideo() && r == null) {
+                // The shots found in the split's own decode, the windows placed as the picture streams by.
+                cuts = FollowingCut.cut(source, probe, p.request(), seconds, dir, up).cuts();
+            } else {
+                if (o.sceneCuts() && probe.hasVideo()) {
+                    // A regenerate looks for cuts in its stretch and context only (a short pass), then cuts its windows.
+                    double[] range = r.range(seconds, Windows.shortest(p.request()));
+                    cuts = SceneCuts.of(source, probe, range[0], range[1]);
+                }
+                Ffmpeg.cut(source, probe, Windows.planFor(p.request(), seconds, cuts), dir, up);
+            }
             // After the cut, so a video that cannot be decoded says that first.
             int least = p.request().spec().limits().minSeconds();
             if (seconds < least - 0.05) {

@@ -17,8 +17,9 @@ import java.util.Locale;
  * {@code ./foley bench scenes}: what finding the shot cuts adds to the media function's split of a
  * long video. A 600 s 1280x720 24 fps clip of 24 shots (made once by {@link Clips#shots}, a cut
  * every 25 s, a square bouncing in each) is split, in a child JVM at {@code -Xmx256m}, three times
- * each way, alternated: into fixed 8 s windows (scene_cuts off: today's split), and with its cuts
- * found first and the windows following them (the default). The target: no more than 10 % slower.
+ * each way, alternated: into fixed 8 s windows (scene_cuts off: today's split), and into windows
+ * that follow its shots, the cuts found in the split's own decode (the default). The target: no
+ * more than 10 % slower.
  */
 public final class ScenesBench {
 
@@ -124,16 +125,18 @@ public final class ScenesBench {
         return pr;
     }
 
-    /** The child: three rounds of (fixed split; cuts found, then the split that follows them). */
+    /** The child: three rounds of (fixed split; the split that follows the shots, finding them in its own decode). */
     public static void main(String[] args) throws Exception {
         Path clip = Path.of(args[0]);
         Path dir = Files.createTempDirectory(Path.of(args[1]), "run");
         var probe = Ffmpeg.probe(clip);
         double seconds = probe.seconds();
         List<Windows.Window> fixed = Windows.plan(seconds, 8, 1);
-        System.out.println("| round | fixed: windows | fixed split (s) | cuts found | finding them (s) | following: windows | split (s) "
-                + "| both (s) | over fixed | peak heap (MB) |");
-        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        var request = dev.foley.prediction.PredictionRequest.ofModel(dev.foley.prediction.Kind.LONG, dev.foley.model.Models.MMAUDIO_V2,
+                dev.foley.json.Json.object().put("video", "https://bench/v.mp4").put("prompt", "bench"));
+        System.out.println("| round | fixed: windows | fixed split (s) | following: cuts found | windows | split finding them (s) "
+                + "| over fixed | peak heap (MB) |");
+        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
         double[] fixedTimes = new double[3];
         double[] sceneTimes = new double[3];
         for (int round = 0; round < 3; round++) {
@@ -142,11 +145,8 @@ public final class ScenesBench {
             long t0 = System.nanoTime();
             Ffmpeg.cut(clip, probe, fixed, dir, (i, f) -> Files.delete(f));
             long t1 = System.nanoTime();
-            List<Double> cuts = Ffmpeg.sceneCuts(clip, probe, seconds);
+            List<Double> cuts = Ffmpeg.cutFollowingShots(clip, probe, request, seconds, dir, (i, f) -> Files.delete(f));
             long t2 = System.nanoTime();
-            List<Windows.Window> following = Windows.plan(seconds, 8, 1, cuts, Windows.MIN_SHOT);
-            Ffmpeg.cut(clip, probe, following, dir, (i, f) -> Files.delete(f));
-            long t3 = System.nanoTime();
             long peak = 0;
             for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
                 if (pool.getType() == MemoryType.HEAP) {
@@ -154,18 +154,17 @@ public final class ScenesBench {
                 }
             }
             fixedTimes[round] = (t1 - t0) / 1e9;
-            sceneTimes[round] = (t3 - t1) / 1e9;
-            System.out.printf(Locale.ROOT, "| %d | %d | %.2f | %d | %.2f | %d | %.2f | %.2f | %+.1f %% | %.0f |%n", round + 1, fixed.size(),
-                    fixedTimes[round], cuts.size(), (t2 - t1) / 1e9, following.size(), (t3 - t2) / 1e9, sceneTimes[round],
-                    100 * (sceneTimes[round] / fixedTimes[round] - 1), peak / 1e6);
+            sceneTimes[round] = (t2 - t1) / 1e9;
+            int windows = Windows.planFor(request, seconds, cuts).size();
+            System.out.printf(Locale.ROOT, "| %d | %d | %.2f | %d | %d | %.2f | %+.1f %% | %.0f |%n", round + 1, fixed.size(),
+                    fixedTimes[round], cuts.size(), windows, sceneTimes[round], 100 * (sceneTimes[round] / fixedTimes[round] - 1), peak / 1e6);
             if (round == 0) {
-                List<Double> shown = new ArrayList<>(cuts);
-                System.out.println("cuts at " + shown);
+                System.out.println("cuts at " + new ArrayList<>(cuts));
             }
         }
         Arrays.sort(fixedTimes);
         Arrays.sort(sceneTimes);
-        System.out.printf(Locale.ROOT, "| median | | %.2f | | | | | %.2f | %+.1f %% | |%n", fixedTimes[1], sceneTimes[1],
+        System.out.printf(Locale.ROOT, "| median | | %.2f | | | %.2f | %+.1f %% | |%n", fixedTimes[1], sceneTimes[1],
                 100 * (sceneTimes[1] / fixedTimes[1] - 1));
     }
 }

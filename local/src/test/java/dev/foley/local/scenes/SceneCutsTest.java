@@ -46,13 +46,49 @@ class SceneCutsTest {
         Path one = Clips.shots(dir.resolve("one.mp4"), 320, 180, 30, 10, new double[0], IMPACTS, new double[0], Double.NaN);
         var p1 = Ffmpeg.probe(one);
         assertEquals(List.of(), Ffmpeg.sceneCuts(one, p1, p1.seconds()), "one shot, however much it moves");
-        // A 0.4 s shot between 5.0 and 5.4 s: it joins the shorter of its neighbours (the one after it).
+        // A 0.4 s shot between 5.0 and 5.4 s: it joins the one before it (a rule that looks no more than a second ahead).
         Path brief = Clips.shots(dir.resolve("brief.mp4"), 320, 180, 25, 10, new double[] {5.0, 5.4, 8.0}, IMPACTS, new double[0],
                 Double.NaN);
         var p2 = Ffmpeg.probe(brief);
         List<Double> found = Ffmpeg.sceneCuts(brief, p2, p2.seconds());
         assertEquals(2, found.size(), "the brief shot is not a scene of its own: " + found);
-        assertEquals(5.0, found.get(0), 0.041);
+        assertEquals(5.4, found.get(0), 0.041);
         assertEquals(8.0, found.get(1), 0.041);
+    }
+
+    /**
+     * The split that follows the shots finds them in its own decode: the same cuts as the search
+     * of its own, and windows exactly as the plan over those cuts lays them, each clip as long as
+     * its window (probed after it is made), none spanning a cut.
+     */
+    @Test
+    void theSplitFindsTheSameCutsInItsOwnDecodeAndCutsThePlannedWindows() throws Exception {
+        double fps = 25;
+        double[] cuts = {4.0, 9.52, 14.96, 15.6, 21.0};
+        Path clip = Clips.shots(dir.resolve("split.mp4"), 320, 180, fps, 30, cuts, IMPACTS, new double[] {6.12, 12.4}, 24.5);
+        var probe = Ffmpeg.probe(clip);
+        List<Double> searched = Ffmpeg.sceneCuts(clip, probe, probe.seconds());
+        var request = dev.foley.prediction.PredictionRequest.ofModel(dev.foley.prediction.Kind.LONG, dev.foley.model.Models.MMAUDIO_V2,
+                dev.foley.json.Json.object().put("video", "https://x/v.mp4").put("prompt", "p"));
+        java.util.Map<Integer, Double> made = new java.util.concurrent.ConcurrentHashMap<>();
+        List<Double> found = Ffmpeg.cutFollowingShots(clip, probe, request, probe.seconds(), dir, (i, f) -> {
+            try {
+                made.put(i, Ffmpeg.probe(f).seconds());
+            } catch (Ffmpeg.UnreadableException e) {
+                throw new java.io.IOException(e);
+            }
+            java.nio.file.Files.delete(f);
+        });
+        assertEquals(searched, found, "the same cuts either way");
+        assertEquals(List.of(4.0, 9.52, 15.6, 21.0), found.stream().map(c -> Math.round(c * 25) / 25.0).toList(),
+                "the 0.64 s shot at 14.96 s joins the one before it");
+        List<dev.foley.prediction.Windows.Window> plan = dev.foley.prediction.Windows.planFor(request, probe.seconds(), found);
+        assertEquals(plan.size(), made.size(), "every window made once: " + made.keySet());
+        for (var w : plan) {
+            assertEquals(w.length(), made.get(w.index()), 1.5 / fps, "window " + w + "'s clip");
+            for (double c : found) {
+                assertFalse(w.start() < c - 1e-6 && w.end() > c + 1e-6, w + " spans the cut at " + c);
+            }
+        }
     }
 }
