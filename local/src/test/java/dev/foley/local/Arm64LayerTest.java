@@ -231,6 +231,13 @@ class Arm64LayerTest {
                 assertEquals("h264", w[3], e.getKey() + " window " + w[2] + " is H.264 for the provider");
                 assertEquals(seconds / 2 + 0.25, Double.parseDouble(w[5]), 0.1, e.getKey() + " window " + w[2] + " length");
             }
+            // The split that finds the shots in its own decode: one shot, one window of the whole clip, upright.
+            assertEquals("1", fact(facts, "scenes", e.getKey(), output)[2], e.getKey() + " is one shot");
+            List<String[]> following = facts.getOrDefault("following", List.of()).stream().filter(f -> f[1].equals(e.getKey())).toList();
+            assertEquals(1, following.size(), e.getKey() + " following its shots:\n" + output);
+            assertEquals("h264", following.get(0)[3]);
+            assertEquals(windows.get(0)[4], following.get(0)[4], e.getKey() + ": upright as the fixed windows");
+            assertEquals(seconds, Double.parseDouble(following.get(0)[5]), 0.1, e.getKey() + " following: the whole clip");
             // The new sound on the picture, as MP4: the picture copied, or as H.264 where MP4 cannot carry it.
             String[] mux = fact(facts, "mux", e.getKey(), output);
             String picture = Set.of("vp8", "prores").contains(e.getValue().video()) ? "h264" : e.getValue().video();

@@ -57,6 +57,18 @@ public final class Arm64Smoke {
                                     fmt(q.seconds())));
                         }
                     });
+                    // The split that follows the shots, finding them in its own decode (the default on the long path).
+                    var request = dev.foley.prediction.PredictionRequest.ofModel(dev.foley.prediction.Kind.LONG,
+                            dev.foley.model.Models.MMAUDIO_V2, dev.foley.json.Json.object().put("video", "https://x/v").put("prompt", "p")
+                                    .put("window_seconds", 4));
+                    List<Double> cuts = Ffmpeg.cutFollowingShots(clip, p, request, p.seconds(), out, (i, w) -> {
+                        Ffmpeg.Probe q = Ffmpeg.probe(w);
+                        synchronized (lines) {
+                            lines.add(String.join("\t", "following", name, String.valueOf(i), q.videoCodec(), q.width() + "x" + q.height(),
+                                    fmt(q.seconds())));
+                        }
+                    });
+                    lines.add(String.join("\t", "scenes", name, String.valueOf(cuts.size() + 1)));
                     lines.stream().sorted().forEach(System.out::println);
                     Path muxed = dir.resolve(name + ".foley.mp4");
                     Ffmpeg.mux(clip, dir.resolve("tone.m4a"), p.seconds(), muxed);
