@@ -37,7 +37,8 @@ class ChildrenTest {
         List<Windows.Window> c = Children.of(longWithTakes(2, 100));
         assertEquals(6, c.size(), "three windows of 20 s, two takes each");
         assertEquals(List.of(0, 0, 1, 1, 2, 2), c.stream().map(Windows.Window::index).toList());
-        assertEquals(12.0, c.get(5).start(), 1e-9, "the last window ends at the end");
+        assertEquals(14.0, c.get(5).start(), 1e-9, "one shot: windows every 7 s from its start, the last 14-20 s");
+        assertEquals(20.0, c.get(5).end(), 1e-9, "the last window ends at the end");
         List<Windows.Window> shortTakes = Children.of(shortWithTakes(3, null));
         assertEquals(3, shortTakes.size());
         assertTrue(shortTakes.stream().allMatch(w -> w.start() == 0 && w.length() == 6), "each take is the whole clip");
@@ -50,7 +51,7 @@ class ChildrenTest {
         assertEquals("window 1 of 3 (0.0–8.0 s), take 1 of 2", Children.name(p, c, 0));
         assertEquals("window 2 of 3 (7.0–15.0 s), take 2 of 2", Children.name(p, c, 3));
         Prediction one = longWithTakes(1, 100);
-        assertEquals("window 3 of 3 (12.0–20.0 s)", Children.name(one, Children.of(one), 2));
+        assertEquals("window 3 of 3 (14.0–20.0 s)", Children.name(one, Children.of(one), 2));
         Prediction s = shortWithTakes(3, null);
         assertEquals("take 3 of 3", Children.name(s, Children.of(s), 2));
     }
