@@ -240,14 +240,18 @@ final class FfmpegCut {
     private static void finish(FFmpegFrameRecorder[] open, int i, Path dir, WindowSink done, List<Windows.Window> plan)
             throws IOException {
         if (open[i] == null) {
-            throw new UnreadableException(i == 0 ? "no frame could be decoded (a truncated or corrupt file)"
-                    : String.format(java.util.Locale.ROOT, "it has no frames from %.1f s to %.1f s (a truncated file?)",
-                            plan.get(i).start(), plan.get(i).end()));
+            throw noFrames(i, plan.get(i));
         }
         open[i].stop();
         open[i].release();
         open[i] = null;
         done.accept(i, dir.resolve("in-" + i + ".mp4"));
+    }
+
+    /** Window {@code i} got no frame: why, as the user is told. */
+    static UnreadableException noFrames(int i, Windows.Window w) {
+        return new UnreadableException(i == 0 ? "no frame could be decoded (a truncated or corrupt file)"
+                : String.format(java.util.Locale.ROOT, "it has no frames from %.1f s to %.1f s (a truncated file?)", w.start(), w.end()));
     }
 
     static FFmpegFrameRecorder windowRecorder(Path file, int w, int h, double fps) throws FFmpegFrameRecorder.Exception {

@@ -314,9 +314,7 @@ final class FollowingCut {
                     }
                     FFmpegFrameRecorder r = open.remove(i);
                     if (r == null) {
-                        throw new Ffmpeg.UnreadableException(i == 0 ? "no frame could be decoded (a truncated or corrupt file)"
-                                : String.format(java.util.Locale.ROOT, "it has no frames from %.1f s to %.1f s (a truncated file?)",
-                                        w.start(), w.end()));
+                        throw FfmpegCut.noFrames(i, w);
                     }
                     r.stop();
                     r.release();
