@@ -14,14 +14,28 @@ import java.util.TreeSet;
  * @param done        how many are finished (their audio is in our bucket)
  * @param concurrency at most this many windows are at the provider at once
  * @param cuts        the shot cuts found in the video (seconds, ascending; empty: one shot, or not looked for)
+ * @param rule        the layout the windows were cut by ({@link #RULE} for a plan made now; stored with
+ *                    it, so a prediction cut by an earlier release is joined as it was cut)
  */
-public record Windows(double seconds, int total, int done, int concurrency, List<Double> cuts) {
+public record Windows(double seconds, int total, int done, int concurrency, List<Double> cuts, int rule) {
 
     /** Shots shorter than this join a neighbour (a cut must leave a second of picture on each side to count). */
     public static final double MIN_SHOT = 1.0;
 
+    /**
+     * The layout of windows this release cuts by: 2, windows that follow the shots laid out as the
+     * picture streams by ({@link #following}, a short stretch joining the one before). 1, before it
+     * (still read for plans stored then): each stretch as {@link #plan(double, int, double)} lays
+     * it, a short stretch joining its shorter neighbour.
+     */
+    public static final int RULE = 2;
+
     public Windows {
         cuts = cuts == null ? List.of() : List.copyOf(cuts);
+    }
+
+    public Windows(double seconds, int total, int done, int concurrency, List<Double> cuts) {
+        this(seconds, total, done, concurrency, cuts, RULE);
     }
 
     public Windows(double seconds, int total, int done, int concurrency) {
@@ -41,12 +55,12 @@ public record Windows(double seconds, int total, int done, int concurrency, List
     }
 
     public Windows withDone(int n) {
-        return new Windows(seconds, total, n, concurrency, cuts);
+        return new Windows(seconds, total, n, concurrency, cuts, rule);
     }
 
-    /** The windows of {@code r} over this video: {@link #planFor} with the cuts found. */
+    /** The windows of {@code r} over this video: {@link #planFor} with the cuts found, by the rule it was cut by. */
     public List<Window> plan(PredictionRequest r) {
-        return planFor(r, seconds, cuts);
+        return planFor(r, seconds, cuts, rule);
     }
 
     /**
@@ -59,6 +73,11 @@ public record Windows(double seconds, int total, int done, int concurrency, List
      * today's fixed windows ({@link #plan(double, int, double)}).
      */
     public static List<Window> planFor(PredictionRequest r, double seconds, List<Double> cuts) {
+        return planFor(r, seconds, cuts, RULE);
+    }
+
+    /** The same, by layout {@code rule} ({@link #RULE}). */
+    public static List<Window> planFor(PredictionRequest r, double seconds, List<Double> cuts, int rule) {
         MediaOptions o = r.media();
         List<Double> edges = new ArrayList<>();
         if (o.sceneCuts()) {
@@ -69,7 +88,10 @@ public record Windows(double seconds, int total, int done, int concurrency, List
             edges.add(g.end());
         }
         double shortest = shortest(r);
-        double least = o.sceneCuts() ? leastLast(r) : -1;
+        if (rule < 2) {
+            edges = rule1Edges(seconds, edges, shortest);
+        }
+        double least = o.sceneCuts() && rule >= 2 ? leastLast(r) : -1;
         if (o.redo() == null) {
             return plan(seconds, o.windowSeconds(), o.overlapSeconds(), edges, shortest, least);
         }
@@ -81,6 +103,43 @@ public record Windows(double seconds, int total, int done, int concurrency, List
             out.add(new Window(w.index(), round(w.start() + range[0]), w.length()));
         }
         return out;
+    }
+
+    /**
+     * Rule 1's edges: a stretch shorter than {@code shortest} joined its shorter neighbour (the
+     * shortest first), for plans stored before rule 2. What is left has no stretch too short, so
+     * {@link #stretches} keeps it as it is.
+     */
+    private static List<Double> rule1Edges(double seconds, List<Double> edges, double shortest) {
+        TreeSet<Double> inner = new TreeSet<>();
+        for (double e : edges) {
+            double at = round(e);
+            if (at > 1e-3 && at < seconds - 1e-3) {
+                inner.add(at);
+            }
+        }
+        List<Double> bounds = new ArrayList<>();
+        bounds.add(0.0);
+        bounds.addAll(inner);
+        bounds.add(seconds);
+        while (bounds.size() > 2) {
+            int worst = -1;
+            double worstLength = Double.MAX_VALUE;
+            for (int i = 0; i + 1 < bounds.size(); i++) {
+                double len = bounds.get(i + 1) - bounds.get(i);
+                if (len < shortest - 1e-9 && len < worstLength) {
+                    worst = i;
+                    worstLength = len;
+                }
+            }
+            if (worst < 0) {
+                break;
+            }
+            double left = worst > 0 ? bounds.get(worst) - bounds.get(worst - 1) : Double.MAX_VALUE;
+            double right = worst + 2 < bounds.size() ? bounds.get(worst + 2) - bounds.get(worst + 1) : Double.MAX_VALUE;
+            bounds.remove(left <= right ? worst : worst + 1);
+        }
+        return bounds.subList(1, bounds.size() - 1);
     }
 
     /** The shortest stretch {@code r}'s windows keep between edges: {@link #MIN_SHOT}, or the model's shortest request. */

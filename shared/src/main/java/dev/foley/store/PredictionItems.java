@@ -87,6 +87,8 @@ final class PredictionItems {
     static final String SCENE_CUTS = "scene_cuts";
     static final String WINDOWS_DONE = "windows_done";
     static final String WINDOW_CAP = "window_cap";
+    /** The layout the windows were cut by ({@link Windows#RULE}); absent on plans stored before there was a second. */
+    static final String WINDOWS_RULE = "windows_rule";
     /** Set when the key's owner removed the prediction from their history (kept for its effects and its bill). */
     static final String DELETED_AT = "deleted_at";
     static final String NOT_DELETED = "attribute_not_exists(" + DELETED_AT + ")";
@@ -215,6 +217,7 @@ final class PredictionItems {
         out.put(WINDOWS_DONE, n(w.done()));
         out.put(WINDOW_CAP, n(w.concurrency()));
         out.put(SCENE_CUTS, AttributeValue.fromL(w.cuts().stream().map(c -> n(Math.round(c * 1000))).toList()));
+        out.put(WINDOWS_RULE, n(w.rule()));
         return out;
     }
 
@@ -225,7 +228,7 @@ final class PredictionItems {
         List<Double> cuts = item.containsKey(SCENE_CUTS) && item.get(SCENE_CUTS).hasL()
                 ? item.get(SCENE_CUTS).l().stream().map(v -> Long.parseLong(v.n()) / 1000.0).toList() : List.of();
         return new Windows(num(item, MEDIA_MS, 0) / 1000.0, (int) num(item, WINDOWS_TOTAL, 0), (int) num(item, WINDOWS_DONE, 0),
-                (int) num(item, WINDOW_CAP, 1), cuts);
+                (int) num(item, WINDOW_CAP, 1), cuts, (int) num(item, WINDOWS_RULE, 1));
     }
 
     private static void putIf(Map<String, AttributeValue> item, String name, String v) {

@@ -109,6 +109,19 @@ class WindowsTest {
     }
 
     @Test
+    void aPlanKeepsTheRuleItWasCutBy() {
+        var o = new MediaOptions("replace", 1, null, 8, 1, true, null, -1, 1, true, List.of());
+        var r = new PredictionRequest(Kind.LONG, "https://x/v.mp4", "p", "", 25, 0, 4.5, false, null, false, o);
+        List<Double> cuts = List.of(10.0, 20.0, 20.6, 24.0);
+        // Rule 2 (now): a shot's windows from its first frame, the last ends at the cut; [20, 20.6] joins the shot before.
+        assertEquals(List.of(0.0, 7.0, 10.0, 17.0, 20.6, 24.0),
+                new Windows(30, 6, 0, 2, cuts).plan(r).stream().map(Windows.Window::start).toList());
+        // Rule 1 (stored before): the last window of a stretch moved back to end at its end; [20, 20.6] joined its shorter neighbour.
+        assertEquals(List.of(0.0, 2.0, 10.0, 12.0, 20.0, 24.0),
+                new Windows(30, 6, 0, 2, cuts, 1).plan(r).stream().map(Windows.Window::start).toList());
+    }
+
+    @Test
     void scenesAreTheStretchesBetweenCuts() {
         var s = Windows.scenes(30, List.of(10.0, 21.5));
         assertEquals(3, s.size());

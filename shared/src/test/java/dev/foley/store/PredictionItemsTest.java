@@ -51,6 +51,10 @@ class PredictionItemsTest {
         Prediction back = PredictionItems.fromItem(item);
         assertEquals(p, back);
         assertEquals("3", item.get(FoleyTable.DUE_SHARD).s(), "due: in its shard of the due index");
+        assertEquals(Windows.RULE, back.windows().rule());
+        // A plan stored before the layout had a rule: read as rule 1, joined as it was cut.
+        item.remove(PredictionItems.WINDOWS_RULE);
+        assertEquals(1, PredictionItems.fromItem(item).windows().rule());
     }
 
     @Test
