@@ -126,6 +126,31 @@ class IngestTest {
         assertEquals("completed", result.at("/data/status").asText());
     }
 
+    /**
+     * Segments come in a sidecar as in a request body (a short request with segments is windowed on
+     * the long path): each window is sent with its segment's prompt; a bad range is a 400 naming it.
+     */
+    @Test
+    void aSidecarCanCarrySegments() throws Exception {
+        s3.putObject(r -> r.bucket(bucket).key("inputs/seg/clip.json"), RequestBody.fromString("{\"prompt\":\"room tone\","
+                + "\"segments\":[{\"start\":0,\"end\":2,\"prompt\":\"engine hum\"},"
+                + "{\"start\":2,\"end\":4,\"prompt\":\"birds chirping\"}]}"));
+        s3.putObject(r -> r.bucket(bucket).key("inputs/seg/clip.mp4"), CLIP);
+        JsonNode result = Json.parse(new String(await("outputs/seg/clip.mp4.result.json")));
+        assertEquals("completed", result.at("/data/status").asText(), result.toString());
+        String id = result.at("/data/id").asText();
+        var windows = foley.foley().predictions().windowsOf(id);
+        assertEquals(2, windows.size(), "one window per segment: " + windows);
+        assertEquals(java.util.Set.of("engine hum", "birds chirping"), windows.stream().map(w -> w.request().prompt())
+                .collect(java.util.stream.Collectors.toSet()));
+        s3.putObject(r -> r.bucket(bucket).key("inputs/seg/bad.json"), RequestBody.fromString("{\"prompt\":\"x\","
+                + "\"model\":\"foley/mmaudio-v2-long\",\"segments\":[{\"start\":3,\"end\":2,\"prompt\":\"rain\"}]}"));
+        s3.putObject(r -> r.bucket(bucket).key("inputs/seg/bad.mp4"), CLIP);
+        JsonNode err = Json.parse(new String(await("outputs/seg/bad.mp4.error.json")));
+        assertEquals(400, err.get("code").asInt());
+        assertTrue(err.get("message").asText().contains("segments[0].end"), err.toString());
+    }
+
     @Test
     void aRedeliveredEventMakesNoSecondPredictionAndKeysAreDecoded() throws Exception {
         String key = "inputs/my clip é.mp4";
