@@ -261,8 +261,9 @@ public final class FfmpegMedia implements MediaWork {
         float[][] made = sound;
         boolean targetMissed = missed;
         float[] modelMono = SoundCheck.mono(model);
+        List<Double> cuts = p.windows() == null || !o.sceneCuts() ? List.of() : p.windows().cuts();
         var checking = o.soundCheck() ? java.util.concurrent.CompletableFuture.supplyAsync(
-                () -> ResultCheck.check(made, modelMono, rate, video, total, o, targetMissed))
+                () -> ResultCheck.check(made, modelMono, rate, video, cuts, total, o, targetMissed))
                 : java.util.concurrent.CompletableFuture.<ResultCheck.Checked>completedFuture(null);
         String format = o.formatFor(kind);
         Path result = dir.resolve(name + "." + format);

@@ -99,6 +99,41 @@ public record MotionAnalysis(double fps, double seconds, double[] times, double[
         return new MotionAnalysis(fps, seconds, t, e, onsets(t, e, fps));
     }
 
+    /**
+     * The same picture with its shot cuts taken out: a cut changes every pixel at once, which
+     * dwarfs any motion and would be taken for the moment that most deserves a sound, yet the
+     * windows fade the sound out and in there by design. The motion energy of the frame pairs at
+     * each cut (within a frame of it) is replaced by a line between the pairs on either side, and
+     * the onsets are found again.
+     */
+    public MotionAnalysis withoutCuts(List<Double> cuts) {
+        if (cuts.isEmpty() || times.length == 0) {
+            return this;
+        }
+        double[] e = energy.clone();
+        boolean[] atCut = new boolean[e.length];
+        for (double c : cuts) {
+            for (int i = 0; i < times.length; i++) {
+                atCut[i] |= Math.abs(times[i] - c) <= 1.0 / fps + 1e-6;
+            }
+        }
+        for (int i = 0; i < e.length; i++) {
+            if (!atCut[i]) {
+                continue;
+            }
+            int from = i;
+            while (i + 1 < e.length && atCut[i + 1]) {
+                i++;
+            }
+            double left = from > 0 ? energy[from - 1] : i + 1 < e.length ? energy[i + 1] : 0;
+            double right = i + 1 < e.length ? energy[i + 1] : left;
+            for (int k = from; k <= i; k++) {
+                e[k] = left + (right - left) * (k - from + 1) / (i - from + 2);
+            }
+        }
+        return new MotionAnalysis(fps, seconds, times, e, onsets(times, e, fps));
+    }
+
     private static byte[] gray(Frame f) {
         ByteBuffer buf = (ByteBuffer) f.image[0];
         int stride = f.imageStride;

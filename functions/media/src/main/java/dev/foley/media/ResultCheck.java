@@ -29,15 +29,20 @@ final class ResultCheck {
      * picture that cannot be read says so), its loudness and flags, as the JSON clients read, and its score.
      */
     static Checked check(float[][] sound, float[] modelSound, Path video, int total, MediaOptions o, boolean missed) {
-        return check(sound, modelSound, Ffmpeg.RATE, video, total, o, missed);
+        return check(sound, modelSound, Ffmpeg.RATE, video, List.of(), total, o, missed);
     }
 
-    /** The same, of sound at {@code rate} Hz (the model's own). */
-    static Checked check(float[][] sound, float[] modelSound, int rate, Path video, int total, MediaOptions o, boolean missed) {
+    /**
+     * The same, of sound at {@code rate} Hz (the model's own), over a picture whose shots change at
+     * {@code cuts} (a long video's, found when it was cut): the change at a cut is not lined up with
+     * the sound ({@link MotionAnalysis#withoutCuts}).
+     */
+    static Checked check(float[][] sound, float[] modelSound, int rate, Path video, List<Double> cuts, int total, MediaOptions o,
+            boolean missed) {
         SoundCheck.Sync sync = null;
         if (video != null) {
             try {
-                var motion = MotionAnalysis.of(video, Math.max(1, total / (double) rate));
+                var motion = MotionAnalysis.of(video, Math.max(1, total / (double) rate)).withoutCuts(cuts);
                 sync = SoundCheck.sync(motion.onsets(), SoundCheck.onsets(modelSound, rate));
             } catch (MotionAnalysis.UnreadableVideoException e) {
                 sync = new SoundCheck.Sync(null, null, "no_motion: the picture could not be read (" + e.getMessage() + ")");

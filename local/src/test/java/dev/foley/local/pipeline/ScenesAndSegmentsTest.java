@@ -102,6 +102,12 @@ class ScenesAndSegmentsTest {
             }
         }
 
+        // The sound check lines the hits up with the picture's impacts, not with its cuts (where the sound
+        // fades by design): the generator's hits fall on the impacts (heard there above), so the offset is 0.
+        JsonNode sync = stack.result(p.id()).at("/quality/0/sync");
+        assertTrue(sync.has("offset_ms") && !sync.get("offset_ms").isNull(), "the check can tell on a multi-shot result: " + sync);
+        assertEquals(0, sync.get("offset_ms").asDouble(), 40, "in sync: " + sync);
+
         // The same picture in today's fixed windows: a window that spans a cut hears the cut as a hit.
         Prediction fixed = run(body + ",\"scene_cuts\":false}");
         assertNull(stack.result(fixed.id()).get("scenes"), "not looked for");
