@@ -118,7 +118,12 @@ final class Regenerate {
                 sources.add(s); // a regenerate of a regenerate: its parent's picture too
             }
         }
-        return new Application(m.id(), b, new Redo(parent.id(), start, end, output, sources));
+        // The parent's shots, found when its whole video was cut (a regenerate of a regenerate passes its own on).
+        Redo before = parent.request().media().redo();
+        List<Double> cuts = before != null ? before.parentCuts()
+                : parent.kind() == Kind.LONG && parent.request().media().sceneCuts() && parent.windows() != null ? parent.windows().cuts()
+                : null;
+        return new Application(m.id(), b, new Redo(parent.id(), start, end, output, sources, cuts));
     }
 
     /** How many seconds of video the parent's result covers (a short prediction's: its duration, or its model's most). */

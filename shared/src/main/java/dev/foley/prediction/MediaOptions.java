@@ -138,6 +138,9 @@ public record MediaOptions(String originalAudio, double originalLevel, String ou
             var g = n.putObject("regenerate").put("parent", redo.parentId()).put("start", redo.start()).put("end", redo.end())
                     .put("parent_output", redo.parentOutput());
             redo.sources().forEach(g.putArray("sources")::add);
+            if (redo.parentCuts() != null) {
+                redo.parentCuts().forEach(g.putArray("parent_cuts")::add);
+            }
         }
         if (!segments.isEmpty()) {
             var a = n.putArray("segments");
@@ -172,8 +175,15 @@ public record MediaOptions(String originalAudio, double originalLevel, String ou
         }
         List<String> sources = new java.util.ArrayList<>();
         g.path("sources").forEach(x -> sources.add(x.asText()));
+        List<Double> cuts = null;
+        if (g.path("parent_cuts").isArray()) {
+            cuts = new java.util.ArrayList<>();
+            for (JsonNode c : g.get("parent_cuts")) {
+                cuts.add(c.asDouble());
+            }
+        }
         return new Redo(g.path("parent").asText(), g.path("start").asDouble(), g.path("end").asDouble(), g.path("parent_output").asText(),
-                sources);
+                sources, cuts);
     }
 
     private static List<Segment> segmentsFrom(JsonNode a) {

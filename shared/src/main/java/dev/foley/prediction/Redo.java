@@ -15,8 +15,12 @@ import java.util.List;
  * @param sources      where the picture can be read, tried in order: our bucket's copy of the
  *                     parent's video ({@code foley-work:} references), then its result if it is a
  *                     video, then the URL the parent was made from
+ * @param parentCuts   the shot cuts of the parent's whole video, as found when it was cut (the
+ *                     regenerate's windows follow them, and its check leaves them out, without a
+ *                     search of its own); null when the parent has none stored (a short prediction,
+ *                     or {@code scene_cuts: false}): the regenerate looks in its stretch
  */
-public record Redo(String parentId, double start, double end, String parentOutput, List<String> sources) {
+public record Redo(String parentId, double start, double end, String parentOutput, List<String> sources, List<Double> parentCuts) {
 
     /** Seconds of picture on each side of the stretch the model is given (not charged). */
     public static final double CONTEXT = 1.0;
@@ -25,6 +29,11 @@ public record Redo(String parentId, double start, double end, String parentOutpu
 
     public Redo {
         sources = sources == null ? List.of() : List.copyOf(sources);
+        parentCuts = parentCuts == null ? null : List.copyOf(parentCuts);
+    }
+
+    public Redo(String parentId, double start, double end, String parentOutput, List<String> sources) {
+        this(parentId, start, end, parentOutput, sources, null);
     }
 
     public double seconds() {

@@ -108,8 +108,10 @@ public final class FfmpegMedia implements MediaWork {
                 // The shots found in the split's own decode, the windows placed as the picture streams by.
                 cuts = FollowingCut.cut(source, probe, p.request(), seconds, dir, up).cuts();
             } else {
-                if (o.sceneCuts() && probe.hasVideo()) {
-                    // A regenerate looks for cuts in its stretch and context only (a short pass), then cuts its windows.
+                if (o.sceneCuts() && probe.hasVideo() && r.parentCuts() != null) {
+                    cuts = r.parentCuts(); // a regenerate of a long prediction: its parent's shots, as found when it was cut
+                } else if (o.sceneCuts() && probe.hasVideo()) {
+                    // Else it looks for cuts in its stretch and context only (a short pass), then cuts its windows.
                     double[] range = r.range(seconds, Windows.shortest(p.request()));
                     cuts = SceneCuts.of(source, probe, range[0], range[1]);
                 }

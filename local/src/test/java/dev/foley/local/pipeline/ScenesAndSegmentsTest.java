@@ -108,6 +108,20 @@ class ScenesAndSegmentsTest {
         assertTrue(sync.has("offset_ms") && !sync.get("offset_ms").isNull(), "the check can tell on a multi-shot result: " + sync);
         assertEquals(0, sync.get("offset_ms").asDouble(), 40, "in sync: " + sync);
 
+        // A stretch redone across the cut at 15.5 s: its windows follow the parent's shots (as found when the
+        // parent was cut, no search of its own), it shows the parent's scenes, and its check is in sync too.
+        var redo = stack.post("/api/v3/predictions/" + p.id() + "/regenerate", "{\"start\":14,\"end\":17}");
+        assertEquals(200, redo.getKey(), redo.getValue().toString());
+        Prediction again = stack.await(redo.getValue().at("/data/id").asText(), q -> q.phase().terminal(), Duration.ofMinutes(2));
+        assertEquals(Phase.COMPLETED, again.phase(), again.error());
+        assertEquals(p.windows().cuts(), again.windows().cuts(), "the parent's shots");
+        assertEquals(scenes, stack.result(again.id()).get("scenes"));
+        List<Windows.Window> redone = again.windows().plan(again.request());
+        assertTrue(redone.size() >= 2, "split at the cut: " + redone);
+        assertTrue(redone.stream().noneMatch(w -> w.start() < CUTS[1] - 0.05 && w.end() > CUTS[1] + 0.05), "no window spans 15.5 s: " + redone);
+        JsonNode redoneSync = stack.result(again.id()).at("/quality/0/sync");
+        assertEquals(0, redoneSync.path("offset_ms").asDouble(999), 40, "in sync: " + redoneSync);
+
         // The same picture in today's fixed windows: a window that spans a cut hears the cut as a hit.
         Prediction fixed = run(body + ",\"scene_cuts\":false}");
         assertNull(stack.result(fixed.id()).get("scenes"), "not looked for");
