@@ -111,13 +111,7 @@ public record Windows(double seconds, int total, int done, int concurrency, List
      * {@link #stretches} keeps it as it is.
      */
     private static List<Double> rule1Edges(double seconds, List<Double> edges, double shortest) {
-        TreeSet<Double> inner = new TreeSet<>();
-        for (double e : edges) {
-            double at = round(e);
-            if (at > 1e-3 && at < seconds - 1e-3) {
-                inner.add(at);
-            }
-        }
+        List<Double> inner = inner(seconds, edges);
         List<Double> bounds = new ArrayList<>();
         bounds.add(0.0);
         bounds.addAll(inner);
@@ -140,6 +134,18 @@ public record Windows(double seconds, int total, int done, int concurrency, List
             bounds.remove(left <= right ? worst : worst + 1);
         }
         return bounds.subList(1, bounds.size() - 1);
+    }
+
+    /** {@code edges} rounded to the millisecond, in order, once each, those within 1 ms of the ends (or outside) left out. */
+    private static List<Double> inner(double seconds, java.util.Collection<Double> edges) {
+        TreeSet<Double> inner = new TreeSet<>();
+        for (double e : edges) {
+            double at = round(e);
+            if (at > 1e-3 && at < seconds - 1e-3) {
+                inner.add(at);
+            }
+        }
+        return new ArrayList<>(inner);
     }
 
     /** The shortest stretch {@code r}'s windows keep between edges: {@link #MIN_SHOT}, or the model's shortest request. */
@@ -205,16 +211,9 @@ public record Windows(double seconds, int total, int done, int concurrency, List
      * video is shorter.
      */
     public static List<Double> stretches(double seconds, java.util.Collection<Double> edges, double shortest) {
-        TreeSet<Double> inner = new TreeSet<>();
-        for (double e : edges) {
-            double at = round(e);
-            if (at > 1e-3 && at < seconds - 1e-3) {
-                inner.add(at);
-            }
-        }
+        List<Double> in = inner(seconds, edges);
         List<Double> bounds = new ArrayList<>();
         bounds.add(0.0);
-        List<Double> in = new ArrayList<>(inner);
         for (int i = 0; i < in.size(); i++) {
             double e = in.get(i);
             double next = i + 1 < in.size() ? in.get(i + 1) : seconds;
