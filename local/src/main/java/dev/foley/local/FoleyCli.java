@@ -364,9 +364,8 @@ public final class FoleyCli implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "--video: no such file: " + video); // before starting anything
             }
             for (String g : segments) {
-                if (!g.matches("(?s)\\s*[^:=]*:[^=]*=.*")) {
-                    throw new ParameterException(spec.commandLine(), "--segment: START:END=PROMPT in seconds, e.g. --segment 0:12=\"rain on"
-                            + " a tin roof\"; got '" + g + "'");
+                if (!dev.foley.local.Generate.SEGMENT.matcher(g).matches()) { // said before the local stack starts
+                    throw new ParameterException(spec.commandLine(), dev.foley.local.Generate.SEGMENT_FORM + "; got '" + g + "'");
                 }
             }
             Map<String, String> env = new HashMap<>(root.env);
@@ -461,7 +460,8 @@ public final class FoleyCli implements Callable<Integer> {
             var http = java.net.http.HttpClient.newHttpClient();
             java.net.http.HttpResponse<String> r;
             try {
-                r = http.send(java.net.http.HttpRequest.newBuilder(url.resolve("/api/v3/predictions/" + id + "/regenerate"))
+                r = http.send(java.net.http.HttpRequest.newBuilder(url.resolve("/api/v3/predictions/"
+                        + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20") + "/regenerate"))
                         .header("Authorization", "Bearer " + apiKey).header("Content-Type", "application/json")
                         .POST(java.net.http.HttpRequest.BodyPublishers.ofString(dev.foley.json.Json.write(body))).build(),
                         java.net.http.HttpResponse.BodyHandlers.ofString());

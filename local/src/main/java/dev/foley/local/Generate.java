@@ -59,6 +59,25 @@ final class Generate {
     /** The hosted models cut at this many seconds; a longer local clip goes to the long model by itself. */
     static final double HOSTED_LIMIT = 30;
 
+    /** {@code --segment START:END=PROMPT} (seconds): {@code 0:12="rain on a tin roof"}. */
+    static final java.util.regex.Pattern SEGMENT = java.util.regex.Pattern.compile("\\s*([^:=]*):([^=]*)=(.*)",
+            java.util.regex.Pattern.DOTALL);
+    static final String SEGMENT_FORM = "--segment: START:END=PROMPT in seconds, e.g. --segment 0:12=\"rain on a tin roof\"";
+
+    /** The {@code segments} of a request from {@code --segment} values, each matching {@link #SEGMENT} (their numbers checked by the API). */
+    static ArrayNode segments(java.util.List<String> given) {
+        ArrayNode segments = Json.MAPPER.createArrayNode();
+        for (String g : given) {
+            var m = SEGMENT.matcher(g);
+            if (!m.matches()) {
+                throw new IllegalArgumentException(SEGMENT_FORM + "; got '" + g + "'");
+            }
+            segments.addObject().<ObjectNode>set("start", numberOrText(m.group(1).strip())).<ObjectNode>set("end",
+                    numberOrText(m.group(2).strip())).put("prompt", m.group(3).strip());
+        }
+        return segments;
+    }
+
     static int run(LocalFoley foley, Request r, PrintStream out) throws Exception {
         String videoUrl = null;
         var known = dev.foley.model.Models.byId(r.model() == null ? dev.foley.model.Models.MMAUDIO_V2.id() : r.model().strip());
@@ -71,18 +90,7 @@ final class Generate {
         double limit = model.equals(dev.foley.model.Models.MMAUDIO_V2) ? HOSTED_LIMIT : model.limits().maxSeconds();
         boolean longModel = r.longModel() || r.windowSeconds() != null || r.overlapSeconds() != null || !r.segments().isEmpty()
                 || r.noSceneCuts();
-        ArrayNode segments = Json.MAPPER.createArrayNode();
-        for (String g : r.segments()) {
-            // START:END=PROMPT, seconds: 0:12="rain on a tin roof"
-            var m = java.util.regex.Pattern.compile("\\s*([^:=]*):([^=]*)=(.*)", java.util.regex.Pattern.DOTALL).matcher(g);
-            if (!m.matches()) {
-                out.println("--segment: START:END=PROMPT in seconds, e.g. --segment 0:12=\"rain on a tin roof\"; got '" + g + "'");
-                return 2;
-            }
-            segments.addObject().set("start", numberOrText(m.group(1).strip()));
-            ((ObjectNode) segments.get(segments.size() - 1)).set("end", numberOrText(m.group(2).strip()));
-            ((ObjectNode) segments.get(segments.size() - 1)).put("prompt", m.group(3).strip());
-        }
+        ArrayNode segments = segments(r.segments()); // each already matched SEGMENT (FoleyCli says which does not)
         if (r.video() != null && !isUrl(r.video())) {
             try {
                 double seconds = dev.foley.media.Ffmpeg.probe(Path.of(r.video())).seconds();

@@ -48,6 +48,8 @@ class GenerateCliTest {
         var bad = new ByteArrayOutputStream();
         assertEquals(2, run(bad, "generate", "--video", clip.toString(), "--segment", "nonsense"));
         assertTrue(bad.toString(StandardCharsets.UTF_8).contains("--segment: START:END=PROMPT"), bad.toString(StandardCharsets.UTF_8));
+        assertFalse(bad.toString(StandardCharsets.UTF_8).contains("local stack up"), "refused before the local stack starts: "
+                + bad.toString(StandardCharsets.UTF_8));
         var refused = new ByteArrayOutputStream();
         int rc = run(refused, "generate", "--video", clip.toString(), "--segment", "0:0.5=engine hum", "--aws-endpoint",
                 Moto.endpoint().toString(), "--data", tmp.toString(), "--template", Moto.template().toString());
