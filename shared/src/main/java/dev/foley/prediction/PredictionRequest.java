@@ -75,10 +75,6 @@ public record PredictionRequest(
     }
 
     /**
-     * The same request with the prompt (and, when not null, the negative prompt) of a stretch of
-     * the video: a window inside a segment is sent with the segment's.
-     */
-    /**
      * A short video request with segments, as it runs: on the model's long path (cut into windows
      * that follow the segments and the shots, joined), covering its duration (or the model's longest
      * request), windows of the model's best length; otherwise the same request.
@@ -98,6 +94,10 @@ public record PredictionRequest(
                 enableSyncMode, media.withRedo(redo), model, extra);
     }
 
+    /**
+     * The same request with the prompt (and, when not null, the negative prompt) of a stretch of
+     * the video: a window inside a segment is sent with the segment's.
+     */
     public PredictionRequest withPrompts(String stretchPrompt, String stretchNegative) {
         return new PredictionRequest(kind, video, stretchPrompt, stretchNegative == null ? negativePrompt : stretchNegative,
                 numInferenceSteps, duration, guidanceScale, maskAwayClip, seed, enableSyncMode, media, model, extra);
