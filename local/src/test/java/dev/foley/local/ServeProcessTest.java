@@ -19,8 +19,14 @@ class ServeProcessTest {
     void stopsWithAClearMessageWhenItsAwsEndpointDies() throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
         Path log = tmp.resolve("serve.log");
+        // Two different ports: a free port asked for twice can come back twice (seen in CI: both on one port, serve refused).
+        int apiPort = LocalFoley.freePort();
+        int awsPort = LocalFoley.freePort();
+        while (awsPort == apiPort) {
+            awsPort = LocalFoley.freePort();
+        }
         Process serve = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), FoleyCli.class.getName(),
-                "serve", "--port", Integer.toString(LocalFoley.freePort()), "--aws-port", Integer.toString(LocalFoley.freePort()),
+                "serve", "--port", Integer.toString(apiPort), "--aws-port", Integer.toString(awsPort),
                 "--data", tmp.resolve("data").toString(), "--template", Moto.template().toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
